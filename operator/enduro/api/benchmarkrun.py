@@ -11,6 +11,7 @@ from enduro.api.base import SpecModel, StatusModel
 from enduro.api.conditions import ConditionList
 from enduro.api.scenariorun import Usage
 from enduro.api.settings import RunSettings
+from enduro.api.storage import ArtifactsSpec
 
 
 class ObjectRef(SpecModel):
@@ -36,6 +37,10 @@ class BenchmarkRunSpec(RunSettings):
     )
     suspend: bool = Field(
         default=False, description="Start no new ScenarioRuns while true; running ones finish."
+    )
+    artifacts: ArtifactsSpec = Field(
+        default_factory=ArtifactsSpec,
+        description="Where artifacts go besides each scenario's volume (`s3`).",
     )
 
     @field_validator("scenarios")
