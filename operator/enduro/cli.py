@@ -95,6 +95,7 @@ def test_runner(
 @app.command("run")
 def run(
     file: Annotated[Path, typer.Argument(help="YAML: a Benchmark, an Agent, a BenchmarkRun.")],
+    *,
     out: Annotated[
         Path | None, typer.Option(help="Output directory (default: runs/<benchmarkrun-name>).")
     ] = None,
@@ -102,33 +103,58 @@ def run(
     forkserver: Annotated[
         bool, typer.Option(help="Fork step commands from one warm process (faster).")
     ] = True,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(help="Also upload every step's outputs and the report to s3://BUCKET/PREFIX."),
+    ] = None,
+    artifacts_region: Annotated[
+        str | None, typer.Option(help="Region of the --artifacts bucket.")
+    ] = None,
+    artifacts_endpoint: Annotated[
+        str | None, typer.Option(help="Endpoint URL of an S3-compatible store (not AWS).")
+    ] = None,
 ) -> None:
     """Run a BenchmarkRun on this machine, then print its summary."""
     from enduro.runtime.launch import run_file
+    from enduro.storage.runs import ArtifactsOption
 
-    raise typer.Exit(run_file(file, out, resume, forkserver))
+    option = ArtifactsOption(artifacts, artifacts_region, artifacts_endpoint)
+    raise typer.Exit(run_file(file, out, resume, forkserver, option))
 
 
 @app.command("report")
 def report(
-    runs: Annotated[list[Path], typer.Argument(help="Run directories (with report.json).")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(help="Run directories (with report.json) or s3://BUCKET/PREFIX/RUN URLs."),
+    ],
     out: Annotated[
-        Path | None, typer.Option(help="Where report.md and plots go (default: the first run).")
+        Path | None,
+        typer.Option(
+            help="Where report.md and plots go (default: the first run; ./report for s3://)."
+        ),
     ] = None,
+    region: Annotated[str | None, typer.Option(help="Region of s3:// runs.")] = None,
 ) -> None:
     """Summarise runs side by side: a table, report.md and PNG plots."""
-    from enduro.reports.report import read_report
     from enduro.reports.summary import print_summary, write_markdown_report
+    from enduro.storage import StorageError, is_s3_url
+    from enduro.storage.runs import read_run_report
 
     reports = []
     for path in runs:
         try:
-            reports.append(read_report(path))
+            reports.append(read_run_report(path, region=region))
+        except StorageError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         except (OSError, ValueError) as exc:
             typer.echo(f"error: {path}: no readable report.json ({exc})", err=True)
             raise typer.Exit(2) from None
     print_summary(reports)
-    markdown = write_markdown_report(reports, out or runs[0])
+    target = out or (Path("report") if is_s3_url(runs[0]) else Path(runs[0]))
+    target.mkdir(parents=True, exist_ok=True)
+    markdown = write_markdown_report(reports, target)
     typer.echo(f"report: {markdown}")
 
 

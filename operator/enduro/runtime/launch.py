@@ -18,11 +18,20 @@ from enduro.runtime.local import LocalRun, scenario_dir
 from enduro.runtime.manifest import ManifestError, RunPlan, load_plan
 from enduro.runtime.process import Processes
 from enduro.runtime.state import state_path
+from enduro.storage import StorageError
+from enduro.storage.runs import ArtifactsOption
+from enduro.storage.runs import publish_or_fail as _publish
 
 PLAN_FILE = "plan.json"
 
 
-def run_file(file: Path, out: Path | None, resume: bool, forkserver: bool = True) -> int:
+def run_file(
+    file: Path,
+    out: Path | None,
+    resume: bool,
+    forkserver: bool = True,
+    artifacts: ArtifactsOption | None = None,
+) -> int:
     try:
         plan = load_plan(file)
     except ManifestError as exc:
@@ -35,6 +44,11 @@ def run_file(file: Path, out: Path | None, resume: bool, forkserver: bool = True
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    try:  # the artifact store is checked before anything runs (enduro.storage)
+        uploader = (artifacts or ArtifactsOption()).uploader(plan, out)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     (out / PLAN_FILE).write_text(_plan_json(plan))
 
@@ -46,6 +60,7 @@ def run_file(file: Path, out: Path | None, resume: bool, forkserver: bool = True
     )
     server = ForkServer() if forkserver else None
     run = LocalRun(plan, out, processes=Processes(server), listener=progress.update)
+    run.uploader = uploader
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         run.stop()
@@ -72,6 +87,8 @@ def run_file(file: Path, out: Path | None, resume: bool, forkserver: bool = True
         statuses=statuses,
     )
     write_report(out, report)
+    if uploader is not None and (code := _publish(uploader, report)):
+        return code
     if run.processes.stopped.is_set() or run.errors:
         if run.errors:
             print(f"{len(run.errors)} scenario(s) stopped by runtime errors", file=sys.stderr)

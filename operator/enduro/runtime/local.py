@@ -32,6 +32,7 @@ from enduro.runtime.state import load_status, save_status
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import StepRole, StepSpec, VolumeName
+from enduro.storage.sync import RunUploader
 from enduro.testrunner.server import free_port
 
 # The step commands enforce their own limits (agent time, server start, suite) and then
@@ -54,6 +55,7 @@ class LocalRun:
     processes: Processes = field(default_factory=Processes)
     listener: Listener | None = None
     errors: dict[int, str] = field(default_factory=dict)
+    uploader: RunUploader | None = None  # also copies each step's outputs to a store
     _ports: set[int] = field(default_factory=set)
     _port_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -92,7 +94,8 @@ class LocalRun:
             self.listener(scenario, status)  # a resumed scenario shows where it is
         step = current_step(status)
         if not status.phase.terminal and isinstance(step, Done):  # Pending: not started yet
-            status, step = self._advance(spec, status, Started(str(directory)), directory, scenario)
+            ref = self.uploader.ref(directory) if self.uploader else str(directory)
+            status, step = self._advance(spec, status, Started(ref), directory, scenario)
         while not isinstance(step, Done):
             if self.processes.stopped.is_set():
                 return status
@@ -112,6 +115,8 @@ class LocalRun:
     ) -> tuple[ScenarioRunStatus, AgentStep | TestStep | Done]:
         decision = decide(spec, status, event, datetime.now(UTC))
         save_status(directory, decision.status)
+        if self.uploader is not None:
+            self.uploader.scenario(directory)
         if self.listener is not None:
             self.listener(scenario, decision.status)
         return decision.status, decision.step

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class S3Store:
         self,
         location: S3Location,
         *,
-        max_attempts: int = MAX_ATTEMPTS,
+        max_attempts: int | None = None,
         connect_timeout: float = 10,
         read_timeout: float = 60,
         multipart_threshold: int = MULTIPART_THRESHOLD,
@@ -56,18 +57,26 @@ class S3Store:
         from botocore.config import Config
 
         self.location = location
+        # boto3 reads these too; naming the endpoint here also selects path-style keys.
+        endpoint = (
+            location.endpoint
+            or os.environ.get("AWS_ENDPOINT_URL_S3")
+            or os.environ.get("AWS_ENDPOINT_URL")
+        )
+        self.endpoint = endpoint
+        attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or MAX_ATTEMPTS)
         config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "max_attempts": attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            s3={"addressing_style": "path"} if location.endpoint else {},
+            s3={"addressing_style": "path"} if endpoint else {},
             request_checksum_calculation="when_supported",
             response_checksum_validation="when_supported",
         )
         self._client: Any = boto3.session.Session().client(
             "s3",
             region_name=location.region,
-            endpoint_url=location.endpoint,
+            endpoint_url=endpoint,
             config=config,
         )
         self._transfer = TransferConfig(
@@ -127,7 +136,7 @@ class S3Store:
         return StorageError(f"{doing} {where}{self._at()}: {type(exc).__name__}: {exc}")
 
     def _at(self) -> str:
-        return f" at {self.location.endpoint}" if self.location.endpoint else ""
+        return f" at {self.endpoint}" if self.endpoint else ""
 
     def check(self) -> None:
         """The bucket exists, is in the configured region and these credentials reach it."""

@@ -60,6 +60,10 @@ class RunUploader:
         with self._lock:
             self._seen[path] = (stat.st_size, stat.st_mtime_ns)
 
+    def ref(self, directory: Path) -> str:
+        """The URL of a scenario's artifacts in the store (``status.artifactsRef``)."""
+        return f"{self.url}/{directory.relative_to(self.out).as_posix()}"
+
     def scenario(self, directory: Path) -> None:
         """A scenario's outputs after a step (its folder under the run's output)."""
         for folder in SCENARIO_FOLDERS:
