@@ -41,15 +41,15 @@ class CredentialsError(ValueError):
     """Literal credentials were given where only a reference to them is accepted."""
 
 
-def reject_literal_keys(data: Any, where: str) -> None:
+def reject_literal_keys(data: Any) -> None:
     if not isinstance(data, dict):
         return
     for key in data:
         if re.sub(r"[^a-z]", "", str(key).lower()) in LITERAL_KEY_FIELDS:
             raise CredentialsError(
-                f"{where}.{key}: literal credentials are not accepted; put them in a Secret "
+                f"{key}: literal credentials are not accepted; put them in a Secret "
                 "(keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and name it in "
-                f"{where}.credentialsSecret, or use the pod's workload identity"
+                "credentialsSecret, or use the pod's workload identity"
             )
 
 
@@ -103,7 +103,7 @@ class S3Location(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _no_literal_keys(cls, data: Any) -> Any:
-        reject_literal_keys(data, "s3")
+        reject_literal_keys(data)
         return data
 
     @field_validator("prefix")
