@@ -297,8 +297,13 @@ def scripted_model(
     record: Annotated[
         Path | None, typer.Option(help="Append every request to this JSON-lines file.")
     ] = None,
+    bedrock_model: Annotated[
+        list[str] | None,
+        typer.Option(help="A Bedrock model id to accept besides `scripted*` (repeatable)."),
+    ] = None,
 ) -> None:
-    """Serve a scripted, OpenAI-compatible model that answers with each turn's solution."""
+    """Serve a scripted model (OpenAI, Anthropic and Bedrock Converse APIs) that answers
+    with each turn's solution."""
     from enduro.testing.scripted_model import ScriptedModel, create_app, solver_for
 
     if (benchmark is None) == (solutions is None):
@@ -308,4 +313,4 @@ def scripted_model(
         script=script,
         record_file=record,
     )
-    create_app(model).run(host=host, port=port)
+    create_app(model, tuple(bedrock_model or ())).run(host=host, port=port)
