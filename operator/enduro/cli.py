@@ -169,9 +169,21 @@ def generate(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed (>= 0); same seed, same scenarios."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty --out directory."),
+    sampler: str = typer.Option(
+        "weighted", "--sampler", help="weighted, or bedrock (a model fills in each change)."
+    ),
+    model_id: str | None = typer.Option(None, "--model-id", help="Bedrock model id."),
+    region: str | None = typer.Option(None, "--region", help="Bedrock (and S3) region."),
+    bedrock_endpoint: str | None = typer.Option(
+        None, "--bedrock-endpoint", help="Bedrock endpoint URL (e.g. `enduro scripted-model`)."
+    ),
+    max_attempts: int = typer.Option(
+        3, "--max-attempts", min=1, max=10, help="Model answers tried per change."
+    ),
 ) -> None:
-    """Generate an iterative-REST scenario set (layout: docs/scenario-layout.md)."""
-    from enduro.scenarios.cli import generate_command
+    """Generate an iterative-REST scenario set (layout: docs/scenario-layout.md) into a
+    directory or s3://BUCKET/PREFIX."""
+    from enduro.scenarios.cli import SamplerOptions, generate_command
 
     generate_command(
         out=out,
@@ -180,12 +192,15 @@ def generate(
         changes_per_turn=changes_per_turn,
         seed=seed,
         force=force,
+        sampling=SamplerOptions(sampler, model_id, region, bedrock_endpoint, max_attempts),
     )
 
 
 @app.command("check-scenarios")
 def check_scenarios(
-    path: str = typer.Argument(..., help="A directory written by `enduro generate`."),
+    path: str = typer.Argument(
+        ..., help="A directory or s3://BUCKET/PREFIX written by `enduro generate`."
+    ),
 ) -> None:
     """Verify a generated scenario set: manifest, file digests, schemas and changes."""
     from enduro.scenarios.cli import check_command

@@ -52,8 +52,10 @@ class GeneratorSpec(BaseModel):
     changes_per_turn: int = Field(
         default=5, ge=1, le=20, description="Change requests per turn after the first."
     )
-    sampler: Literal["weighted"] = Field(
-        default="weighted", description="Where change requests come from."
+    sampler: Literal["weighted", "bedrock"] = Field(
+        default="weighted",
+        description="Where change requests come from: `weighted` (regenerated from the seed) "
+        "or `bedrock` (a model filled the details: only as a stored set, `source`).",
     )
 
 
@@ -87,9 +89,11 @@ def scenario_seed(seed: int, scenario: int) -> int:
 class _Stream:
     """The turns of one scenario generated so far, extended on demand."""
 
-    def __init__(self, seed: int, scenario: int, changes_per_turn: int, sampler: str) -> None:
+    def __init__(
+        self, seed: int, scenario: int, changes_per_turn: int, sampler: str | WeightedSampler
+    ) -> None:
         self.rng = random.Random(scenario_seed(seed, scenario))
-        self.sampler: WeightedSampler = SAMPLERS[sampler]()
+        self.sampler = _sampler(sampler) if isinstance(sampler, str) else sampler
         self.scenario = scenario
         self.changes_per_turn = changes_per_turn
         self.domain = self.rng.choice(vocab.DOMAIN_NAMES)
@@ -115,6 +119,23 @@ class _Stream:
                     )
                 )
             return self.turns[:turn]
+
+
+def _sampler(name: str) -> WeightedSampler:
+    if name not in SAMPLERS:
+        raise ValueError(
+            f"sampler {name!r} cannot regenerate a set: load the stored set instead "
+            "(Benchmark.spec.source, `enduro generate --sampler {name} --out ...`)"
+        )
+    return SAMPLERS[name]()
+
+
+def generate_with(
+    spec: GeneratorSpec, scenario: int, sampler: WeightedSampler
+) -> list[ScenarioTurn]:
+    """Every turn of one scenario drawn by ``sampler`` (not memoised): the same seeds
+    and draws as ``generate_scenario``, with another sampler's details."""
+    return _Stream(spec.seed, scenario, spec.changes_per_turn, sampler).upto(spec.turns)
 
 
 _STREAMS: OrderedDict[tuple[int, int, int, str], _Stream] = OrderedDict()
