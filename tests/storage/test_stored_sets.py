@@ -128,3 +128,63 @@ def test_a_bedrock_sampled_set_validates(s3: MotoServer, bucket: str, tmp_path: 
     download_set(url, tmp_path / "set")
     validated = cli("validate", str(tmp_path / "set"), "--workers", "1")
     assert validated.exit_code == 0, validated.output
+
+
+RUN_FROM_SET = """\
+apiVersion: enduro.dev/v1alpha1
+kind: Benchmark
+metadata: {{name: stored}}
+spec:
+  generator: {{seed: 4, scenarios: 1, turns: 2, changesPerTurn: 2, sampler: bedrock}}
+  source: {{s3: {{bucket: {bucket}, prefix: sets/run}}}}
+---
+apiVersion: enduro.dev/v1alpha1
+kind: Agent
+metadata: {{name: oracle}}
+spec: {{harness: oracle}}
+---
+apiVersion: enduro.dev/v1alpha1
+kind: BenchmarkRun
+metadata: {{name: from-set}}
+spec:
+  benchmarkRef: {{name: stored}}
+  agentRef: {{name: oracle}}
+  attemptLimit: 1
+  timeouts: {{agentSeconds: 60, testSeconds: 60, serverStartSeconds: 15}}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_a_run_plays_a_bedrock_sampled_set_from_s3_and_refuses_an_edited_one(
+    s3: MotoServer,
+    bucket: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from enduro.runtime.launch import run_file
+    from enduro.scenarios.generator import SCENARIO_SET_ENV
+
+    monkeypatch.delenv(SCENARIO_SET_ENV, raising=False)
+    with ScriptedModelServer(ScriptedModel(solver=lambda turn: {})) as bedrock:
+        result = cli(
+            "generate", *SIZE, "--sampler", "bedrock", "--model-id", "scripted.echo",
+            "--bedrock-endpoint", bedrock.root, "--out", f"s3://{bucket}/sets/run",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run_yaml = tmp_path / "run.yaml"
+    run_yaml.write_text(RUN_FROM_SET.format(bucket=bucket))
+    assert run_file(run_yaml, tmp_path / "out", False) == 0
+    report = json.loads((tmp_path / "out/report.json").read_text())
+    assert report["average_score"] == 1.0
+    stored = (tmp_path / "out/scenario_set/scenario_000/turn_002/SPEC.md").read_text()
+    assert (tmp_path / "out/scenario_0/workspace/SPEC.md").read_text() == stored
+
+    s3.client().put_object(  # type: ignore[attr-defined]
+        Bucket=bucket, Key="sets/run/scenario_000/turn_001/schema.yaml", Body=b"edited"
+    )
+    assert run_file(run_yaml, tmp_path / "out2", False) == 2
+    error = capsys.readouterr().err
+    assert f"s3://{bucket}/sets/run/scenario_000/turn_001/schema.yaml" in error
+    assert "does not match its digest" in error

@@ -19,7 +19,7 @@ from enduro.runtime.manifest import ManifestError, RunPlan, load_plan
 from enduro.runtime.process import Processes
 from enduro.runtime.state import state_path
 from enduro.storage import StorageError
-from enduro.storage.runs import ArtifactsOption
+from enduro.storage.runs import ArtifactsOption, use_stored_set
 from enduro.storage.runs import publish_or_fail as _publish
 
 PLAN_FILE = "plan.json"
@@ -50,6 +50,9 @@ def run_file(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
+    if problem := use_stored_set(plan, out):  # Benchmark.spec.source, digests checked
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     (out / PLAN_FILE).write_text(_plan_json(plan))
 
     from enduro.runtime.progress import Progress

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 import enduro
+from enduro.api.storage import SourceSpec
 from enduro.scenarios.changes import Change, changes_from_yaml, changes_to_yaml
 from enduro.scenarios.generator import (
     GENERATOR_VERSION,
@@ -434,3 +435,41 @@ def download_set(url: str, into: Path, *, digest: str | None = None) -> Scenario
         (into / rel).write_bytes(content)
     (into / MANIFEST).write_bytes(data)
     return load_set(into)
+
+
+def fetch_source(source: SourceSpec, generator: GeneratorSpec, into: Path) -> Path:
+    """A verified local copy of a Benchmark's stored set (``spec.source``) in ``into``,
+    reused when it is already there with the expected digest. The set must hold the
+    scenarios ``generator`` describes."""
+    if source.s3 is None:
+        raise StoreError(
+            "source.configMap: a set in a ConfigMap is read by the operator; locally, "
+            "use source.s3 or a directory"
+        )
+    url = source.s3.url
+    if (into / MANIFEST).is_file():
+        try:
+            loaded = load_set(into)
+        except StoreError:
+            loaded = None
+        if loaded is not None and source.digest in (None, loaded.manifest.digest):
+            _check_generator(loaded, generator, url)
+            return into
+        shutil.rmtree(into)
+    tmp = into.parent / f".{into.name}.partial-{secrets.token_hex(4)}"
+    try:
+        loaded = download_set(url, tmp, digest=source.digest)
+        _check_generator(loaded, generator, url)
+        tmp.rename(into)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return into
+
+
+def _check_generator(loaded: ScenarioSet, generator: GeneratorSpec, url: str) -> None:
+    if loaded.spec != generator:
+        stored = loaded.spec.model_dump(mode="json", by_alias=True)
+        raise StoreError(
+            f"{url}: the stored set was generated with {stored}, but the Benchmark's "
+            "generator differs; copy the set's generator into spec.generator"
+        )

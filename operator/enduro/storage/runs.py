@@ -3,6 +3,7 @@ before anything starts), publish the report at the end, read a run's report back
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,3 +98,21 @@ def publish_or_fail(uploader: RunUploader, report: RunReport) -> int:
         return 1
     print(f"artifacts: {url}")
     return 0
+
+
+def use_stored_set(plan: RunPlan, out: Path) -> str:
+    """When the Benchmark names a stored set (``spec.source``), fetch and verify it into
+    ``out/scenario_set`` and point every step at it (``ENDURO_SCENARIO_SET``, inherited by
+    the step processes). Returns "" or the reason the run cannot start."""
+    source = plan.benchmark.source
+    if source is None:
+        return ""
+    from enduro.scenarios.generator import SCENARIO_SET_ENV
+    from enduro.scenarios.store import StoreError, fetch_source
+
+    try:
+        path = fetch_source(source, plan.benchmark.generator, out / "scenario_set")
+    except StoreError as exc:
+        return f"Benchmark {plan.benchmark_name}: spec.source: {exc}"
+    os.environ[SCENARIO_SET_ENV] = str(path)
+    return ""
