@@ -11,7 +11,6 @@ from enduro.api.base import SpecModel, StatusModel
 from enduro.api.conditions import ConditionList
 from enduro.api.scenariorun import Usage
 from enduro.api.settings import RunSettings
-from enduro.api.storage import ArtifactsSpec
 
 
 class ObjectRef(SpecModel):
@@ -37,10 +36,6 @@ class BenchmarkRunSpec(RunSettings):
     )
     suspend: bool = Field(
         default=False, description="Start no new ScenarioRuns while true; running ones finish."
-    )
-    artifacts: ArtifactsSpec = Field(
-        default_factory=ArtifactsSpec,
-        description="Where artifacts go besides each scenario's volume (`s3`).",
     )
 
     @field_validator("scenarios")
@@ -108,3 +103,8 @@ class BenchmarkRunStatus(StatusModel):
     started_at: datetime | None = Field(default=None, description="When the run started.")
     completed_at: datetime | None = Field(default=None, description="When the run ended.")
     message: str = Field(default="", max_length=1024, description="Details for humans.")
+    artifacts_ref: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="Where the run's artifacts and report are (`s3://...`), if uploaded.",
+    )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from enduro.api.base import SpecModel
+from enduro.api.storage import ArtifactsSpec
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"
 
@@ -75,4 +76,8 @@ class RunSettings(SpecModel):
     )
     cancel: bool = Field(
         default=False, description="Set to true to stop: running steps are deleted."
+    )
+    artifacts: ArtifactsSpec = Field(
+        default_factory=ArtifactsSpec,
+        description="Where artifacts go besides each scenario's volume (`s3`).",
     )

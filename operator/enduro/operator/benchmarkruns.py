@@ -15,6 +15,7 @@ from typing import Any
 import kopf
 
 from enduro import metrics
+from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.operator.children import build_scenario_run
@@ -23,6 +24,7 @@ from enduro.operator.kubeapi import KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.names import scenario_run_name
+from enduro.storage.cluster import StorageError, publish_cluster_report
 
 KIND = "benchmarkrun"
 Lookup = Callable[[str], Mapping[str, Any] | None]
@@ -52,6 +54,7 @@ class BenchmarkRunDriver:
                 plan = self._plan()
                 await self._act(plan)
             if plan.finished and not plan.cancel:
+                await self._publish(plan)
                 return
             await self.wakeups.wait(KIND, self.namespace, self.name, self.config.poll_seconds)
             # Every ScenarioRun event wakes the run, and a plan looks at all of them: let a
@@ -109,3 +112,24 @@ class BenchmarkRunDriver:
                 )
                 self.logger.info(f"phase {status['phase']} ({status['progress']})")
             self.written = status
+
+    async def _publish(self, plan: RunPlan) -> None:
+        """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""
+        location = BenchmarkRunSpec.model_validate(self.body.get("spec") or {}).artifacts.s3
+        if location is None or plan.benchmark is None or plan.agent is None:
+            return
+        spec = self.body["spec"]
+        fields = {
+            "agent": spec["agentRef"]["name"],
+            "harness": plan.agent.harness.value,
+            "benchmark": spec["benchmarkRef"]["name"],
+            "benchmark_run": self.name,
+            "n_turns": plan.benchmark.generator.turns,
+        }
+        statuses = {i: c.status for i, c in self.children().items()}
+        try:
+            url = await asyncio.to_thread(publish_cluster_report, location, fields, statuses)
+        except StorageError as exc:
+            kopf.event(self.body, type="Warning", reason="ReportNotUploaded", message=str(exc))
+            return
+        kopf.event(self.body, type="Normal", reason="ReportUploaded", message=url)

@@ -36,6 +36,7 @@ from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
 from enduro.steps.spec import StepRole
+from enduro.storage.cluster import scenario_url, with_artifact_upload
 
 KIND = "scenariorun"
 PodLookup = Callable[[str], Mapping[str, Any] | None]
@@ -128,7 +129,8 @@ class ScenarioRunDriver:
         pod: Mapping[str, Any] | None = None
         if self.status.phase is ScenarioPhase.PENDING:
             await self.api.create("persistentvolumeclaims", self._pvc(spec))
-            event = Started(f"pvc://{workspace_claim_name(self.name)}/artifacts")
+            ref = scenario_url(spec) or f"pvc://{workspace_claim_name(self.name)}/artifacts"
+            event = Started(ref)
         elif isinstance(step, Done):
             return False
         elif spec.cancel:
@@ -191,6 +193,7 @@ class ScenarioRunDriver:
         manifest = build_pod(
             built, self.body, claim=workspace_claim_name(self.name), namespace=self.namespace
         )
+        manifest = with_artifact_upload(manifest, spec)  # artifacts.s3 (enduro.storage)
         await self.api.create("pods", manifest)
         self.created.add(built.name)
         metrics.record_pod_created(self.namespace, stage=built.role.value)
