@@ -15,7 +15,7 @@ import pytest
 from s3_fixtures import MotoServer
 from typer.testing import CliRunner
 
-from cluster.enduro_cluster import SCENARIO_RUNS, EnduroCluster
+from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
 from enduro.cli import app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -99,3 +99,28 @@ def test_an_emulated_cluster_run_writes_its_artifacts_and_report_to_s3(
     assert result.exit_code == 0, result.output
     uploaded = client.get_object(Bucket=bucket, Key="cluster/run/report.md")["Body"].read()  # type: ignore[attr-defined]
     assert (tmp_path / "read/report.md").read_bytes() == uploaded
+
+
+def test_a_missing_bucket_is_a_condition_naming_it_and_nothing_starts(
+    cluster: EnduroCluster, aws_env: MotoServer
+) -> None:
+    s3 = {"bucket": "no-such-bucket", "region": "eu-west-1", "endpoint": aws_env.endpoint}
+    cluster.apply(
+        {"apiVersion": API, "kind": "Benchmark", "metadata": {"name": "rest"},
+         "spec": {"generator": {"seed": 1, "scenarios": 1, "turns": 1}}},
+        {"apiVersion": API, "kind": "Agent", "metadata": {"name": "oracle"},
+         "spec": {"harness": "oracle"}},
+        {"apiVersion": API, "kind": "BenchmarkRun", "metadata": {"name": "run"},
+         "spec": {"benchmarkRef": {"name": "rest"}, "agentRef": {"name": "oracle"},
+                  "artifacts": {"s3": s3}}},
+    )  # fmt: skip
+
+    def condition() -> dict[str, str] | None:
+        status = cluster.kube.get(BENCHMARK_RUNS, "run").get("status") or {}
+        found = [c for c in status.get("conditions", []) if c["type"] == "ArtifactsReady"]
+        return found[0] if found else None
+
+    found = cluster.kube.wait_for("the ArtifactsReady condition", condition, 30)
+    assert found["status"] == "False" and found["reason"] == "BucketUnavailable"
+    assert "bucket 'no-such-bucket' does not exist" in found["message"]
+    assert cluster.kube.list(SCENARIO_RUNS) == []

@@ -9,13 +9,14 @@ import asyncio
 import datetime
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import kopf
 
 from enduro import metrics
 from enduro.api.benchmarkrun import BenchmarkRunSpec
+from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.operator.children import build_scenario_run
@@ -24,7 +25,7 @@ from enduro.operator.kubeapi import KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.names import scenario_run_name
-from enduro.storage.cluster import StorageError, publish_cluster_report
+from enduro.storage.cluster import StorageError, artifacts_condition, publish_cluster_report
 
 KIND = "benchmarkrun"
 Lookup = Callable[[str], Mapping[str, Any] | None]
@@ -47,6 +48,7 @@ class BenchmarkRunDriver:
         self.written: dict[str, Any] | None = self.body.get("status")
         self.created: dict[int, Child] = {}  # created here, maybe not observed yet
         self.canceled: set[int] = set()
+        self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -74,6 +76,7 @@ class BenchmarkRunDriver:
         return plan_run(run, benchmark, agent, children, datetime.datetime.now(tz=datetime.UTC))
 
     async def _act(self, plan: RunPlan) -> None:
+        plan = await self._check_artifacts(plan)
         if plan.create and plan.benchmark is not None and plan.agent is not None:
             for index in plan.create:
                 manifest = build_scenario_run(
@@ -112,6 +115,23 @@ class BenchmarkRunDriver:
                 )
                 self.logger.info(f"phase {status['phase']} ({status['progress']})")
             self.written = status
+
+    async def _check_artifacts(self, plan: RunPlan) -> RunPlan:
+        """With `artifacts.s3`, no ScenarioRun starts while the bucket is unusable; the
+        `ArtifactsReady` condition says why (enduro.storage.cluster)."""
+        spec = BenchmarkRunSpec.model_validate(self.body.get("spec") or {})
+        if spec.artifacts.s3 is None or not plan.create or self.artifacts_ok:
+            return plan
+        condition = await asyncio.to_thread(artifacts_condition, spec.artifacts.s3)
+        self.artifacts_ok = condition.status != "False"
+        now = datetime.datetime.now(tz=datetime.UTC)
+        update: dict[str, Any] = {
+            "conditions": set_condition(plan.status.conditions, condition, now)
+        }
+        if not self.artifacts_ok:
+            update["message"] = condition.message[:1024]
+        status = plan.status.model_copy(update=update)
+        return replace(plan, status=status, create=plan.create if self.artifacts_ok else [])
 
     async def _publish(self, plan: RunPlan) -> None:
         """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from enduro.api.conditions import Condition
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.storage import StorageError, open_store
@@ -115,7 +116,9 @@ def publish_cluster_report(
 
 
 __all__ = [
+    "ARTIFACTS_CONDITION",
     "StorageError",
+    "artifacts_condition",
     "publish_cluster_report",
     "run_url",
     "scenario_url",
@@ -123,3 +126,27 @@ __all__ = [
     "upload_from_env",
     "with_artifact_upload",
 ]
+
+
+ARTIFACTS_CONDITION = "ArtifactsReady"
+
+
+def artifacts_condition(location: S3Location) -> Condition:
+    """The operator's look at the run's bucket (with its own credentials), before any
+    ScenarioRun starts: ``ArtifactsReady`` True, False with the problem (a missing bucket,
+    refused credentials, another region), or Unknown when the operator has no credentials
+    of its own (the pods' Secret may still have some)."""
+    try:
+        open_store(location).check()
+    except StorageError as exc:
+        if "no AWS credentials found" in str(exc):
+            return Condition(
+                type=ARTIFACTS_CONDITION, status="Unknown", reason="NoOperatorCredentials",
+                message=f"{location.url}: the operator cannot check the bucket itself",
+            )  # fmt: skip
+        return Condition(
+            type=ARTIFACTS_CONDITION, status="False", reason="BucketUnavailable", message=str(exc)
+        )
+    return Condition(
+        type=ARTIFACTS_CONDITION, status="True", reason="BucketReachable", message=location.url
+    )
