@@ -337,3 +337,27 @@ def scripted_model(
         record_file=record,
     )
     create_app(model, tuple(bedrock_model or ())).run(host=host, port=port)
+
+
+workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")
+app.add_typer(workspace_app, name="workspace")
+
+
+@workspace_app.command("restore")
+def workspace_restore(
+    run: Annotated[str, typer.Argument(help="A run directory or s3://BUCKET/PREFIX/RUN.")],
+    scenario: Annotated[int, typer.Argument(help="Scenario index (0-based).", min=0)],
+    turn: Annotated[int, typer.Argument(help="Turn (1-based).", min=1)],
+    directory: Annotated[Path, typer.Argument(help="New or empty directory to restore into.")],
+    region: Annotated[str | None, typer.Option(help="Region of an s3:// run.")] = None,
+) -> None:
+    """Restore the workspace as the agent left it at the end of TURN (digest checked)."""
+    from enduro.storage import StorageError, open_store
+    from enduro.storage.checkpoints import restore
+
+    try:
+        digest = restore(open_store(run, region=region), f"scenario_{scenario}", turn, directory)
+    except StorageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored scenario {scenario} turn {turn} into {directory} (sha256 {digest[:16]})")

@@ -40,7 +40,7 @@ spec:
 """
 UPLOADED = (
     "changes", "schemas", "test_suites", "ground_truth", "agent_code", "agent_logs",
-    "trajectory", "server_logs", "test_results", "step_logs",
+    "trajectory", "server_logs", "test_results", "step_logs", "checkpoints",
 )  # fmt: skip
 
 
@@ -96,6 +96,18 @@ def test_a_run_uploads_its_steps_and_report_and_reads_back(
     assert "scenario_0/test_results/turn_002_attempt_1.json" in keys
     state = json.loads((out / "scenario_0/state.json").read_text())
     assert state["artifactsRef"] == f"s3://{bucket}/team/a/s3-run/scenario_0"
+
+    for turn in (1, 2):
+        assert f"scenario_0/checkpoints/turn_00{turn}.tar.gz" in keys
+    restored = tmp_path / "restored"
+    result = CliRunner().invoke(
+        app, ["workspace", "restore", f"s3://{bucket}/team/a/s3-run", "0", "2", str(restored)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (restored / "app.py").read_text() == (
+        out / "scenario_0/agent_code/turn_002_attempt_1/app.py"
+    ).read_text()
+    assert (restored / "SPEC.md").read_text() == (out / "scenario_0/workspace/SPEC.md").read_text()
 
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()

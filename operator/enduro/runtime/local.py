@@ -90,6 +90,8 @@ class LocalRun:
         directory = scenario_dir(self.out, scenario)
         (directory / "workspace").mkdir(parents=True, exist_ok=True)
         status = load_status(directory) or ScenarioRunStatus()
+        if self.uploader is not None and status.turns:  # a lost workspace: last checkpoint
+            self.uploader.before_resume(directory, status)
         if self.listener is not None:
             self.listener(scenario, status)  # a resumed scenario shows where it is
         step = current_step(status)
@@ -116,7 +118,7 @@ class LocalRun:
         decision = decide(spec, status, event, datetime.now(UTC))
         save_status(directory, decision.status)
         if self.uploader is not None:
-            self.uploader.scenario(directory)
+            self.uploader.after_step(directory, decision.status)
         if self.listener is not None:
             self.listener(scenario, decision.status)
         return decision.status, decision.step

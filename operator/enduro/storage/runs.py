@@ -26,11 +26,11 @@ def run_uploader(
     spec: S3Location | None,
     region: str | None = None,
     endpoint: str | None = None,
-) -> RunUploader | None:
-    """The uploader of a run: ``url`` (``--artifacts``) wins over the spec's ``s3``; None
-    when neither is given (the output directory alone). Raises ``StorageError`` when the
-    store cannot be written, before any step runs."""
-    store: ArtifactStore
+) -> RunUploader:
+    """The uploader of a run: ``url`` (``--artifacts``) wins over the spec's ``s3``;
+    without either it only writes turn checkpoints to the output directory. Raises
+    ``StorageError`` when the store cannot be written, before any step runs."""
+    store: ArtifactStore | None = None
     if url is not None:
         store = open_store(url, region=region, endpoint=endpoint)
     elif spec is not None:
@@ -39,9 +39,8 @@ def run_uploader(
                 update={"region": region or spec.region, "endpoint": endpoint or spec.endpoint}
             )
         )
-    else:
-        return None
-    store.check()
+    if store is not None:
+        store.check()
     return RunUploader(store, run, out)
 
 
@@ -78,7 +77,7 @@ class ArtifactsOption:
     region: str | None = None
     endpoint: str | None = None
 
-    def uploader(self, plan: RunPlan, out: Path) -> RunUploader | None:
+    def uploader(self, plan: RunPlan, out: Path) -> RunUploader:
         return run_uploader(
             plan.name,
             out,
@@ -91,6 +90,8 @@ class ArtifactsOption:
 
 def publish_or_fail(uploader: RunUploader, report: RunReport) -> int:
     """Publish; 0, or 1 with the reason on stderr (the local report is kept)."""
+    if uploader.store is None:
+        return 0
     try:
         url = publish(uploader, report)
     except StorageError as exc:

@@ -10,10 +10,16 @@ test step's ``agent_code/`` snapshots are); runtime step logs are.
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from enduro.storage.base import ArtifactStore, join_key
+from enduro.storage.checkpoints import checkpointed_turns, restore_lost_workspace, write_checkpoint
+
+if TYPE_CHECKING:
+    from enduro.api.scenariorun import ScenarioRunStatus
 
 SCENARIO_FOLDERS = (
     "changes",
@@ -26,15 +32,17 @@ SCENARIO_FOLDERS = (
     "server_logs",
     "test_results",
     "step_logs",
+    "checkpoints",
 )
 SCENARIO_FILES = ("state.json",)
 RUN_FILES = ("plan.json", "report.json", "report.md")
 
 
 class RunUploader:
-    """Uploads what changed since the last call; safe to call from scenario threads."""
+    """After each step: checkpoints newly scored turns and uploads what changed since the
+    last call (without a store: checkpoints only). Safe to call from scenario threads."""
 
-    def __init__(self, store: ArtifactStore, run: str, out: Path) -> None:
+    def __init__(self, store: ArtifactStore | None, run: str, out: Path) -> None:
         self.store = store
         self.run = run
         self.out = out
@@ -43,6 +51,8 @@ class RunUploader:
 
     @property
     def url(self) -> str:
+        if self.store is None:
+            return str(self.out)
         return f"{self.store.url.rstrip('/')}/{self.run}"
 
     def _changed(self, path: Path) -> bool:
@@ -52,6 +62,8 @@ class RunUploader:
             return self._seen.get(path) != signature
 
     def _upload(self, path: Path) -> None:
+        if self.store is None:
+            return
         if not path.is_file() or path.name.startswith(".") or not self._changed(path):
             return
         stat = path.stat()
@@ -62,7 +74,29 @@ class RunUploader:
 
     def ref(self, directory: Path) -> str:
         """The URL of a scenario's artifacts in the store (``status.artifactsRef``)."""
+        if self.store is None:
+            return str(directory)
         return f"{self.url}/{directory.relative_to(self.out).as_posix()}"
+
+    def after_step(self, directory: Path, status: ScenarioRunStatus) -> None:
+        """A step's state was saved: checkpoint the workspace if a turn was just scored,
+        then upload the scenario's new files."""
+        scored = max((t.turn for t in status.turns), default=0)
+        if scored and scored not in checkpointed_turns(directory):
+            write_checkpoint(directory, directory / "workspace", scored)
+        self.scenario(directory)
+
+    def before_resume(self, directory: Path, status: ScenarioRunStatus) -> int | None:
+        """A resumed scenario whose workspace was lost gets its last checkpoint back."""
+        turns = max((t.turn for t in status.turns), default=0)
+        restored = restore_lost_workspace(directory, directory / "workspace", turns)
+        if restored is not None:
+            print(
+                f"{directory.name}: the workspace was lost; restored the checkpoint of "
+                f"turn {restored}",
+                file=sys.stderr,
+            )
+        return restored
 
     def scenario(self, directory: Path) -> None:
         """A scenario's outputs after a step (its folder under the run's output)."""
