@@ -94,7 +94,7 @@ def test_runner(
     from enduro.storage.cluster import upload_from_env
 
     try:  # on a cluster whose run has artifacts.s3: an infrastructure error if it fails
-        upload_from_env(artifacts)
+        upload_from_env(artifacts, workspace, StepContext.model_validate_json(context).turn)
     except StorageError as exc:
         typer.echo(f"error: the artifacts were not uploaded: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -92,6 +92,16 @@ def test_an_emulated_cluster_run_writes_its_artifacts_and_report_to_s3(
     )
     assert report["average_score"] == 1.0 and report["benchmark_run"] == "run"
 
+    restored = tmp_path / "restored"
+    result = CliRunner().invoke(
+        app, ["workspace", "restore", f"s3://{bucket}/cluster/run", "0", "2", str(restored)],
+        env={"AWS_ENDPOINT_URL_S3": aws_env.endpoint},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (restored / "app.py").read_text() == (
+        artifacts / "agent_code/turn_002_attempt_1/app.py"
+    ).read_text()
+
     result = CliRunner().invoke(
         app, ["report", f"s3://{bucket}/cluster/run", "--out", str(tmp_path / "read")],
         env={"AWS_ENDPOINT_URL_S3": aws_env.endpoint},
