@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import kopf
+from pydantic import ValidationError
 
 from enduro import metrics
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
+from enduro.api.storage import S3Location
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
@@ -116,13 +118,19 @@ class BenchmarkRunDriver:
                 self.logger.info(f"phase {status['phase']} ({status['progress']})")
             self.written = status
 
+    def _s3(self) -> S3Location | None:
+        try:
+            return BenchmarkRunSpec.model_validate(self.body.get("spec") or {}).artifacts.s3
+        except ValidationError:
+            return None  # the plan reports the invalid spec
+
     async def _check_artifacts(self, plan: RunPlan) -> RunPlan:
         """With `artifacts.s3`, no ScenarioRun starts while the bucket is unusable; the
         `ArtifactsReady` condition says why (enduro.storage.cluster)."""
-        spec = BenchmarkRunSpec.model_validate(self.body.get("spec") or {})
-        if spec.artifacts.s3 is None or not plan.create or self.artifacts_ok:
+        location = self._s3()
+        if location is None or not plan.create or self.artifacts_ok:
             return plan
-        condition = await asyncio.to_thread(artifacts_condition, spec.artifacts.s3)
+        condition = await asyncio.to_thread(artifacts_condition, location)
         self.artifacts_ok = condition.status != "False"
         now = datetime.datetime.now(tz=datetime.UTC)
         update: dict[str, Any] = {
@@ -135,7 +143,7 @@ class BenchmarkRunDriver:
 
     async def _publish(self, plan: RunPlan) -> None:
         """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""
-        location = BenchmarkRunSpec.model_validate(self.body.get("spec") or {}).artifacts.s3
+        location = self._s3()
         if location is None or plan.benchmark is None or plan.agent is None:
             return
         spec = self.body["spec"]
