@@ -103,7 +103,10 @@ def test_a_lost_workspace_resumes_from_its_last_checkpoint(tmp_path: Path) -> No
     assert "the workspace was lost; restored the checkpoint of turn" in resumed.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["average_score"] == 1.0
-    assert sorted(json.loads(index.read_text())) == ["turn_001", "turn_002", "turn_003"]
+    digests = json.loads(index.read_text())
+    assert sorted(digests) == ["turn_001", "turn_002", "turn_003"]
+    state = json.loads((out / "scenario_0" / "state.json").read_text())
+    assert state["checkpoint"] == {"turn": 3, "sha256": digests["turn_003"]["sha256"]}
     restored = tmp_path / "turn3"
     result = CliRunner().invoke(app, ["workspace", "restore", str(out), "0", "3", str(restored)])
     assert result.exit_code == 0, result.output

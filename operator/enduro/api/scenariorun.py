@@ -101,6 +101,13 @@ class Usage(StatusModel):
     agent_seconds: float = Field(default=0.0, ge=0, description="Agent wall-clock seconds.")
 
 
+class CheckpointRef(StatusModel):
+    """The workspace saved after a scored turn (`checkpoints/turn_<ttt>.tar.gz`)."""
+
+    turn: int = Field(ge=1, description="The turn it ends.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the tarball.")
+
+
 class ScenarioRunStatus(StatusModel):
     """Where the scenario is and how it scored so far."""
 
@@ -145,4 +152,7 @@ class ScenarioRunStatus(StatusModel):
         default=None,
         max_length=2048,
         description="Where full results, logs and trajectories are (pvc://<claim>/artifacts).",
+    )
+    checkpoint: CheckpointRef | None = Field(
+        default=None, description="The last turn checkpoint of the workspace, with its digest."
     )

@@ -116,12 +116,15 @@ class LocalRun:
         scenario: int,
     ) -> tuple[ScenarioRunStatus, AgentStep | TestStep | Done]:
         decision = decide(spec, status, event, datetime.now(UTC))
-        save_status(directory, decision.status)
-        if self.uploader is not None:
-            self.uploader.after_step(directory, decision.status)
+        status = decision.status
+        if self.uploader is not None:  # turn checkpoints (enduro.storage)
+            status = self.uploader.checkpoint(directory, status)
+        save_status(directory, status)
+        if self.uploader is not None:  # and the step's outputs to the artifact store
+            self.uploader.scenario(directory)
         if self.listener is not None:
-            self.listener(scenario, decision.status)
-        return decision.status, decision.step
+            self.listener(scenario, status)
+        return status, decision.step
 
     def _execute(self, spec: ScenarioRunSpec, step: AgentStep | TestStep, directory: Path) -> Event:
         port = self._port() if isinstance(step, TestStep) else None

@@ -78,13 +78,16 @@ class RunUploader:
             return str(directory)
         return f"{self.url}/{directory.relative_to(self.out).as_posix()}"
 
-    def after_step(self, directory: Path, status: ScenarioRunStatus) -> None:
-        """A step's state was saved: checkpoint the workspace if a turn was just scored,
-        then upload the scenario's new files."""
+    def checkpoint(self, directory: Path, status: ScenarioRunStatus) -> ScenarioRunStatus:
+        """After a step: when it ended a turn, save the workspace as that turn's checkpoint
+        and return the status naming it (with its digest)."""
+        from enduro.api.scenariorun import CheckpointRef
+
         scored = max((t.turn for t in status.turns), default=0)
-        if scored and scored not in checkpointed_turns(directory):
-            write_checkpoint(directory, directory / "workspace", scored)
-        self.scenario(directory)
+        if not scored or scored in checkpointed_turns(directory):
+            return status
+        digest = write_checkpoint(directory, directory / "workspace", scored)
+        return status.model_copy(update={"checkpoint": CheckpointRef(turn=scored, sha256=digest)})
 
     def before_resume(self, directory: Path, status: ScenarioRunStatus) -> int | None:
         """A resumed scenario whose workspace was lost gets its last checkpoint back."""
