@@ -41,9 +41,11 @@ Artifacts = Annotated[Path, typer.Option("--artifacts", help="The scenario's art
 @app.command("prepare-workspace")
 def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Write SPEC.md, CHANGES.md, openapi.yaml, tests/ and FEEDBACK.md for an attempt."""
+    from enduro.procgroup import die_with_parent
     from enduro.steps.context import StepContext
     from enduro.workspace.prepare import prepare_workspace as prepare
 
+    die_with_parent()
     prepare(StepContext.model_validate_json(context), workspace, artifacts)
 
 
@@ -51,9 +53,10 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
 def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Run the context's agent on the workspace; print its outcome as the last line."""
     from enduro.agents.step import run_agent_step
-    from enduro.procgroup import stop_owned_on_sigterm
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
     from enduro.steps.context import StepContext
 
+    die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the agent running
     outcome = run_agent_step(StepContext.model_validate_json(context), workspace, artifacts)
     typer.echo(outcome.model_dump_json())
@@ -78,14 +81,19 @@ def test_runner(
     """Score the workspace's server with the turn's pristine suite."""
     if (server_url is None) == (not start_server):
         raise typer.BadParameter("give exactly one of --server-url URL or --start-server")
-    from enduro.procgroup import stop_owned_on_sigterm
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
+    from enduro.sandbox.netns import enter_private_network
+    from enduro.sandbox.policy import Isolation
     from enduro.steps.context import StepContext
     from enduro.testrunner.step import run_test_step
 
+    die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the server running
-    summary = run_test_step(
-        StepContext.model_validate_json(context), workspace, artifacts, server_url
-    )
+    step_context = StepContext.model_validate_json(context)
+    if start_server and step_context.isolation is Isolation.BWRAP:
+        # The server it starts shares this namespace: it reaches the runner, nothing else.
+        enter_private_network()
+    summary = run_test_step(step_context, workspace, artifacts, server_url)
     message = summary.to_message()
     if summary_file is not None:
         summary_file.write_text(message)
@@ -102,11 +110,18 @@ def run(
     forkserver: Annotated[
         bool, typer.Option(help="Fork step commands from one warm process (faster).")
     ] = True,
+    unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            help="Run the agent and its server without the bubblewrap sandbox; every score "
+            "is then marked as not tamper-proof."
+        ),
+    ] = False,
 ) -> None:
     """Run a BenchmarkRun on this machine, then print its summary."""
     from enduro.runtime.launch import run_file
 
-    raise typer.Exit(run_file(file, out, resume, forkserver))
+    raise typer.Exit(run_file(file, out, resume, forkserver, unsandboxed))
 
 
 @app.command("report")

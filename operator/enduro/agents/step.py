@@ -8,6 +8,8 @@ outcome is returned for the CLI to print as its last line.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from enduro.agents import atif
@@ -20,8 +22,38 @@ from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import AgentOutcome, FailureClass
 from enduro.steps.context import StepContext
 
+MIB = 1024 * 1024
+
 
 def run_agent_step(context: StepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
+    """Run the agent, then hold it to the workspace size limit."""
+    outcome = _run_agent(context, workspace, artifacts)
+    if context.agent is None or outcome.failure is FailureClass.INFRASTRUCTURE:
+        return outcome
+    limit = context.agent.limits.workspace_mib
+    size = tree_bytes(workspace)
+    if size <= limit * MIB:
+        return outcome
+    return outcome.model_copy(
+        update={
+            "failure": FailureClass.AGENT,
+            "reason": f"the workspace is {size / MIB:.1f} MiB, over the limit "
+            f"agent.limits.workspaceMib = {limit} MiB",
+        }
+    )
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes of every regular file under `root`; links are not followed."""
+    total = 0
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(directory, name)).st_size
+    return total
+
+
+def _run_agent(context: StepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
     store = Artifacts(artifacts)
     turn, attempt = context.turn, context.attempt
     if context.agent is None:

@@ -26,12 +26,13 @@ def run_tests(
     server_url: str | None = None,
     server_start_seconds: float = 30.0,
     test_seconds: float = 300.0,
+    confined: bool = False,
 ) -> TestResult:
     """Run the suite in ``suite_dir`` against the workspace's server.
 
     With ``server_url`` the server is already running (a sidecar started it and writes
     ``server_log``); without it this starts ``run.sh`` on a free port and stops its whole
-    process group afterwards.
+    process group afterwards (``confined``: in a sandbox, see ``start_server``).
     """
     proc: subprocess.Popen[bytes] | None = None
     if not (workspace / "run.sh").is_file():
@@ -39,7 +40,7 @@ def run_tests(
         return _nothing_ran(suite_dir, reason, server_log)
     if server_url is None:
         port = free_port()
-        proc = start_server(workspace, port, server_log)
+        proc = start_server(workspace, port, server_log, confined=confined)
         server_url = f"http://127.0.0.1:{port}"
     try:
         health = wait_healthy(server_url, server_start_seconds, proc)

@@ -18,6 +18,8 @@ from enduro.agents.harnesses.base import Harness, config_from_spec
 from enduro.agents.harnesses.runner import AttemptFiles, run_attempt
 from enduro.artifacts import Artifacts
 from enduro.engine.results import AgentOutcome
+from enduro.sandbox.launch import hidden_paths
+from enduro.sandbox.policy import Isolation
 from enduro.steps.context import StepContext
 
 
@@ -39,6 +41,7 @@ def run_cli_attempt(
             files=files,
             timeout_seconds=context.timeouts.agent_seconds,
             extra={"scenario": context.scenario, "turn": context.turn, "attempt": context.attempt},
+            hidden=hidden_paths(store.root) if context.isolation is Isolation.BWRAP else None,
         )
     return result.outcome
 
