@@ -213,6 +213,13 @@ class AgentSpec(SpecModel):
     baseline: Baseline | None = Field(
         default=None, description="Settings of the `flaky` baseline agent."
     )
+    runtime_class_name: str | None = Field(
+        default=None,
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="RuntimeClass of the step pods (e.g. gVisor `gvisor`, Kata `kata`), for "
+        "clusters that have one: a stronger sandbox than the container runtime's.",
+    )
 
     @field_validator("env", "secret_env")
     @classmethod

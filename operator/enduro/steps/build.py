@@ -137,6 +137,7 @@ def build_agent_step(
         init=init,
         main=main,
         timeout_seconds=spec.timeouts.agent_seconds + AGENT_STEP_GRACE_SECONDS,
+        runtime_class_name=agent.runtime_class_name,
     )
 
 
@@ -201,6 +202,7 @@ def build_test_step(
         main=main,
         summary_file=TERMINATION_LOG,
         timeout_seconds=spec.timeouts.server_start_seconds + spec.timeouts.test_seconds,
+        runtime_class_name=spec.agent.runtime_class_name,
     )
 
 
