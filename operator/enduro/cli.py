@@ -52,13 +52,13 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
 @app.command("agent")
 def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Run the context's agent on the workspace; print its outcome as the last line."""
+    from enduro.agents.context import parse_agent_context
     from enduro.agents.step import run_agent_step
     from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
-    from enduro.steps.context import StepContext
 
     die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the agent running
-    outcome = run_agent_step(StepContext.model_validate_json(context), workspace, artifacts)
+    outcome = run_agent_step(parse_agent_context(context), workspace, artifacts)
     typer.echo(outcome.model_dump_json())
 
 

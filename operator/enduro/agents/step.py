@@ -13,19 +13,19 @@ import os
 from pathlib import Path
 
 from enduro.agents import atif
+from enduro.agents.cli_step import outcome_trajectory, run_cli_attempt
+from enduro.agents.context import AgentStepContext
 from enduro.agents.harness import AgentRun, run_harness
 from enduro.agents.harnesses import HARNESSES
-from enduro.agents.harnesses.step import outcome_trajectory, run_cli_attempt
 from enduro.agents.prompt import render_prompt
 from enduro.agents.registry import get_harness
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import AgentOutcome, FailureClass
-from enduro.steps.context import StepContext
 
 MIB = 1024 * 1024
 
 
-def run_agent_step(context: StepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
+def run_agent_step(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
     """Run the agent, then hold it to the workspace size limit."""
     outcome = _run_agent(context, workspace, artifacts)
     if context.agent is None or outcome.failure is FailureClass.INFRASTRUCTURE:
@@ -53,7 +53,7 @@ def tree_bytes(root: Path) -> int:
     return total
 
 
-def _run_agent(context: StepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
+def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
     store = Artifacts(artifacts)
     turn, attempt = context.turn, context.attempt
     if context.agent is None:
@@ -86,7 +86,7 @@ def _run_agent(context: StepContext, workspace: Path, artifacts: Path) -> AgentO
 
 
 def _record(
-    store: Artifacts, context: StepContext, outcome: AgentOutcome, prompt: str, harness: str
+    store: Artifacts, context: AgentStepContext, outcome: AgentOutcome, prompt: str, harness: str
 ) -> None:
     trajectory = outcome_trajectory(harness, context, outcome, prompt)
     write_text_atomic(store.trajectory(context.turn, context.attempt), atif.to_json(trajectory))
