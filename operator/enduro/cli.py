@@ -52,8 +52,7 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
 @app.command("agent")
 def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Run the context's agent on the workspace; print its outcome as the last line."""
-    from enduro.agents.context import parse_agent_context
-    from enduro.agents.step import run_agent_step
+    from enduro.agents.step import parse_agent_context, run_agent_step
     from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
 
     die_with_parent()

@@ -33,15 +33,3 @@ class AgentStepContext(SpecModel):
     def to_json(self) -> str:
         """Compact JSON for the command line (defaults included: explicit beats implicit)."""
         return self.model_dump_json(exclude_none=True, by_alias=True)
-
-
-def parse_agent_context(text: str) -> AgentStepContext:
-    """The context of `enduro agent`: with a generator (a trusted baseline's step) it is a
-    full `StepContext`, imported only then; without one, the generator is never loaded."""
-    import json
-
-    if "generator" in json.loads(text):
-        from enduro.steps.context import StepContext
-
-        return StepContext.model_validate_json(text)
-    return AgentStepContext.model_validate_json(text)

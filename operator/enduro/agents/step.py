@@ -25,6 +25,18 @@ from enduro.engine.results import AgentOutcome, FailureClass
 MIB = 1024 * 1024
 
 
+def parse_agent_context(text: str) -> AgentStepContext:
+    """The context of `enduro agent`: with a generator (a trusted baseline's step) it is a
+    full `StepContext`, imported only then; without one, the generator is never loaded."""
+    import json
+
+    if "generator" in json.loads(text):
+        from enduro.steps.context import StepContext
+
+        return StepContext.model_validate_json(text)
+    return AgentStepContext.model_validate_json(text)
+
+
 def run_agent_step(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
     """Run the agent, then hold it to the workspace size limit."""
     outcome = _run_agent(context, workspace, artifacts)
