@@ -407,6 +407,18 @@ def test_network_policies_default_deny_agents_and_tests() -> None:
     assert not by_kind(helm_template(), "NetworkPolicy")
 
 
+def test_step_pods_runtime_class_reaches_the_operator() -> None:
+    def env(*args: str) -> dict[str, str]:
+        (deployment,) = by_kind(helm_template(*args), "Deployment")
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        return {e["name"]: e.get("value", "") for e in container["env"]}
+
+    assert "ENDURO_RUNTIME_CLASS_NAME" not in env()
+    assert env("--set", "stepPods.runtimeClassName=gvisor")["ENDURO_RUNTIME_CLASS_NAME"] == "gvisor"
+    bad = run_helm("template", "enduro", str(CHART), "--set", "stepPods.runtimeClassName=G V")
+    assert bad.returncode != 0 and "runtimeClassName" in bad.stderr
+
+
 def test_network_policies_select_exactly_the_step_pods() -> None:
     """Each policy selects its role's step pods as the operator builds them, and nothing
     else: not the other role, not the operator, not a user's pod that shares a label."""

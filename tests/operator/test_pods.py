@@ -92,6 +92,9 @@ def test_no_shared_process_namespace_and_the_agents_runtime_class() -> None:
     test_step = build_test_step("run-s000", spec(runtimeClassName="kata"), 3, 2)
     test_pod = build_pod(test_step, OWNER, claim="c", namespace="ns")
     assert test_pod["spec"]["runtimeClassName"] == "kata"  # the server is untrusted too
+    step = build_agent_step("run-s000", spec(), 3, 2)
+    default = build_pod(step, OWNER, claim="c", namespace="ns", runtime_class_name="gvisor")
+    assert default["spec"]["runtimeClassName"] == "gvisor"  # the chart's stepPods default
 
 
 def test_the_test_pods_server_mounts_nothing_hidden() -> None:

@@ -109,8 +109,10 @@ def build_pod(
     claim: str,
     namespace: str,
     labels: Mapping[str, str] | None = None,
+    runtime_class_name: str = "",
 ) -> Manifest:
-    """The Pod that runs `step` for the ScenarioRun `owner`, on the PVC `claim`."""
+    """The Pod that runs `step` for the ScenarioRun `owner`, on the PVC `claim`; the
+    Agent's RuntimeClass, else `runtime_class_name` (the chart's default), if any."""
     init_containers: list[Manifest] = []
     if step.init is not None:
         init_containers.append(_container(step.init))
@@ -156,6 +158,6 @@ def build_pod(
             "volumes": [{"name": CLAIM_VOLUME, "persistentVolumeClaim": {"claimName": claim}}],
         },
     }
-    if step.runtime_class_name:
-        pod["spec"]["runtimeClassName"] = step.runtime_class_name
+    if step.runtime_class_name or runtime_class_name:
+        pod["spec"]["runtimeClassName"] = step.runtime_class_name or runtime_class_name
     return pod

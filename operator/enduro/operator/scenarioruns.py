@@ -189,7 +189,11 @@ class ScenarioRunDriver:
     async def _create_pod(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> None:
         built = build_step(self.name, spec, step, images=self.config.images)
         manifest = build_pod(
-            built, self.body, claim=workspace_claim_name(self.name), namespace=self.namespace
+            built,
+            self.body,
+            claim=workspace_claim_name(self.name),
+            namespace=self.namespace,
+            runtime_class_name=self.config.runtime_class_name,
         )
         await self.api.create("pods", manifest)
         self.created.add(built.name)
