@@ -285,3 +285,31 @@ def test_kill_9_of_enduro_run_leaves_nothing_running_and_resume_waits(tmp_path: 
             first.kill()
     state = json.loads((out / "scenario_0/state.json").read_text())
     assert state["phase"] == "Running"  # kept, so --resume can continue it
+
+
+FORK_BOMB = """
+cd "$ENDURO_WORKSPACE"
+# Fork until the kernel refuses (the subshell dies then), counting with builtins only.
+( n=0; while [ $n -lt 200 ]; do sleep 60 & n=$((n + 1)); echo $n > forks.txt; done ) 2>/dev/null
+kill -9 -1  # every other process of the sandbox, so this one may fork again
+python -c 'x = bytearray(700 * 1024 * 1024); open("ate-memory", "w").write("yes")'
+exit 0
+"""
+
+
+def test_a_fork_bomb_and_a_memory_hog_stop_at_the_agents_limits(tmp_path: Path) -> None:
+    agent = write_agent(tmp_path, FORK_BOMB)
+    run_file = write_run_file(tmp_path, agent)
+    run_file.write_text(
+        run_file.read_text().replace(
+            f"command: [{agent}]",
+            f"command: [{agent}]\n  limits: {{processes: 40}}\n"
+            "  resources: {limits: {memory: 256Mi}}",
+        )
+    )
+    run = enduro_run(run_file, tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    workspace = tmp_path / "out/scenario_0/workspace"
+    assert 5 < int((workspace / "forks.txt").read_text()) < 40
+    assert not (workspace / "ate-memory").exists()
+    assert run.turn(0, 1)["score"] == 0.0

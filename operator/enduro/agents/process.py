@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from enduro.procgroup import TERM_GRACE_SECONDS, file_size_limited, kill_group, own
+from enduro.sandbox.cgroups import limited
 from enduro.sandbox.launch import prepared
 from enduro.sandbox.policy import Confinement
 
@@ -69,13 +70,14 @@ def run_process(
     """
     stdout.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # open until the process is done: fds, cgroups
         stdin_file = stack.enter_context(stdin.open("rb")) if stdin else subprocess.DEVNULL
         try:
             command, extra = list(argv), {}
             if confinement is not None:
                 launch = stack.enter_context(prepared(confinement, command))
                 command, extra = launch.argv, launch.popen_kwargs()
+                command = stack.enter_context(limited(confinement.limits, command))
             proc = subprocess.Popen(
                 file_size_limited(command, FILE_CAP_BYTES),
                 cwd=cwd,
@@ -97,24 +99,24 @@ def run_process(
                 seconds=time.monotonic() - started,
                 start_error=f"could not start {argv[0]!r}: {exc}",
             )
-    assert proc.stdout is not None
-    pumps = [_LogPump(proc.stdout, stdout)]
-    if stderr is not None:
-        assert proc.stderr is not None
-        pumps.append(_LogPump(proc.stderr, stderr))
-    for pump in pumps:
-        pump.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        # Whatever the agent left running (a server it started to try its code) must not
-        # outlive the step; after a timeout this is what stops the agent itself.
-        kill_group(proc, grace=kill_grace if timed_out else LEFTOVER_GRACE_SECONDS)
-    for pump in pumps:
-        pump.join(timeout=PUMP_JOIN_SECONDS)
+        assert proc.stdout is not None
+        pumps = [_LogPump(proc.stdout, stdout)]
+        if stderr is not None:
+            assert proc.stderr is not None
+            pumps.append(_LogPump(proc.stderr, stderr))
+        for pump in pumps:
+            pump.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            # Whatever the agent left running (a server it started to try its code) must
+            # not outlive the step; after a timeout this is what stops the agent itself.
+            kill_group(proc, grace=kill_grace if timed_out else LEFTOVER_GRACE_SECONDS)
+        for pump in pumps:
+            pump.join(timeout=PUMP_JOIN_SECONDS)
     return Finished(
         returncode=proc.returncode,
         timed_out=timed_out,

@@ -134,6 +134,13 @@ class AgentLimits(SpecModel):
     cost_usd: float | None = Field(
         default=None, ge=0, description="Maximum model spend per attempt, in US dollars."
     )
+    processes: int = Field(
+        default=1024,
+        ge=8,
+        le=65536,
+        description="Most processes and threads the agent may run at once (enforced locally "
+        "through cgroups; on Kubernetes by the node's pid limit).",
+    )
     workspace_mib: int = Field(
         default=1024,
         ge=1,

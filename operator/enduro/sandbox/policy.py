@@ -10,9 +10,11 @@ lent, and nothing next to it comes along.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from enduro.sandbox.cgroups import ProcessLimits
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 # Debian and most distributions merge these into /usr; elsewhere they are real dirs.
@@ -47,6 +49,8 @@ class Confinement:
     share_network: bool = True
     """Share the caller's network namespace (the agent needs its model endpoint; the
     test runner's namespace holds only loopback, and the server shares that one)."""
+    limits: ProcessLimits = field(default_factory=ProcessLimits)
+    """Processes and memory of everything inside (`enduro.sandbox.cgroups`)."""
 
     def binds(self) -> list[tuple[Path, Path, bool]]:
         """(host path, path inside, writable) for every bind, outermost first, so a

@@ -14,12 +14,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from enduro.procgroup import file_size_limited, own
+from enduro.sandbox.cgroups import ProcessLimits, limited
 from enduro.sandbox.launch import BIN_INSIDE, prepared, python_for_servers
 from enduro.sandbox.policy import Confinement
 
@@ -35,6 +36,8 @@ def free_port() -> int:
 
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+# A server needs a few processes and a modest heap; a fork bomb or a leak stops here.
+SERVER_LIMITS = ProcessLimits(processes=256, memory_bytes=2 * 2**30)
 
 
 def server_env(port: int, *, confined: bool = False) -> dict[str, str]:
@@ -52,14 +55,23 @@ def server_env(port: int, *, confined: bool = False) -> dict[str, str]:
 
 
 def start_server(
-    workspace: Path, port: int, log_path: Path, *, confined: bool = False
+    workspace: Path,
+    port: int,
+    log_path: Path,
+    *,
+    confined: bool = False,
+    lifetime: ExitStack | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``sh run.sh`` in ``workspace`` with ``PORT`` set, output to ``log_path``;
     ``confined``: inside a sandbox that sees the workspace and a Python with Flask,
-    sharing this process's network namespace (the runner's, which holds only loopback)."""
+    sharing this process's network namespace (the runner's, which holds only loopback),
+    with at most `SERVER_LIMITS` processes and memory while ``lifetime`` is open."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     argv = ["sh", "run.sh"]
-    with log_path.open("ab") as log, _confined(workspace, argv, confined) as (command, extra):
+    with log_path.open("ab") as log, _confined(workspace, argv, confined) as (sandboxed, extra):
+        command = sandboxed
+        if confined and lifetime is not None:
+            command = lifetime.enter_context(limited(SERVER_LIMITS, sandboxed))
         proc = subprocess.Popen(
             file_size_limited(command, SERVER_FILE_CAP_BYTES),
             cwd=workspace,

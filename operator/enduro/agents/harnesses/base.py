@@ -70,6 +70,9 @@ class HarnessConfig:
     max_cost_usd: float | None = None
     command: tuple[str, ...] = ()
     """The command line of a `command` agent (your own agent), empty for the CLIs."""
+    max_processes: int | None = None
+    memory_limit: str | None = None
+    """The Agent's `resources.limits.memory` (`2Gi`): the sandbox's memory limit."""
 
 
 @dataclass(frozen=True)
@@ -236,4 +239,6 @@ def config_from_spec(spec: AgentSpec) -> HarnessConfig:
         max_steps=spec.limits.steps,
         max_cost_usd=spec.limits.cost_usd,
         command=tuple(spec.command),
+        max_processes=spec.limits.processes,
+        memory_limit=spec.resources.limits.get("memory"),
     )

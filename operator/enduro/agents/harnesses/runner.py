@@ -15,7 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from enduro.agents import atif
@@ -30,6 +30,7 @@ from enduro.agents.harnesses.base import (
 from enduro.agents.process import run_process
 from enduro.agents.redact import redact, secret_values
 from enduro.engine.results import AgentOutcome, FailureClass
+from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
 from enduro.sandbox.launch import (
     SandboxError,
     confined_env,
@@ -120,8 +121,11 @@ def run_attempt(
             confinement = sandbox_for(
                 command, env, workspace=workspace, scratch=scratch, hidden=hidden
             )
+            confinement = replace(confinement, limits=process_limits(config))
         except SandboxError as exc:
             problem = str(exc)
+        except ValueError as exc:
+            problem = f"resources.limits.memory of the Agent: {exc}"
     if problem is not None:
         outcome = AgentOutcome(
             exit_code=NOT_STARTED_EXIT,
@@ -149,6 +153,12 @@ def run_attempt(
         trajectory.extra = {**(trajectory.extra or {}), **extra}
     _write_records(files, result, trajectory)
     return AttemptResult(outcome=outcome, trajectory=trajectory)
+
+
+def process_limits(config: HarnessConfig) -> ProcessLimits:
+    """The sandbox's process and memory limits from the Agent."""
+    memory = parse_quantity(config.memory_limit) if config.memory_limit else None
+    return ProcessLimits(processes=config.max_processes, memory_bytes=memory)
 
 
 def sandbox_for(
