@@ -175,8 +175,14 @@ class Api:
     def remember(self, plural: str, item: dict) -> None:
         """Notes a created object (and the scarce unique values it holds)."""
         self.created.append((plural, item))
+        if isinstance(item.get("id"), int):
+            LOWEST_IDS[plural] = min(LOWEST_IDS.get(plural, item["id"]), item["id"])
         for field, name in SCARCE.get(plural, ()):
             ALIVE.setdefault(name, set()).add(item.get(field))
+
+    def lowest_id(self, plural: str) -> int:
+        """The smallest id a create of ``plural`` answered during this run."""
+        return LOWEST_IDS[plural]
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -210,6 +216,7 @@ class Api:
 
     def __init__(self) -> None:
         self.created: list = []  # (plural, object) this test created, in order
+        self.releasing = False
 
     def create(self, plural: str, body: dict) -> dict:
         response = self.post(f"/{plural}", json=body)
@@ -218,10 +225,20 @@ class Api:
         )
         return response.json()
 
+    def release_after(self) -> None:
+        """Deletes everything this test creates once it ends (it holds fixed values of
+        unique fields that later tests may need)."""
+        self.releasing = True
+
+    def pick(self, plural: str, field: str, values: tuple) -> object:
+        """The first of ``values`` that no ``plural`` object holds in ``field``."""
+        held = {item.get(field) for item in self.list_all(plural)}
+        return next((value for value in values if value not in held), values[0])
+
     def cleanup(self) -> None:
         """Deletes what the test created when it holds a value from a small unique
-        range (children first), so later tests find free values."""
-        if not any(plural in SCARCE for plural, _ in self.created):
+        range or picked values (children first), so later tests find free values."""
+        if not self.releasing and not any(plural in SCARCE for plural, _ in self.created):
             return
         for plural, item in reversed(self.created):
             try:
@@ -314,6 +331,7 @@ class Api:
 
 
 ALIVE: dict = {}  # values of scarce unique fields that objects hold right now
+LOWEST_IDS: dict = {}  # plural -> the smallest id any create answered in this run
 
 
 @pytest.fixture
