@@ -19,6 +19,8 @@ from enduro.scenarios.schema import (
     FieldGuard,
     FieldSpec,
     FieldType,
+    FilterOp,
+    ListFilter,
     Listing,
     OnDelete,
     Pagination,
@@ -40,7 +42,11 @@ def fidelity() -> Schema:
         fields=[
             FieldSpec(name="name", type=S.STRING, required=True),
             FieldSpec(name="region", type=S.STRING),
+            FieldSpec(
+                name="tier", type=S.ENUM, choices=["silver", "gold", "bronze"], default="silver"
+            ),
         ],
+        listing=Listing(sort_fields=["tier"]),
     )
     project = Entity(
         name="project",
@@ -60,6 +66,7 @@ def fidelity() -> Schema:
             FieldSpec(
                 name="priority", type=S.ENUM, choices=["high", "low", "normal"], default="low"
             ),
+            FieldSpec(name="due", type=S.DATETIME),
             FieldSpec(
                 name="status",
                 type=S.ENUM,
@@ -68,7 +75,15 @@ def fidelity() -> Schema:
                 choices=["open", "approved", "closed"],
             ),
         ],
-        listing=Listing(pagination=Pagination(default_limit=3, max_limit=5)),
+        listing=Listing(
+            filters=[
+                ListFilter(field="budget", op=FilterOp.GTE),
+                ListFilter(field="code"),
+                ListFilter(field="due", op=FilterOp.LTE),
+            ],
+            sort_fields=["due"],
+            pagination=Pagination(default_limit=3, max_limit=5),
+        ),
         actions=[
             Action(
                 name="approve",
@@ -175,6 +190,22 @@ MUTANTS = [
      '@app.get("/health")', "test_an_unknown_path_is_404"),
     ("html_404_body", "@app.errorhandler(HTTPException)\n", "",
      "test_an_unknown_path_is_404"),
+    ("unparsable_filter_matches_null",
+     '        raise ApiError(422, f"{name} must be an integer", name)\n    return int(text)',
+     "        return None\n    return int(text)",
+     "test_filter_code_rejects_a_value_that_does_not_parse"),
+    ("null_bound_ignored", '        raise ApiError(422, f"{param} needs a value", param)',
+     "        return items", "test_filter_budget_min_rejects_a_value_that_does_not_parse"),
+    ("offsets_ignored", "moment = moment.astimezone(timezone.utc).replace(tzinfo=None)",
+     "moment = moment.replace(tzinfo=None)",
+     "test_filter_due_max_compares_instants_with_offsets"),
+    ("datetimes_sorted_as_text", '"due": instant_key', '"due": plain_key',
+     "test_sorting_by_due"),
+    ("enums_sorted_by_choice_order", '"tier": plain_key',
+     "\"tier\": ('silver', 'gold', 'bronze').index", "test_sorting_by_tier"),
+    ("first_bad_key_by_name", "    for key in body:\n        if key not in writable:",
+     "    for key in sorted(body):\n        if key not in writable:",
+     "test_several_unknown_keys_name_the_first_listed"),
     ("ids_start_at_0", "NEXT_IDS.get(plural, 0) + 1", "NEXT_IDS.get(plural, -1) + 1",
      "test_ids_start_at_1"),
 ]  # fmt: skip

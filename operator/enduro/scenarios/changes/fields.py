@@ -53,7 +53,7 @@ class AddField(ChangeBase):
     def describe(self) -> str:
         return (
             f"Add a field to `{self.entity}`: {wording.field_phrase(self.field)}. It appears "
-            "in every response and is accepted by POST and PATCH."
+            "last in every response and is accepted by POST and PATCH."
         )
 
 
@@ -77,8 +77,8 @@ class AddEnumField(ChangeBase):
 
     def describe(self) -> str:
         return (
-            f"Add an enum field to `{self.entity}`: {wording.field_phrase(self.field)}. Any "
-            "other value is rejected with 422."
+            f"Add an enum field to `{self.entity}`: {wording.field_phrase(self.field)}. It "
+            "appears last in every response; any other value is rejected with 422."
         )
 
 

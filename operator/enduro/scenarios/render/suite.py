@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from enduro.scenarios.render import plans, values
+from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
     Action,
@@ -474,8 +474,13 @@ class _EntityTests:
         return lines
 
     # ----------------------------------------------------------------- keys
+    def add_all(self, tests: list[suite_rules.TestSpec]) -> None:
+        for name, lines, params in tests:
+            self.m.add(name, lines, params)
+
     def keys(self) -> None:
         p = self.p
+        self.add_all(suite_rules.key_order(self.ent, UNKNOWN_KEY))
         self.m.add(
             "post_with_an_unknown_key_is_422",
             [
@@ -885,6 +890,8 @@ class _EntityTests:
             self.pagination_tests(pagination.default_limit, pagination.max_limit)
         for flt in listing.filters:
             self.filter_test(ent.field(flt.field), flt.op)
+            self.add_all(suite_rules.unparsable_filters(ent, flt))
+            self.add_all(suite_rules.instant_bounds(ent, flt))
         for name in listing.sort_fields:
             self.sort_test(ent.field(name))
         unsortable = [f.name for f in ent.fields if f.name not in listing.sort_fields][:1]
@@ -1101,7 +1108,7 @@ class _EntityTests:
         if spec.read_only or spec.computed is not None:
             lines += [f'api.new_full("{p}")', f'api.new("{p}")']
         else:
-            options = values.samples(spec, 3)
+            options = suite_rules.sort_samples(spec)
             sources: list[str]
             if spec.name == self.ent.title_field or spec.unique or spec.type is FieldType.REFERENCE:
                 sources = [valid_expr(self.ent, spec, distinct=True) for _ in range(3)]
