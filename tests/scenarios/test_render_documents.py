@@ -60,7 +60,7 @@ def test_spec_states_constraints_references_and_listing() -> None:
     assert "`pages`: integer; optional; minimum 1" in text
     assert "`review.book_id` (`/reviews`): restrict" in text
     assert '`publish`: moves `status` from "draft" to "published"' in text
-    assert "`GET /analytics/average_price`" in text
+    assert "`GET /analytics/mean_sale_amount`" in text
 
 
 def test_changes_md_asks_for_the_initial_api_then_lists_the_changes() -> None:

@@ -610,7 +610,7 @@ def _analytics_name(ctx: Context, an: Analytics, plural: str) -> str | None:
     if an.where:
         cond = an.where[0]
         candidates.insert(0, f"{stem}_{cond.value}" if isinstance(cond.value, str) else stem)
-    candidates.extend(f"{stem[: MAX_NAME - 3]}_{n}" for n in range(2, 10))
+    candidates.extend(f"{stem}_{n}" for n in range(2, 10))  # too long: not usable
     for name in candidates:
         if name not in taken and usable(name):
             return name
@@ -682,9 +682,7 @@ def propose_add_computed_field(ctx: Context) -> Change | None:
         return None
     comp, name = choice
     if not usable(name) or ent.has_field(name):
-        name = (
-            _qualified(name[: MAX_NAME - 12], {f.name for f in ent.fields}, vocab.QUALIFIERS) or ""
-        )
+        name = _qualified(name, {f.name for f in ent.fields}, vocab.QUALIFIERS) or ""
     if not usable(name):
         return None
     return AddComputedField(entity=ent.name, field=name, computed=comp)

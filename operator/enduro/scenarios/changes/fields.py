@@ -11,6 +11,7 @@ from enduro.scenarios.changes.base import (
     find_entity,
     find_field,
     name_problem,
+    named_after,
     reuse_unchanged,
     stored_writable,
 )
@@ -110,6 +111,9 @@ class RenameField(ChangeBase):
             return problem
         if ent.has_field(self.new_name):
             return f"{self.entity}.{self.new_name} already exists"
+        named = named_after(schema, self.entity, [self.field])
+        if named:
+            return f"analytics {named!r} is named after {self.field!r}"
         return None
 
     def _apply(self, schema: Schema) -> Schema:
