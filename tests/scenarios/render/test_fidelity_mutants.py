@@ -206,6 +206,13 @@ MUTANTS = [
     ("first_bad_key_by_name", "    for key in body:\n        if key not in writable:",
      "    for key in sorted(body):\n        if key not in writable:",
      "test_several_unknown_keys_name_the_first_listed"),
+    ("errors_name_a_field_by_default", "message: str, field: str | None = None)",
+     "message: str, field: str | None = 0)", "test_get_of_an_unknown_id_is_404"),
+    ("null_passes_ordering_guards", "    if value is None or other is None:\n        return False",
+     "    if value is None and other is None:\n        return False",
+     "test_approve_refused_when_code_is_null"),
+    ("analytics_filter_ignored", '    rows = filter_equal(rows, "code", parse_integer, args)\n',
+     "", "test_project_count_aggregates_the_matching_objects"),
     ("ids_start_at_0", "NEXT_IDS.get(plural, 0) + 1", "NEXT_IDS.get(plural, -1) + 1",
      "test_ids_start_at_1"),
 ]  # fmt: skip

@@ -35,6 +35,7 @@ from enduro.scenarios.schema import (
 )
 
 UNKNOWN_KEY = "zz_unknown"
+_ORDERING = {CompareOp.GT, CompareOp.GTE, CompareOp.LT, CompareOp.LTE}
 ORDERED = {FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE, FieldType.DATETIME}
 
 
@@ -1185,6 +1186,8 @@ class _EntityTests:
                     ],
                 )
                 break
+        for guard in action.guards:
+            self.null_guard(action, guard, path)
         if self.old is not None and succeeded:
             old_action = next((a for a in self.old.actions if a.name == action.name), None)
             if old_action is not None:
@@ -1196,6 +1199,33 @@ class _EntityTests:
             f"{action.name}_of_an_unknown_id_is_404",
             [f'api.expect(api.post(f"/{p}/{{api.MISSING_ID}}/{action.name}"), 404)'],
         )
+
+    def null_guard(self, action: Action, guard: Any, path: str) -> None:
+        """An ordering guard on an optional field refuses when the field is null."""
+        if not isinstance(guard, FieldGuard) or guard.op not in _ORDERING:
+            return
+        spec = self.ent.field(guard.field)
+        if spec.required or spec.read_only or spec.computed is not None:
+            return
+        others = [g for g in action.guards if g is not guard]
+        if any(isinstance(g, FieldGuard) and g.field == guard.field for g in others):
+            return
+        for start in action.from_states:
+            found = plans.plan(self.schema, self.ent, action.field, start, others, [guard])
+            if found is None:
+                continue
+            on_the_way = [g for a in found.path for g in a.guards]
+            if any(isinstance(g, FieldGuard) and g.field == guard.field for g in on_the_way):
+                continue
+            found.overrides[guard.field] = None
+            self.m.add(
+                f"{action.name}_refused_when_{guard.field}_is_null",
+                [
+                    *self.plan_lines(found),
+                    f'api.expect(api.post({path}), 409, "{guard.field}")',
+                ],
+            )
+            return
 
     def dropped_guard(self, action: Action, guard: Any, path: str) -> None:
         if isinstance(guard, FieldGuard) and not self.ent.has_field(guard.field):
@@ -1435,4 +1465,4 @@ def _removed_module(schema: Schema, previous: Schema) -> Module:
 
 
 __all__ = ["render_suite"]
-_unused = (CompareOp, Iterator)
+_unused = (Iterator,)

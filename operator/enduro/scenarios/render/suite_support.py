@@ -107,6 +107,13 @@ def holds(value: object, op: str, other: object) -> bool:
     }[op]
 
 
+def same(value: object, other: object) -> bool:
+    """Equality as an equality filter sees it (null only equals null)."""
+    if value is None or other is None:
+        return value is None and other is None
+    return value == other
+
+
 def aggregate(op: str, rows: list, field: str | None) -> object:
     if op == "count":
         return len(rows)
@@ -161,6 +168,7 @@ class Api:
     instant = staticmethod(instant)
     query_text = staticmethod(query_text)
     holds = staticmethod(holds)
+    same = staticmethod(same)
     aggregate = staticmethod(aggregate)
     grouped = staticmethod(grouped)
     close = staticmethod(close)
@@ -311,6 +319,8 @@ class Api:
         )
         if field is not None:
             assert body.get("field") == field, f"expected field {field!r}: {response.text}"
+        if status in (400, 404):
+            assert "field" not in body, f"a {status} names no field: {response.text}"
 
     def check_sorted(self, items: list, field: str, descending: bool, key=None) -> None:
         """Nulls last, the rest in order, ties by ascending id."""
