@@ -346,6 +346,8 @@ def propose_set_length_bounds(ctx: Context) -> Change | None:
         high = ctx.rng.choice([None, 40, 60, 120, 254])
         if spec.name == ent.title_field:
             low = ctx.rng.choice([None, 1])
+        if spec.type is FieldType.EMAIL:
+            low = None  # every address is longer than 3 characters: no behaviour
         return SetLengthBounds(entity=ent.name, field=spec.name, min_length=low, max_length=high)
 
     return _pick_field(ctx, build)

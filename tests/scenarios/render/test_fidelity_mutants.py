@@ -213,6 +213,10 @@ MUTANTS = [
      "test_approve_refused_when_code_is_null"),
     ("analytics_filter_ignored", '    rows = filter_equal(rows, "code", parse_integer, args)\n',
      "", "test_project_count_aggregates_the_matching_objects"),
+    ("ids_start_at_2", "NEXT_IDS.get(plural, 0) + 1", "NEXT_IDS.get(plural, 1) + 1",
+     "test_ids_start_at_1"),
+    ("limit_1_refused", 'query_int(args, "limit", 3, 1, 5)', 'query_int(args, "limit", 3, 2, 5)',
+     "test_limit_1_is_accepted"),
     ("ids_start_at_0", "NEXT_IDS.get(plural, 0) + 1", "NEXT_IDS.get(plural, -1) + 1",
      "test_ids_start_at_1"),
 ]  # fmt: skip

@@ -191,7 +191,11 @@ def _children_config(
     """The final states of the fewest related objects that make every guard come out
     as wanted (a state field of None means plain counting)."""
     options = ["-"] if state_field is None else reachable(child, state_field)
-    for total in range(MAX_CHILDREN + 1):
+    # Counts at a guard's bound first: ``lt 3`` passes with 2 related objects and fails
+    # with 3, so a server that counts wrongly or compares with ``lte`` fails a test.
+    bounds = [g.count for g, _ in guards]
+    order = sorted(range(MAX_CHILDREN + 1), key=lambda n: (min(abs(n - b) for b in bounds), n))
+    for total in order:
         for combo in itertools.combinations_with_replacement(options, total):
             states = list(combo)
             if all(_related_holds(g, states) == keep for g, keep in guards):

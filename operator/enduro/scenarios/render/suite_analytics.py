@@ -17,11 +17,14 @@ count. The rows are chosen so that each rule the spec states changes the answer:
 
 from __future__ import annotations
 
+import dataclasses
+
 from enduro.scenarios.render import plans, values
 from enduro.scenarios.render.suite import Module, _plan_lines, at, lit
 from enduro.scenarios.schema import (
     AggregateOp,
     Analytics,
+    CompareOp,
     Entity,
     FieldGuard,
     FieldSpec,
@@ -34,12 +37,18 @@ MAX_ROWS = 7
 TOKEN_LENGTH = 16  # ``api.token()`` is at most this long
 
 
-class _Scope:
+class _Name:
+    """A planned value rendered as a variable of the generated test."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
     def __repr__(self) -> str:
-        return "scope"
+        return self.name
 
 
-SCOPE = _Scope()
+SCOPE = _Name("scope")
+OTHER_SCOPE = _Name("other_scope")
 
 
 def analytics_module(schema: Schema) -> Module:
@@ -96,9 +105,14 @@ def analytics_tests(schema: Schema, analytics: Analytics, module: Module) -> Non
         return
     if scope.type is FieldType.REFERENCE:
         target = schema.entity(scope.target or "")
-        lines = [f'scope = api.new("{target.plural}")["id"]', "rows = []"]
+        lines = [f'{name} = api.new("{target.plural}")["id"]' for name in ("scope", "other_scope")]
     else:
-        lines = ["scope = api.token()", "rows = []"]
+        lines = ["scope = api.token()", "other_scope = api.token()"]
+    # An object that matches everything but the scope never counts.
+    outsider = _copy(rows[0])
+    outsider.overrides[scope.name] = OTHER_SCOPE
+    lines += _plan_lines(outsider, "_outsider")  # never read again
+    lines.append("rows = []")
     for found in rows:
         found.overrides[scope.name] = SCOPE
         lines += _plan_lines(found, "row")
@@ -245,7 +259,31 @@ def analytics_rows(schema: Schema, ent: Entity, analytics: Analytics) -> list[pl
                 found.overrides[name] = keys[index % len(keys)]
         _vary_the_rest(ent, analytics, found, index)
         rows.append(found)
+    if rows:
+        rows += _null_rows(ent, analytics, rows[0])
     return rows
+
+
+def _copy(found: plans.Plan) -> plans.Plan:
+    """The same plan with its own overrides (sentinel values keep their identity)."""
+    return dataclasses.replace(found, overrides=dict(found.overrides))
+
+
+def _null_rows(ent: Entity, analytics: Analytics, passing: plans.Plan) -> list[plans.Plan]:
+    """A row with null in an optional field that an ordering condition reads: an
+    ordering comparison with null fails, so the row never counts."""
+    found = []
+    ordering = {CompareOp.GT, CompareOp.GTE, CompareOp.LT, CompareOp.LTE}
+    for cond in analytics.where:
+        spec = ent.field(cond.field)
+        if cond.op not in ordering or spec.required or spec.read_only:
+            continue
+        if sum(c.field == cond.field for c in analytics.where) > 1:
+            continue
+        row = _copy(passing)
+        row.overrides[cond.field] = None
+        found.append(row)
+    return found
 
 
 __all__ = ["SCOPE", "analytics_module", "analytics_rows", "analytics_tests", "scope_field"]

@@ -192,6 +192,11 @@ class Api:
         """The smallest id a create of ``plural`` answered during this run."""
         return LOWEST_IDS[plural]
 
+    def empty_at_start(self, plural: str) -> bool:
+        """Whether ``GET /<plural>`` answered an empty list before the first test: the
+        server started fresh, so the run's first create of ``plural`` has id 1."""
+        return EMPTY_AT_START.get(plural, False)
+
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
 
@@ -342,6 +347,21 @@ class Api:
 
 ALIVE: dict = {}  # values of scarce unique fields that objects hold right now
 LOWEST_IDS: dict = {}  # plural -> the smallest id any create answered in this run
+
+
+EMPTY_AT_START: dict = {}  # plural -> whether the collection was empty before any test
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collections_at_start():
+    """Notes which collections are empty before the first test runs."""
+    for plural in MINIMAL:
+        try:
+            response = SESSION.get(f"{BASE_URL}/{plural}", timeout=30)
+            EMPTY_AT_START[plural] = response.status_code == 200 and response.json() == []
+        except (requests.RequestException, ValueError):
+            EMPTY_AT_START[plural] = False
+    yield
 
 
 @pytest.fixture
