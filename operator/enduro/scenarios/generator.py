@@ -26,7 +26,7 @@ from enduro.scenarios.schema import Schema
 
 # Bumped whenever the same spec would generate different output (catalogue, sampler,
 # vocabulary or REST-convention changes); recorded in every exported set's manifest.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: issue #16 suite fidelity (picks, delete chains, analytics, paths)
 
 
 class GeneratorSpec(BaseModel):

@@ -25,6 +25,7 @@ import random
 from collections.abc import Mapping
 from typing import Protocol
 
+from enduro.scenarios import turn_rules
 from enduro.scenarios import vocabulary as vocab
 from enduro.scenarios.changes import CHANGE_KINDS, Change, ChangeNotApplicableError
 from enduro.scenarios.proposals import (
@@ -161,6 +162,8 @@ class WeightedSampler:
             kind = rng.choices(self.kinds, weights=self.weights)[0]
             change = PROPOSERS[kind](Context(current, rng, dom))
             if change is None or change.precondition(current) is not None:
+                continue
+            if not turn_rules.fits(changes, change):
                 continue
             try:
                 current = change.apply(current, check=check_each)
