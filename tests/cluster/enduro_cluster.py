@@ -63,9 +63,10 @@ class EnduroCluster:
         faults: list[Fault] | None = None,
         extra_env: dict[str, str] | None = None,
         isolate_ports: tuple[int, ...] = (),
+        port: int | None = None,
     ) -> None:
         self.workdir = workdir
-        self.cluster = EmulatedCluster(workdir)
+        self.cluster = EmulatedCluster(workdir, port=port)
         self.executor = PodExecutor(
             self.cluster.emulator,
             workdir / "node",
