@@ -117,6 +117,16 @@ class EnduroCluster:
             }[obj["kind"]]
             self.kube.create(plural, obj)
 
+    def apply_unvalidated(self, *objects: Obj) -> None:
+        """Create objects the CRD schema would reject, as if an older, laxer CRD had been
+        installed when they were created (to test the operator's own checks)."""
+        emulator = self.cluster.emulator
+        self.cluster.call(setattr, emulator, "admission", False)
+        try:
+            self.apply(*objects)
+        finally:
+            self.cluster.call(setattr, emulator, "admission", True)
+
     def wait_for_run(self, name: str, phase: str = "Succeeded", timeout: float = 60) -> Obj:
         def reached() -> Obj | None:
             run = self.kube.get(BENCHMARK_RUNS, name)

@@ -232,6 +232,8 @@ class PodExecutor:
         while True:
             missing = [c for c in claims if (PVCS, namespace, c) not in self.emulator.store]
             if not missing:
+                for claim in claims:
+                    self._bind(namespace, claim)
                 return True
             if not reported:
                 message = f'persistentvolumeclaim "{missing[0]}" not found'
@@ -241,6 +243,21 @@ class PodExecutor:
                 if not reported:
                     return False
             await asyncio.sleep(0.1)
+
+    def _bind(self, namespace: str, claim: str) -> None:
+        """Provision a volume for a claim on its first consumer (WaitForFirstConsumer)."""
+        pvc = self.emulator.store.get((PVCS, namespace, claim))
+        if pvc is None or pvc.get("status", {}).get("phase") == "Bound":
+            return
+        spec = pvc.get("spec", {})
+        volume = f"pvc-{pvc['metadata']['uid']}"
+        self.emulator.write(PVCS, namespace, claim, {"spec": {"volumeName": volume}})
+        status = {
+            "phase": "Bound",
+            "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
+            "capacity": {"storage": spec.get("resources", {}).get("requests", {}).get("storage")},
+        }
+        self.emulator.write(PVCS, namespace, claim, {"status": status}, status=True)
 
     async def _image_pull_backoff(self, pod: Obj) -> None:
         spec = pod["spec"]

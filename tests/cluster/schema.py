@@ -302,6 +302,34 @@ def run_rules(value: Any, schema: Obj, path: str, old: Any = None) -> list[Cause
     return causes
 
 
+_MISSING = object()
+
+
+def value_at(doc: Any, field: str) -> Any:
+    """The value at a field error's path (`spec.env[0].name`); `_MISSING` if absent."""
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+        if index:
+            if not isinstance(doc, list) or int(index) >= len(doc):
+                return _MISSING
+            doc = doc[int(index)]
+        elif isinstance(doc, dict) and name in doc:
+            doc = doc[name]
+        else:
+            return _MISSING
+    return doc
+
+
+def ratchet(causes: list[Cause], new: Any, old: Any) -> list[Cause]:
+    """Validation ratcheting (GA in 1.33): on updates, errors in fields left unchanged
+    are let through, so an object stored under a laxer schema can still be written."""
+    if old is None:
+        return causes
+    return [
+        c for c in causes if value_at(new, c.field) is _MISSING
+        or value_at(new, c.field) != value_at(old, c.field)
+    ]  # fmt: skip
+
+
 # -- metadata (every kind) ---------------------------------------------------------------
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
