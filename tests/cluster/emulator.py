@@ -256,6 +256,8 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         self.field_validation = "Warn"
         self.warnings: list[str] = []
         self.admission = True  # False: store custom resources as given (an older, laxer CRD)
+        # Mutating admission webhooks: called with (resource, object) before each create.
+        self.mutators: list[Callable[[ResKey, Obj], None]] = []
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -514,6 +516,8 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             obj.pop("status", None)
         if res == ("", "v1", "pods"):
             obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        for mutate in self.mutators:
+            mutate(res, obj)
         self._admit(res, obj, None)
         if managed_fields is not None:
             meta["managedFields"] = managed_fields

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from cluster.cluster import EmulatedCluster, KubeClient
 from cluster.emulator import Obj
 from cluster.kubelet import Canned, ContainerResult, Fault, PodExecutor
+from cluster.kueue import EmulatedKueue
 from cluster.operator_thread import OperatorThread
 
 BENCHMARKS = "enduro.dev/v1alpha1/benchmarks"
@@ -64,6 +65,7 @@ class EnduroCluster:
         extra_env: dict[str, str] | None = None,
         isolate_ports: tuple[int, ...] = (),
         port: int | None = None,
+        kueue: bool = False,
     ) -> None:
         self.workdir = workdir
         self.cluster = EmulatedCluster(workdir, port=port)
@@ -76,11 +78,14 @@ class EnduroCluster:
             isolate_ports=isolate_ports,
         )
         self.operator: OperatorThread | None = None
+        self.kueue = EmulatedKueue(self.cluster.emulator) if kueue else None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> EnduroCluster:
         self._stack.enter_context(self.cluster)
         self.cluster.start_executor(self.executor)
+        if self.kueue is not None:
+            self.cluster.call(self.kueue.install)
         self.kube: KubeClient = self.cluster.client()
         return self
 

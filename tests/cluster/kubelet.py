@@ -44,6 +44,7 @@ from cluster.emulator import Obj, RealisticEmulator, WatchEvent, now_iso
 PODS = ("", "v1", "pods")
 PVCS = ("", "v1", "persistentvolumeclaims")
 TERMINATION_MESSAGE_LIMIT = 4096
+GATED = "Scheduling is blocked due to non-empty scheduling gates"
 UNSCHEDULABLE = "0/1 nodes are available: 1 Insufficient cpu. preemption: not helpful."
 
 
@@ -122,6 +123,7 @@ class PodExecutor:
         self._evictions: dict[str, asyncio.Event] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._port_maps: dict[str, dict[int, int]] = {}
+        self._gated: set[tuple[str, str]] = set()  # pods that waited for their gates
 
     # -- lifecycle (call from the emulator's loop) -------------------------------------
 
@@ -158,7 +160,17 @@ class PodExecutor:
                 task.cancel()
             return
         phase = event.object.get("status", {}).get("phase", "Pending")
-        if key not in self.tasks and phase == "Pending" and event.type == "ADDED":
+        if key in self.tasks or phase != "Pending":
+            return
+        if event.object["spec"].get("schedulingGates"):
+            # The scheduler leaves a gated pod alone (Kueue removes its gate on admission).
+            if event.type == "ADDED":
+                self._gated.add(key)
+                gated = _condition("PodScheduled", "False", "SchedulingGated", GATED)
+                self._status(event.object, _pending(gated))
+            return
+        if event.type == "ADDED" or key in self._gated:
+            self._gated.discard(key)
             self.tasks[key] = asyncio.create_task(self._run_pod(event.object))
 
     # -- status writes -------------------------------------------------------------------
