@@ -373,6 +373,10 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
                 created = self.create(key, namespace, request.data)
                 return self._respond(created, 201)
             if verb == "delete":
+                options = request.data if isinstance(request.data, dict) else {}
+                policy = options.get("propagationPolicy") or request.params.get("propagationPolicy")
+                if policy == "Orphan" or options.get("orphanDependents") is True:
+                    self.orphan(key, namespace, request.name or "")
                 return aiohttp.web.json_response(self.delete(key, namespace, request.name or ""))
             content_type = request.headers.get("Content-Type", "application/json").split(";")[0]
             if verb == "patch" and content_type == "application/apply-patch+yaml":
@@ -688,6 +692,15 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             return clone(obj)
         return self._remove(res, namespace, name)
 
+    def orphan(self, res: ResKey, namespace: str | None, name: str) -> None:
+        """`--cascade=orphan`: dependents lose their ownerReference to the object and stay."""
+        uid = self._fetch(res, namespace, name)["metadata"]["uid"]
+        for (r, ns, n), obj in list(self.store.items()):
+            refs = obj["metadata"].get("ownerReferences") or []
+            kept = [ref for ref in refs if ref.get("uid") != uid]
+            if len(kept) != len(refs):
+                self.write(r, ns, n, {"metadata": {"ownerReferences": kept or None}})
+
     def _remove(self, res: ResKey, namespace: str | None, name: str) -> Obj:
         obj = self.store.pop((res, namespace, name))
         obj["metadata"]["resourceVersion"] = self._bump()
@@ -760,10 +773,25 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": exc.status}
             await response.write(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
             return response
+        as_table = tables.wants_table(request.headers.get("Accept", ""))
+        first = True
+
+        def line(event: WatchEvent) -> bytes:
+            # `kubectl get -w`: each event's object is a Table of one row; the columns
+            # come with the first event only, as the apiserver sends them.
+            nonlocal first
+            if not as_table:
+                return _line(event)
+            rendered = self._table(res, [event.object], request)
+            if not first:
+                rendered["columnDefinitions"] = []
+            first = False
+            return json.dumps({"type": event.type, "object": rendered}).encode() + b"\n"
+
         try:
             for event in replay:
                 if wanted(event):
-                    await response.write(_line(event))
+                    await response.write(line(event))
             if initial:
                 await response.write(self._initial_events_end(res))
             while True:
@@ -777,7 +805,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
                 if event is None:
                     break
                 if wanted(event):
-                    await response.write(_line(event))
+                    await response.write(line(event))
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             pass
         finally:

@@ -379,3 +379,34 @@ def test_unchanged_invalid_fields_ratchet_through_updates(server: EmulatedCluste
     with pytest.raises(ApiError) as rejected:
         api.patch(GADGETS, "g1", {"spec": {"size": -1}})
     assert rejected.value.status == 422
+
+
+def test_watching_as_table_sends_the_columns_once(server: EmulatedCluster, api: KubeClient) -> None:
+    api.create(GADGETS, gadget("a", size=2))
+    api.create(GADGETS, gadget("b", size=3))
+    response = requests.get(
+        f"{server.url}/apis/test.dev/v1/namespaces/default/gadgets",
+        params={"watch": "true", "timeoutSeconds": "1"},
+        headers={"Accept": TABLE},
+        timeout=5,
+    )
+    tables = [json.loads(line)["object"] for line in response.text.splitlines()]
+    assert [t["kind"] for t in tables] == ["Table", "Table"]
+    assert [c["name"] for c in tables[0]["columnDefinitions"]][:2] == ["Name", "Size"]
+    assert tables[1]["columnDefinitions"] == []
+    assert [t["rows"][0]["cells"][:2] for t in tables] == [["a", 2], ["b", 3]]
+
+
+def test_orphan_deletion_keeps_the_dependents(server: EmulatedCluster, api: KubeClient) -> None:
+    owner = api.create(GADGETS, gadget("owner"))
+    ref = {"apiVersion": "test.dev/v1", "kind": "Gadget", "name": "owner",
+           "uid": owner["metadata"]["uid"]}  # fmt: skip
+    api.create(
+        GADGETS, {**gadget("child"), "metadata": {"name": "child", "ownerReferences": [ref]}}
+    )
+    url = f"{server.url}/apis/test.dev/v1/namespaces/default/gadgets/owner"
+
+    requests.delete(url, json={"propagationPolicy": "Orphan"}, timeout=5)
+
+    child = api.get(GADGETS, "child")
+    assert "ownerReferences" not in child["metadata"]
