@@ -30,6 +30,7 @@ import collections
 import dataclasses
 import datetime
 import json
+import pathlib
 import re
 import time
 import uuid
@@ -256,6 +257,8 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         self.field_validation = "Warn"
         self.warnings: list[str] = []
         self.admission = True  # False: store custom resources as given (an older, laxer CRD)
+        # Where `pods/log` reads a container's output: (namespace, pod, container) -> path.
+        self.log_files: Callable[[str, str, str], pathlib.Path | None] | None = None
         # Mutating admission webhooks: called with (resource, object) before each create.
         self.mutators: list[Callable[[ResKey, Obj], None]] = []
 
@@ -345,6 +348,8 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         plural = key[2] + (f"/{request.subresource}" if request.subresource else "")
         self.counts[(client, verb, plural)] += 1
         info = self._info(key)
+        if request.subresource == "log" and key == ("", "v1", "pods") and verb == "get":
+            return self._log(request.namespace or "", request.name or "", request.params)
         if request.subresource not in (None, "status"):
             raise _error(404, "NotFound", f"subresource {request.subresource} is not emulated")
         if request.subresource == "status" and "status" not in info.subresources:
@@ -408,6 +413,35 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         finally:
             self.manager = ""
             self.field_validation = "Warn"
+
+    def _log(self, namespace: str, name: str, params: Any) -> aiohttp.web.Response:
+        """`kubectl logs`: a container's output so far (`tailLines` honoured, no follow)."""
+        pod = self._fetch(("", "v1", "pods"), namespace, name)
+        names = [c["name"] for c in pod["spec"].get("containers", [])]
+        names += [c["name"] for c in pod["spec"].get("initContainers", [])]
+        container = params.get("container") or (names[0] if len(names) == 1 else None)
+        if container is None:
+            raise _error(
+                400, "BadRequest",
+                f"a container name must be specified for pod {name}, choose one of: "
+                f"[{' '.join(names)}]",
+            )  # fmt: skip
+        if container not in names:
+            raise _error(
+                400, "BadRequest", f"container {container} is not valid for pod {name}"
+            )  # fmt: skip
+        path = self.log_files(namespace, name, container) if self.log_files else None
+        if path is None or not path.exists():
+            raise _error(
+                400, "BadRequest",
+                f'container "{container}" in pod "{name}" is waiting to start: '
+                "ContainerCreating",
+            )  # fmt: skip
+        text = path.read_text(errors="replace")
+        if params.get("tailLines"):
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-int(params["tailLines"]) :]) if int(params["tailLines"]) else ""
+        return aiohttp.web.Response(text=text, content_type="text/plain")
 
     def _respond(self, obj: Obj, status: int) -> aiohttp.web.Response:
         headers = {"Warning": ", ".join(f'299 - "{w}"' for w in self.warnings)}

@@ -127,7 +127,13 @@ class PodExecutor:
 
     # -- lifecycle (call from the emulator's loop) -------------------------------------
 
+    def log_file(self, namespace: str, pod: str, container: str) -> pathlib.Path | None:
+        """Where a container's output goes (what `kubectl logs` shows)."""
+        path = self.root / "pods" / f"{namespace}_{pod}" / f"{container}.log"
+        return path if path.exists() else None
+
     async def start(self) -> None:
+        self.emulator.log_files = self.log_file
         replay, queue = self.emulator.subscribe(PODS)
         for event in replay:
             self._on_event(event)

@@ -410,3 +410,18 @@ def test_orphan_deletion_keeps_the_dependents(server: EmulatedCluster, api: Kube
 
     child = api.get(GADGETS, "child")
     assert "ownerReferences" not in child["metadata"]
+
+
+def test_pod_logs_need_a_container_name_when_there_are_several(server: EmulatedCluster) -> None:
+    pods = server.client()
+    spec = {"initContainers": [{"name": "init"}], "containers": [{"name": "main"}]}
+    pods.create("v1/pods", {"metadata": {"name": "p1"}, "spec": spec})
+    url = f"{server.url}/api/v1/namespaces/default/pods/p1/log"
+
+    unnamed = requests.get(url, timeout=5)
+    assert unnamed.status_code == 400
+    assert unnamed.json()["message"] == (
+        "a container name must be specified for pod p1, choose one of: [main init]"
+    )
+    waiting = requests.get(url, params={"container": "main"}, timeout=5)
+    assert 'container "main" in pod "p1" is waiting to start' in waiting.json()["message"]

@@ -121,6 +121,10 @@ def test_quickstart_applied_client_side_runs_to_succeeded_and_deletes_in_cascade
     assert statuses["quickstart-s000-t001-a1-agent"] == "Completed"
     assert set(statuses.values()) == {"Completed"}
 
+    logs = kubectl("logs", "quickstart-s000-t001-a1-agent")
+    assert logs.stderr == 'Defaulted container "agent" out of: agent, prepare-workspace (init)\n'
+    assert '"failure":"none"' in logs.stdout.splitlines()[-1]  # the agent's outcome
+
     claims = kubectl("get", "pvc").stdout
     assert column(claims, "NAME") == ["quickstart-s000-workspace", "quickstart-s001-workspace"]
     assert column(claims, "STATUS") == ["Bound", "Bound"]
