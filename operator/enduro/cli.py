@@ -263,7 +263,7 @@ app.add_typer(dev_app, name="dev")
 def dev_cluster(
     *,
     workdir: Path = typer.Option(
-        Path(".enduro-dev-cluster"), "--workdir", help="Kubeconfig, pod folders and volumes."
+        Path(".cache/dev-cluster"), "--workdir", help="Kubeconfig, pod folders and volumes."
     ),
     port: int = typer.Option(0, "--port", help="API server port (0: any free port)."),
 ) -> None:
