@@ -257,6 +257,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         self.field_validation = "Warn"
         self.warnings: list[str] = []
         self.admission = True  # False: store custom resources as given (an older, laxer CRD)
+        self.bookmark_seconds = 60.0  # quiet watches that allow bookmarks get one this often
         # Where `pods/log` reads a container's output: (namespace, pod, container) -> path.
         self.log_files: Callable[[str, str, str], pathlib.Path | None] | None = None
         # Mutating admission webhooks: called with (resource, object) before each create.
@@ -828,13 +829,22 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
                     await response.write(line(event))
             if initial:
                 await response.write(self._initial_events_end(res))
+            bookmarks = request.params.get("allowWatchBookmarks") in ("true", "1")
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     break
+                wait = remaining
+                if bookmarks:
+                    wait = (
+                        self.bookmark_seconds if wait is None else min(wait, self.bookmark_seconds)
+                    )
                 try:
-                    event = await asyncio.wait_for(queue.get(), remaining)
+                    event = await asyncio.wait_for(queue.get(), wait)
                 except TimeoutError:
+                    if bookmarks and (deadline is None or time.monotonic() < deadline):
+                        await response.write(self._bookmark(res, {}))
+                        continue
                     break
                 if event is None:
                     break
@@ -847,14 +857,17 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         return response
 
     def _initial_events_end(self, res: ResKey) -> bytes:
-        kind = self._info(res).kind or res[2].capitalize()
+        return self._bookmark(res, {"k8s.io/initial-events-end": "true"})
+
+    def _bookmark(self, res: ResKey, annotations: dict[str, str]) -> bytes:
+        """A BOOKMARK: only the kind and the current resourceVersion (to resume from)."""
+        meta: Obj = {"resourceVersion": str(self.revision)}
+        if annotations:
+            meta["annotations"] = annotations
         bookmark = {
-            "kind": kind,
+            "kind": self._info(res).kind or res[2].capitalize(),
             "apiVersion": f"{res[0]}/{res[1]}" if res[0] else res[1],
-            "metadata": {
-                "resourceVersion": str(self.revision),
-                "annotations": {"k8s.io/initial-events-end": "true"},
-            },
+            "metadata": meta,
         }
         return json.dumps({"type": "BOOKMARK", "object": bookmark}).encode() + b"\n"
 

@@ -425,3 +425,20 @@ def test_pod_logs_need_a_container_name_when_there_are_several(server: EmulatedC
     )
     waiting = requests.get(url, params={"container": "main"}, timeout=5)
     assert 'container "main" in pod "p1" is waiting to start' in waiting.json()["message"]
+
+
+def test_quiet_watches_that_allow_bookmarks_get_them(
+    server: EmulatedCluster, api: KubeClient
+) -> None:
+    server.call(setattr, server.emulator, "bookmark_seconds", 0.2)
+    created = api.create(GADGETS, gadget())
+    params = {"watch": "true", "allowWatchBookmarks": "true", "timeoutSeconds": "1",
+              "resourceVersion": created["metadata"]["resourceVersion"]}  # fmt: skip
+    response = requests.get(
+        f"{server.url}/apis/test.dev/v1/namespaces/default/gadgets", params=params, timeout=5
+    )
+    events = [json.loads(line) for line in response.text.splitlines()]
+    assert len(events) >= 3 and {e["type"] for e in events} == {"BOOKMARK"}
+    assert events[0]["object"]["metadata"] == {
+        "resourceVersion": created["metadata"]["resourceVersion"]
+    }
