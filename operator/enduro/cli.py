@@ -269,6 +269,27 @@ def operator_command(
         raise typer.BadParameter(str(error)) from error
 
 
+dev_app = typer.Typer(help="Tools for trying Enduro out and developing it.", no_args_is_help=True)
+app.add_typer(dev_app, name="dev")
+
+
+@dev_app.command("cluster")
+def dev_cluster(
+    *,
+    workdir: Path = typer.Option(
+        Path(".cache/dev-cluster"), "--workdir", help="Kubeconfig, pod folders and volumes."
+    ),
+    port: int = typer.Option(0, "--port", help="API server port (0: any free port)."),
+) -> None:
+    """Run an emulated cluster with the operator on this machine (no Docker needed)."""
+    from enduro.devcluster import DevClusterError, run
+
+    try:
+        run(workdir, port or None)
+    except DevClusterError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
 @app.command("scripted-model")
 def scripted_model(
     *,

@@ -17,9 +17,10 @@ import kopf
 from enduro import metrics
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
+from enduro.operator import kueue
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
-from enduro.operator.kubeapi import KubeApi
+from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.names import scenario_run_name
@@ -49,7 +50,7 @@ class BenchmarkRunDriver:
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
             with metrics.time_reconcile("BenchmarkRun"):
-                plan = self._plan()
+                plan = self._plan(await self._missing_queue())
                 await self._act(plan)
             if plan.finished and not plan.cancel:
                 return
@@ -58,7 +59,22 @@ class BenchmarkRunDriver:
             # burst of events settle into one plan instead of one plan per event.
             await asyncio.sleep(self.config.run_settle_seconds)
 
-    def _plan(self) -> RunPlan:
+    async def _missing_queue(self) -> str | None:
+        """The run's Kueue LocalQueue if it does not exist (None: no queue, or it exists)."""
+        spec = self.body.get("spec") or {}
+        queue = kueue.queue_for(spec.get("queueName"), self.config.default_queue_name)
+        if queue is None:
+            return None
+        try:
+            found = await self.api.get(
+                kueue.LOCAL_QUEUE_API_VERSION, kueue.LOCAL_QUEUES, self.namespace, queue
+            )
+        except ApiError as error:  # e.g. 403: not allowed to look; let Kueue decide
+            self.logger.warning(f"cannot check LocalQueue {queue!r}: {error}")
+            return None
+        return queue if found is None else None
+
+    def _plan(self, missing_queue: str | None = None) -> RunPlan:
         spec = self.body.get("spec") or {}
         benchmark = self.benchmarks((spec.get("benchmarkRef") or {}).get("name", ""))
         agent = self.agents((spec.get("agentRef") or {}).get("name", ""))
@@ -68,7 +84,8 @@ class BenchmarkRunDriver:
             i: Child(c.status, cancel=c.cancel or i in self.canceled) for i, c in children.items()
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
-        return plan_run(run, benchmark, agent, children, datetime.datetime.now(tz=datetime.UTC))
+        now = datetime.datetime.now(tz=datetime.UTC)
+        return plan_run(run, benchmark, agent, children, now, missing_queue=missing_queue)
 
     async def _act(self, plan: RunPlan) -> None:
         if plan.create and plan.benchmark is not None and plan.agent is not None:

@@ -29,6 +29,9 @@ class OperatorConfig(BaseModel):
     poll_seconds: float = Field(
         default=30, gt=0, description="Daemons re-check this often even without events."
     )
+    default_queue_name: str = Field(
+        default="", description="Kueue LocalQueue of runs without spec.queueName ('': none)."
+    )
 
     @property
     def images(self) -> Images:
