@@ -97,11 +97,20 @@ def test_runner(
     if summary_file is not None:
         summary_file.write_text(message)
     typer.echo(message)
+    from enduro.storage import StorageError
+    from enduro.storage.cluster import upload_from_env
+
+    try:  # on a cluster whose run has artifacts.s3: an infrastructure error if it fails
+        upload_from_env(artifacts, workspace, StepContext.model_validate_json(context).turn)
+    except StorageError as exc:
+        typer.echo(f"error: the artifacts were not uploaded: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("run")
 def run(
     file: Annotated[Path, typer.Argument(help="YAML: a Benchmark, an Agent, a BenchmarkRun.")],
+    *,
     out: Annotated[
         Path | None, typer.Option(help="Output directory (default: runs/<benchmarkrun-name>).")
     ] = None,
@@ -116,33 +125,62 @@ def run(
             "is then marked as not tamper-proof."
         ),
     ] = False,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(help="Also upload every step's outputs and the report to s3://BUCKET/PREFIX."),
+    ] = None,
+    artifacts_region: Annotated[
+        str | None, typer.Option(help="Region of the --artifacts bucket.")
+    ] = None,
+    artifacts_endpoint: Annotated[
+        str | None, typer.Option(help="Endpoint URL of an S3-compatible store (not AWS).")
+    ] = None,
 ) -> None:
     """Run a BenchmarkRun on this machine, then print its summary."""
     from enduro.runtime.launch import run_file
+    from enduro.storage.runs import ArtifactsOption
 
-    raise typer.Exit(run_file(file, out, resume, forkserver, unsandboxed))
+    option = ArtifactsOption(artifacts, artifacts_region, artifacts_endpoint)
+    raise typer.Exit(
+        run_file(
+            file, out, resume, forkserver=forkserver, unsandboxed=unsandboxed, artifacts=option
+        )
+    )
 
 
 @app.command("report")
 def report(
-    runs: Annotated[list[Path], typer.Argument(help="Run directories (with report.json).")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(help="Run directories (with report.json) or s3://BUCKET/PREFIX/RUN URLs."),
+    ],
     out: Annotated[
-        Path | None, typer.Option(help="Where report.md and plots go (default: the first run).")
+        Path | None,
+        typer.Option(
+            help="Where report.md and plots go (default: the first run; ./report for s3://)."
+        ),
     ] = None,
+    region: Annotated[str | None, typer.Option(help="Region of s3:// runs.")] = None,
 ) -> None:
     """Summarise runs side by side: a table, report.md and PNG plots."""
-    from enduro.reports.report import read_report
     from enduro.reports.summary import print_summary, write_markdown_report
+    from enduro.storage import StorageError, is_s3_url
+    from enduro.storage.runs import read_run_report
 
     reports = []
     for path in runs:
         try:
-            reports.append(read_report(path))
+            reports.append(read_run_report(path, region=region))
+        except StorageError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         except (OSError, ValueError) as exc:
             typer.echo(f"error: {path}: no readable report.json ({exc})", err=True)
             raise typer.Exit(2) from None
     print_summary(reports)
-    markdown = write_markdown_report(reports, out or runs[0])
+    target = out or (Path("report") if is_s3_url(runs[0]) else Path(runs[0]))
+    target.mkdir(parents=True, exist_ok=True)
+    markdown = write_markdown_report(reports, target)
     typer.echo(f"report: {markdown}")
 
 
@@ -157,9 +195,21 @@ def generate(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed (>= 0); same seed, same scenarios."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty --out directory."),
+    sampler: str = typer.Option(
+        "weighted", "--sampler", help="weighted, or bedrock (a model fills in each change)."
+    ),
+    model_id: str | None = typer.Option(None, "--model-id", help="Bedrock model id."),
+    region: str | None = typer.Option(None, "--region", help="Bedrock (and S3) region."),
+    bedrock_endpoint: str | None = typer.Option(
+        None, "--bedrock-endpoint", help="Bedrock endpoint URL (e.g. `enduro scripted-model`)."
+    ),
+    max_attempts: int = typer.Option(
+        3, "--max-attempts", min=1, max=10, help="Model answers tried per change."
+    ),
 ) -> None:
-    """Generate an iterative-REST scenario set (layout: docs/scenario-layout.md)."""
-    from enduro.scenarios.cli import generate_command
+    """Generate an iterative-REST scenario set (layout: docs/scenario-layout.md) into a
+    directory or s3://BUCKET/PREFIX."""
+    from enduro.scenarios.cli import SamplerOptions, generate_command
 
     generate_command(
         out=out,
@@ -168,12 +218,15 @@ def generate(
         changes_per_turn=changes_per_turn,
         seed=seed,
         force=force,
+        sampling=SamplerOptions(sampler, model_id, region, bedrock_endpoint, max_attempts),
     )
 
 
 @app.command("check-scenarios")
 def check_scenarios(
-    path: str = typer.Argument(..., help="A directory written by `enduro generate`."),
+    path: str = typer.Argument(
+        ..., help="A directory or s3://BUCKET/PREFIX written by `enduro generate`."
+    ),
 ) -> None:
     """Verify a generated scenario set: manifest, file digests, schemas and changes."""
     from enduro.scenarios.cli import check_command
@@ -306,8 +359,13 @@ def scripted_model(
     record: Annotated[
         Path | None, typer.Option(help="Append every request to this JSON-lines file.")
     ] = None,
+    bedrock_model: Annotated[
+        list[str] | None,
+        typer.Option(help="A Bedrock model id to accept besides `scripted*` (repeatable)."),
+    ] = None,
 ) -> None:
-    """Serve a scripted, OpenAI-compatible model that answers with each turn's solution."""
+    """Serve a scripted model (OpenAI, Anthropic and Bedrock Converse APIs) that answers
+    with each turn's solution."""
     from enduro.testing.scripted_model import ScriptedModel, create_app, solver_for
 
     if (benchmark is None) == (solutions is None):
@@ -317,4 +375,28 @@ def scripted_model(
         script=script,
         record_file=record,
     )
-    create_app(model).run(host=host, port=port)
+    create_app(model, tuple(bedrock_model or ())).run(host=host, port=port)
+
+
+workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")
+app.add_typer(workspace_app, name="workspace")
+
+
+@workspace_app.command("restore")
+def workspace_restore(
+    run: Annotated[str, typer.Argument(help="A run directory or s3://BUCKET/PREFIX/RUN.")],
+    scenario: Annotated[int, typer.Argument(help="Scenario index (0-based).", min=0)],
+    turn: Annotated[int, typer.Argument(help="Turn (1-based).", min=1)],
+    directory: Annotated[Path, typer.Argument(help="New or empty directory to restore into.")],
+    region: Annotated[str | None, typer.Option(help="Region of an s3:// run.")] = None,
+) -> None:
+    """Restore the workspace as the agent left it at the end of TURN (digest checked)."""
+    from enduro.storage import StorageError, open_store
+    from enduro.storage.checkpoints import restore
+
+    try:
+        digest = restore(open_store(run, region=region), f"scenario_{scenario}", turn, directory)
+    except StorageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored scenario {scenario} turn {turn} into {directory} (sha256 {digest[:16]})")

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from enduro.api.base import SpecModel, StatusModel
 from enduro.api.conditions import ConditionList
+from enduro.api.storage import SourceSpec
 from enduro.scenarios.generator import GeneratorSpec
 
 
@@ -22,6 +23,11 @@ class BenchmarkSpec(SpecModel):
 
     generator: GeneratorSpec = Field(
         description="How the scenarios are generated (deterministic from the seed)."
+    )
+    source: SourceSpec | None = Field(
+        default=None,
+        description="Load a stored scenario set (digests checked) instead of regenerating it; "
+        "`generator` must equal the set's.",
     )
     description: str = Field(
         default="", max_length=4096, description="What this benchmark measures, for humans."

@@ -103,3 +103,8 @@ class BenchmarkRunStatus(StatusModel):
     started_at: datetime | None = Field(default=None, description="When the run started.")
     completed_at: datetime | None = Field(default=None, description="When the run ended.")
     message: str = Field(default="", max_length=1024, description="Details for humans.")
+    artifacts_ref: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="Where the run's artifacts and report are (`s3://...`), if uploaded.",
+    )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from enduro.api.base import SpecModel
+from enduro.api.storage import ArtifactsSpec
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"
 
@@ -82,4 +83,8 @@ class RunSettings(SpecModel):
         pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
         description="Kueue LocalQueue of the step pods (label `kueue.x-k8s.io/queue-name`); "
         "the operator's default (chart `kueue.queueName`) if unset, no queue if neither.",
+    )
+    artifacts: ArtifactsSpec = Field(
+        default_factory=ArtifactsSpec,
+        description="Where artifacts go besides each scenario's volume (`s3`).",
     )

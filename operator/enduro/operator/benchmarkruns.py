@@ -9,12 +9,14 @@ import asyncio
 import datetime
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import kopf
 
 from enduro import metrics
+from enduro.api.benchmarkrun import BenchmarkRunSpec
+from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.operator import kueue
@@ -24,6 +26,7 @@ from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.names import scenario_run_name
+from enduro.storage.cluster import StorageError, artifacts_condition, publish_cluster_report
 
 KIND = "benchmarkrun"
 Lookup = Callable[[str], Mapping[str, Any] | None]
@@ -46,6 +49,7 @@ class BenchmarkRunDriver:
         self.written: dict[str, Any] | None = self.body.get("status")
         self.created: dict[int, Child] = {}  # created here, maybe not observed yet
         self.canceled: set[int] = set()
+        self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -53,6 +57,7 @@ class BenchmarkRunDriver:
                 plan = self._plan(await self._missing_queue())
                 await self._act(plan)
             if plan.finished and not plan.cancel:
+                await self._publish(plan)
                 return
             await self.wakeups.wait(KIND, self.namespace, self.name, self.config.poll_seconds)
             # Every ScenarioRun event wakes the run, and a plan looks at all of them: let a
@@ -88,6 +93,7 @@ class BenchmarkRunDriver:
         return plan_run(run, benchmark, agent, children, now, missing_queue=missing_queue)
 
     async def _act(self, plan: RunPlan) -> None:
+        plan = await self._check_artifacts(plan)
         if plan.create and plan.benchmark is not None and plan.agent is not None:
             for index in plan.create:
                 manifest = build_scenario_run(
@@ -126,3 +132,41 @@ class BenchmarkRunDriver:
                 )
                 self.logger.info(f"phase {status['phase']} ({status['progress']})")
             self.written = status
+
+    async def _check_artifacts(self, plan: RunPlan) -> RunPlan:
+        """With `artifacts.s3`, no ScenarioRun starts while the bucket is unusable; the
+        `ArtifactsReady` condition says why (enduro.storage.cluster)."""
+        spec = BenchmarkRunSpec.model_validate(self.body.get("spec") or {})
+        if spec.artifacts.s3 is None or not plan.create or self.artifacts_ok:
+            return plan
+        condition = await asyncio.to_thread(artifacts_condition, spec.artifacts.s3)
+        self.artifacts_ok = condition.status != "False"
+        now = datetime.datetime.now(tz=datetime.UTC)
+        update: dict[str, Any] = {
+            "conditions": set_condition(plan.status.conditions, condition, now)
+        }
+        if not self.artifacts_ok:
+            update["message"] = condition.message[:1024]
+        status = plan.status.model_copy(update=update)
+        return replace(plan, status=status, create=plan.create if self.artifacts_ok else [])
+
+    async def _publish(self, plan: RunPlan) -> None:
+        """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""
+        location = BenchmarkRunSpec.model_validate(self.body.get("spec") or {}).artifacts.s3
+        if location is None or plan.benchmark is None or plan.agent is None:
+            return
+        spec = self.body["spec"]
+        fields = {
+            "agent": spec["agentRef"]["name"],
+            "harness": plan.agent.harness.value,
+            "benchmark": spec["benchmarkRef"]["name"],
+            "benchmark_run": self.name,
+            "n_turns": plan.benchmark.generator.turns,
+        }
+        statuses = {i: c.status for i, c in self.children().items()}
+        try:
+            url = await asyncio.to_thread(publish_cluster_report, location, fields, statuses)
+        except StorageError as exc:
+            kopf.event(self.body, type="Warning", reason="ReportNotUploaded", message=str(exc))
+            return
+        kopf.event(self.body, type="Normal", reason="ReportUploaded", message=url)

@@ -29,6 +29,7 @@ from enduro.engine.run import (
     scenarios_to_start,
 )
 from enduro.operator import kueue
+from enduro.storage.cluster import run_url
 
 TERMINAL_RUN = (RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.CANCELED)
 
@@ -178,6 +179,7 @@ def plan_run(
             "completed_at": (status.completed_at or now) if phase in TERMINAL_RUN else None,
             "message": message,
             "conditions": run_conditions(status.conditions, phase, message, now, generation),
+            "artifacts_ref": run_url(spec.artifacts.s3, run["metadata"]["name"]),
         }
     )
     return RunPlan(new, create, cancel, benchmark_spec, agent_spec)

@@ -36,6 +36,7 @@ from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
 from enduro.steps.spec import StepRole
+from enduro.storage.cluster import scenario_url, with_artifact_upload
 
 KIND = "scenariorun"
 PodLookup = Callable[[str], Mapping[str, Any] | None]
@@ -128,7 +129,8 @@ class ScenarioRunDriver:
         pod: Mapping[str, Any] | None = None
         if self.status.phase is ScenarioPhase.PENDING:
             await self.api.create("persistentvolumeclaims", self._pvc(spec))
-            event = Started(f"pvc://{workspace_claim_name(self.name)}/artifacts")
+            ref = scenario_url(spec) or f"pvc://{workspace_claim_name(self.name)}/artifacts"
+            event = Started(ref)
         elif isinstance(step, Done):
             return False
         elif spec.cancel:
@@ -195,6 +197,7 @@ class ScenarioRunDriver:
             namespace=self.namespace,
             runtime_class_name=self.config.runtime_class_name,
         )
+        manifest = with_artifact_upload(manifest, spec)  # artifacts.s3 (enduro.storage)
         queue = kueue.queue_for(spec.queue_name, self.config.default_queue_name)
         await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)

@@ -23,6 +23,10 @@ from enduro.runtime.process import Processes
 from enduro.runtime.state import state_path
 from enduro.sandbox.launch import SandboxError, sandbox_problem
 from enduro.sandbox.policy import Isolation
+from enduro.storage import StorageError
+from enduro.storage.runs import ArtifactsOption, use_stored_set
+from enduro.storage.runs import publish_or_fail as _publish
+from enduro.storage.sync import RunUploader
 
 PLAN_FILE = "plan.json"
 LOCK_FILE = ".enduro.lock"
@@ -45,8 +49,10 @@ def run_file(
     file: Path,
     out: Path | None,
     resume: bool,
+    *,
     forkserver: bool = True,
     unsandboxed: bool = False,
+    artifacts: ArtifactsOption | None = None,
 ) -> int:
     try:
         plan = load_plan(file)
@@ -76,6 +82,11 @@ def run_file(
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    try:  # the artifact store is checked before anything runs (enduro.storage)
+        uploader = (artifacts or ArtifactsOption()).uploader(plan, out)
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
     if lock is None:
@@ -86,7 +97,9 @@ def run_file(
         )
         return 2
     with lock:
-        return _run_locked(file, plan, out, isolation, forkserver)
+        return _run_locked(
+            file, plan, out, isolation=isolation, forkserver=forkserver, uploader=uploader
+        )
 
 
 def _lock(out: Path) -> IO[str] | None:
@@ -105,8 +118,17 @@ def _lock(out: Path) -> IO[str] | None:
 
 
 def _run_locked(
-    file: Path, plan: RunPlan, out: Path, isolation: Isolation, forkserver: bool
+    file: Path,
+    plan: RunPlan,
+    out: Path,
+    *,
+    isolation: Isolation,
+    forkserver: bool,
+    uploader: RunUploader | None,
 ) -> int:
+    if problem := use_stored_set(plan, out):  # Benchmark.spec.source, digests checked
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     (out / PLAN_FILE).write_text(_plan_json(plan))
 
     from enduro.runtime.progress import Progress
@@ -117,7 +139,12 @@ def _run_locked(
     )
     server = ForkServer() if forkserver else None
     run = LocalRun(
-        plan, out, processes=Processes(server), listener=progress.update, isolation=isolation
+        plan,
+        out,
+        processes=Processes(server),
+        listener=progress.update,
+        isolation=isolation,
+        uploader=uploader,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -146,6 +173,8 @@ def _run_locked(
         isolation=isolation,
     )
     write_report(out, report)
+    if uploader is not None and (code := _publish(uploader, report)):
+        return code
     if run.processes.stopped.is_set() or run.errors:
         if run.errors:
             print(f"{len(run.errors)} scenario(s) stopped by runtime errors", file=sys.stderr)

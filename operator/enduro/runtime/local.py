@@ -32,6 +32,7 @@ from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import StepRole, StepSpec, VolumeName
+from enduro.storage.sync import RunUploader
 
 # The step commands enforce their own limits (agent time, server start, suite) and then
 # still write their results; the hard limit leaves them room to, so only a hung command
@@ -54,6 +55,7 @@ class LocalRun:
     listener: Listener | None = None
     isolation: Isolation = Isolation.NONE
     errors: dict[int, str] = field(default_factory=dict)
+    uploader: RunUploader | None = None  # also copies each step's outputs to a store
 
     def run(self) -> dict[int, ScenarioRunStatus]:
         """Play every scenario (``parallelism`` at once) until done or stopped."""
@@ -86,11 +88,14 @@ class LocalRun:
         directory = scenario_dir(self.out, scenario)
         (directory / "workspace").mkdir(parents=True, exist_ok=True)
         status = load_status(directory) or ScenarioRunStatus()
+        if self.uploader is not None and status.turns:  # a lost workspace: last checkpoint
+            self.uploader.before_resume(directory, status)
         if self.listener is not None:
             self.listener(scenario, status)  # a resumed scenario shows where it is
         step = current_step(status)
         if not status.phase.terminal and isinstance(step, Done):  # Pending: not started yet
-            status, step = self._advance(spec, status, Started(str(directory)), directory, scenario)
+            ref = self.uploader.ref(directory) if self.uploader else str(directory)
+            status, step = self._advance(spec, status, Started(ref), directory, scenario)
         while not isinstance(step, Done):
             if self.processes.stopped.is_set():
                 return status
@@ -110,6 +115,8 @@ class LocalRun:
     ) -> tuple[ScenarioRunStatus, AgentStep | TestStep | Done]:
         decision = decide(spec, status, event, datetime.now(UTC))
         save_status(directory, decision.status)
+        if self.uploader is not None:
+            self.uploader.after_step(directory, decision.status)
         if self.listener is not None:
             self.listener(scenario, decision.status)
         return decision.status, decision.step

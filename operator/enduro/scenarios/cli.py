@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 
-from enduro.scenarios.generator import GeneratorSpec
-from enduro.scenarios.store import StoreError, export_set, load_set
+from enduro.scenarios.generator import GeneratorSpec, ScenarioTurn
+from enduro.scenarios.store import (
+    Manifest,
+    StoreError,
+    TurnSource,
+    download_set,
+    export_set,
+    load_set,
+    upload_set,
+)
 
 BAD_INPUT = 2
 
@@ -29,18 +39,43 @@ def _spec_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class SamplerOptions:
+    """``--sampler bedrock --model-id ID [--region R] [--bedrock-endpoint URL]``."""
+
+    sampler: str = "weighted"
+    model_id: str | None = None
+    region: str | None = None
+    endpoint: str | None = None
+    max_attempts: int = 3
+
+
 def generate_command(
-    *, out: str, scenarios: int, turns: int, changes_per_turn: int, seed: int, force: bool
+    *,
+    out: str,
+    scenarios: int,
+    turns: int,
+    changes_per_turn: int,
+    seed: int,
+    force: bool,
+    sampling: SamplerOptions | None = None,
 ) -> None:
+    sampling = sampling or SamplerOptions()
+    if sampling.sampler == "bedrock" and not sampling.model_id:
+        raise _fail("--sampler bedrock needs --model-id (a Bedrock model id)")
     try:
         spec = GeneratorSpec(
-            seed=seed, scenarios=scenarios, turns=turns, changes_per_turn=changes_per_turn
+            seed=seed,
+            scenarios=scenarios,
+            turns=turns,
+            changes_per_turn=changes_per_turn,
+            sampler=sampling.sampler,
         )
     except ValidationError as exc:
         raise _fail(_spec_error(exc)) from None
     started = time.perf_counter()
     try:
-        manifest = export_set(spec, Path(out), force=force)
+        manifest = _generate(spec, out, force, sampling)
     except StoreError as exc:
         raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
@@ -50,9 +85,55 @@ def generate_command(
     )
 
 
+def _generate(spec: GeneratorSpec, out: str, force: bool, sampling: SamplerOptions) -> Manifest:
+    """Generate locally (a model's set is drawn once, here); upload when ``out`` is
+    ``s3://``. Nothing is written to ``out`` unless the whole set was made."""
+    from enduro.storage import is_s3_url
+
+    turns: TurnSource | None = None
+    generation = None
+    if sampling.sampler == "bedrock":
+        from enduro.scenarios.bedrock_sampler import (
+            BedrockSampler,
+            BedrockSamplerError,
+            bedrock_client,
+        )
+        from enduro.scenarios.generator import generate_with
+
+        client = bedrock_client(sampling.region, sampling.endpoint)
+        sampler = BedrockSampler(
+            client,
+            str(sampling.model_id),
+            region=sampling.region,
+            max_attempts=sampling.max_attempts,
+        )
+
+        def bedrock_turns(spec: GeneratorSpec, scenario: int) -> list[ScenarioTurn]:
+            try:
+                return generate_with(spec, scenario, sampler)
+            except BedrockSamplerError as exc:
+                raise StoreError(str(exc)) from None
+
+        turns, generation = bedrock_turns, sampler.log.to_json
+    if not is_s3_url(out):
+        return export_set(spec, Path(out), force=force, turns=turns, generation=generation)
+    with tempfile.TemporaryDirectory(prefix="enduro-set-") as tmp:
+        local = Path(tmp) / "set"
+        export_set(spec, local, turns=turns, generation=generation)
+        return upload_set(local, out, force=force)
+
+
 def check_command(path: str) -> None:
+    from enduro.storage import is_s3_url
+
     try:
-        loaded = load_set(Path(path), deep=True)
+        if is_s3_url(path):
+            with tempfile.TemporaryDirectory(prefix="enduro-set-") as tmp:
+                loaded = download_set(path, Path(tmp) / "set")
+                for turn in loaded.turns():  # deep: every schema parses
+                    assert turn.schema is not None
+        else:
+            loaded = load_set(Path(path), deep=True)
     except StoreError as exc:
         raise _fail(str(exc)) from None
     spec = loaded.spec

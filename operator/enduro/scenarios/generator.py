@@ -11,10 +11,12 @@ and a scenario's first turns do not depend on how many turns are asked for.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import threading
 from collections import OrderedDict
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -23,6 +25,9 @@ from enduro.scenarios import vocabulary as vocab
 from enduro.scenarios.changes import Change
 from enduro.scenarios.sampler import SAMPLERS, WeightedSampler
 from enduro.scenarios.schema import Schema
+
+if TYPE_CHECKING:
+    from enduro.scenarios.store import ScenarioSet
 
 # Bumped whenever the same spec would generate different output (catalogue, sampler,
 # vocabulary or REST-convention changes); recorded in every exported set's manifest.
@@ -52,8 +57,10 @@ class GeneratorSpec(BaseModel):
     changes_per_turn: int = Field(
         default=5, ge=1, le=20, description="Change requests per turn after the first."
     )
-    sampler: Literal["weighted"] = Field(
-        default="weighted", description="Where change requests come from."
+    sampler: Literal["weighted", "bedrock"] = Field(
+        default="weighted",
+        description="Where change requests come from: `weighted` (regenerated from the seed) "
+        "or `bedrock` (a model filled the details: only as a stored set, `source`).",
     )
 
 
@@ -87,9 +94,11 @@ def scenario_seed(seed: int, scenario: int) -> int:
 class _Stream:
     """The turns of one scenario generated so far, extended on demand."""
 
-    def __init__(self, seed: int, scenario: int, changes_per_turn: int, sampler: str) -> None:
+    def __init__(
+        self, seed: int, scenario: int, changes_per_turn: int, sampler: str | WeightedSampler
+    ) -> None:
         self.rng = random.Random(scenario_seed(seed, scenario))
-        self.sampler: WeightedSampler = SAMPLERS[sampler]()
+        self.sampler = _sampler(sampler) if isinstance(sampler, str) else sampler
         self.scenario = scenario
         self.changes_per_turn = changes_per_turn
         self.domain = self.rng.choice(vocab.DOMAIN_NAMES)
@@ -115,6 +124,23 @@ class _Stream:
                     )
                 )
             return self.turns[:turn]
+
+
+def _sampler(name: str) -> WeightedSampler:
+    if name not in SAMPLERS:
+        raise ValueError(
+            f"sampler {name!r} cannot regenerate a set: load the stored set instead "
+            "(Benchmark.spec.source, `enduro generate --sampler {name} --out ...`)"
+        )
+    return SAMPLERS[name]()
+
+
+def generate_with(
+    spec: GeneratorSpec, scenario: int, sampler: WeightedSampler
+) -> list[ScenarioTurn]:
+    """Every turn of one scenario drawn by ``sampler`` (not memoised): the same seeds
+    and draws as ``generate_scenario``, with another sampler's details."""
+    return _Stream(spec.seed, scenario, spec.changes_per_turn, sampler).upto(spec.turns)
 
 
 _STREAMS: OrderedDict[tuple[int, int, int, str], _Stream] = OrderedDict()
@@ -144,7 +170,29 @@ def generate_scenario(spec: GeneratorSpec, scenario: int) -> list[ScenarioTurn]:
 
 
 def scenario_turn(spec: GeneratorSpec, scenario: int, turn: int) -> ScenarioTurn:
-    """One turn (1-based); cheap when called again for the same scenario."""
+    """One turn (1-based); cheap when called again for the same scenario. Read from the
+    stored set named by ``ENDURO_SCENARIO_SET`` when it holds ``spec``'s scenarios."""
     if not 1 <= turn <= spec.turns:
         raise ValueError(f"turn {turn} is out of range: scenarios have turns 1..{spec.turns}")
+    stored = _stored_set(spec)
+    if stored is not None:
+        return stored.turn(scenario, turn)
     return _stream(spec, scenario).upto(turn)[turn - 1]
+
+
+SCENARIO_SET_ENV = "ENDURO_SCENARIO_SET"
+"""A verified local copy of a stored set (``Benchmark.spec.source``), set by the runtime."""
+_STORED: dict[str, ScenarioSet] = {}
+
+
+def _stored_set(spec: GeneratorSpec) -> ScenarioSet | None:
+    path = os.environ.get(SCENARIO_SET_ENV)
+    if not path:
+        return None
+    from enduro.scenarios.store import load_set
+
+    with _STREAMS_LOCK:
+        loaded = _STORED.get(path)
+        if loaded is None:
+            loaded = _STORED[path] = load_set(Path(path))
+    return loaded if loaded.spec == spec else None

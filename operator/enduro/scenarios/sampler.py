@@ -8,15 +8,10 @@ however creative, can only produce consistent, implementable, testable schemas.
 ``WeightedSampler`` is the deterministic built-in: per-kind weights, a seeded
 ``random.Random`` and the domain vocabulary (``enduro.scenarios.vocabulary``).
 
-A model-backed sampler plugs in behind the same ``Sampler`` protocol: its
-``propose_changes`` would show the model the current schema (``schema.to_yaml()``) and
-the JSON schema of the ``Change`` union (``CHANGE_LIST.json_schema()``), ask for a list
-of changes, parse the answer with ``CHANGE_LIST.validate_json`` (unknown kinds and bad
-fields are rejected there), then keep each change whose ``precondition`` holds and whose
-``apply`` succeeds on the schema so far, asking again (or falling back to
-``WeightedSampler`` with the same ``rng``) until it has ``count`` changes. For
-reproducibility it must record its outputs: the generator's output (schema.yaml and
-changes.yaml per turn, see docs/scenario-layout.md) is the benchmark, not the sampler.
+A model-backed sampler (``enduro.scenarios.bedrock_sampler.BedrockSampler``) overrides
+``refine``: the kind is still drawn here, exactly as the weighted sampler draws it, and
+the model only fills the details; an unusable answer falls back to the programmatic
+candidate. Its output cannot be regenerated, so it is stored (docs/scenario-layout.md).
 """
 
 from __future__ import annotations
@@ -146,6 +141,12 @@ class WeightedSampler:
         rng.setstate(state)
         return self._draw(schema, rng, count, check_each=True)
 
+    def refine(self, kind: str, schema: Schema, candidate: Change) -> Change:
+        """The change to keep for a drawn ``kind`` whose programmatic ``candidate`` applies
+        to ``schema``: the candidate itself here; a model-backed sampler
+        (``enduro.scenarios.bedrock_sampler``) asks its model for the details instead."""
+        return candidate
+
     def _draw(
         self, schema: Schema, rng: random.Random, count: int, *, check_each: bool
     ) -> tuple[list[Change], Schema]:
@@ -165,6 +166,9 @@ class WeightedSampler:
                 continue
             if not turn_rules.fits(changes, change):
                 continue
+            refined = self.refine(kind, current, change)
+            if turn_rules.fits(changes, refined):  # else keep the programmatic choice
+                change = refined
             try:
                 current = change.apply(current, check=check_each)
             except ChangeNotApplicableError:

@@ -21,13 +21,14 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 import enduro
+from enduro.api.storage import SourceSpec
 from enduro.scenarios.changes import Change, changes_from_yaml, changes_to_yaml
 from enduro.scenarios.generator import (
     GENERATOR_VERSION,
@@ -46,6 +47,8 @@ FORMAT: Literal["enduro-scenarios/v1"] = "enduro-scenarios/v1"
 MANIFEST = "manifest.json"
 
 TurnRenderer = Callable[[ScenarioTurn], Mapping[str, str]]
+TurnSource = Callable[[GeneratorSpec, int], list[ScenarioTurn]]
+"""(spec, scenario) -> every turn of that scenario; ``generate_scenario`` by default."""
 
 
 class StoreError(Exception):
@@ -92,6 +95,11 @@ class Manifest(BaseModel):
     generator: GeneratorSpec
     files: dict[str, str] = Field(description="relative path -> sha256 hex digest")
     digest: str = Field(description="sha256 over the sorted 'path digest' lines")
+    generation: dict[str, Any] | None = Field(
+        default=None,
+        description="How a model-sampled set was made: sampler, model id, token usage, "
+        "fallbacks (absent for sets the seed regenerates)",
+    )
 
 
 def scenario_dir(scenario: int) -> str:
@@ -125,27 +133,34 @@ def export_set(
     force: bool = False,
     renderers: Mapping[str, TurnRenderer] | None = None,
     workers: int | None = None,
+    turns: TurnSource | None = None,
+    generation: Callable[[], dict[str, Any]] | None = None,
 ) -> Manifest:
     """Generate and write the whole set described by ``spec`` to ``out``.
 
     ``workers`` > 1 renders scenarios in forked processes (scenarios are independent,
-    so the bytes written are the same for any number of workers)."""
+    so the bytes written are the same for any number of workers). ``turns`` replaces the
+    generator (a model-backed sampler: one process), and ``generation()`` is recorded in
+    the manifest once every turn is drawn."""
     out = out.absolute()
     _check_target(out, force)
     chosen = RENDERERS if renderers is None else renderers
     count = default_workers(spec) if workers is None else workers
+    if turns is not None:
+        count = 1
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     try:
-        files = _write_all(spec, tmp, chosen, count)
+        files = _write_all(spec, tmp, chosen, count, turns or generate_scenario)
         manifest = Manifest(
             enduro_version=enduro.__version__,
             generator_version=GENERATOR_VERSION,
             generator=spec,
             files=files,
             digest=set_digest(files),
+            generation=None if generation is None else generation(),
         )
-        text = manifest.model_dump_json(by_alias=True, indent=2) + "\n"
+        text = manifest.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"
         (tmp / MANIFEST).write_text(text, encoding="utf-8")
         _swap_into_place(tmp, out, force)
     except BaseException:
@@ -155,12 +170,16 @@ def export_set(
 
 
 def _write_all(
-    spec: GeneratorSpec, root: Path, renderers: Mapping[str, TurnRenderer], workers: int
+    spec: GeneratorSpec,
+    root: Path,
+    renderers: Mapping[str, TurnRenderer],
+    workers: int,
+    turns: TurnSource = generate_scenario,
 ) -> dict[str, str]:
     root.mkdir()
     scenarios = list(range(spec.scenarios))
     if workers <= 1 or len(scenarios) <= 1:
-        return _write_turns(spec, root, renderers, scenarios)
+        return _write_turns(spec, root, renderers, scenarios, turns)
     # Plain forked processes, all started before any helper thread exists: they inherit
     # the job (renderers may be closures, which cannot be pickled) and send back only
     # their file digests, or the exception that stopped them.
@@ -207,12 +226,16 @@ def _child(
 
 
 def _write_turns(
-    spec: GeneratorSpec, root: Path, renderers: Mapping[str, TurnRenderer], scenarios: list[int]
+    spec: GeneratorSpec,
+    root: Path,
+    renderers: Mapping[str, TurnRenderer],
+    scenarios: list[int],
+    turns: TurnSource = generate_scenario,
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     made: set[str] = set()
     for scenario in scenarios:
-        for turn in generate_scenario(spec, scenario):
+        for turn in turns(spec, scenario):
             base = turn_dir(scenario, turn.turn)
             for sub, render in renderers.items():
                 for rel, content in render(turn).items():
@@ -348,3 +371,105 @@ def _read_manifest(root: Path) -> Manifest:
         return Manifest.model_validate(data)
     except ValidationError as exc:
         raise StoreError(f"{path}: invalid: {_first_line(exc)}") from exc
+
+
+# -- stored sets in an artifact store (S3) -----------------------------------------------
+
+
+def upload_set(root: Path, url: str, *, force: bool = False) -> Manifest:
+    """Upload a verified local set to ``url`` (``s3://bucket/prefix``): every file first,
+    ``manifest.json`` last, so a reader never sees the manifest of a half-uploaded set.
+    A prefix that already holds another set is refused unless ``force``."""
+    from enduro.storage import StorageError, open_store
+
+    loaded = load_set(root)
+    try:
+        store = open_store(url)
+        store.check()
+        existing = store.keys()
+        if MANIFEST in existing and not force:
+            old = Manifest.model_validate_json(store.get_bytes(MANIFEST))
+            if old.digest != loaded.manifest.digest:
+                raise StoreError(
+                    f"{url}: already holds another set (digest {old.digest[:16]}); "
+                    "pass --force to replace it"
+                )
+        for rel in sorted(loaded.manifest.files):
+            store.put_file(rel, root / rel)
+        store.put_file(MANIFEST, root / MANIFEST)
+    except StorageError as exc:
+        raise StoreError(str(exc)) from None
+    return loaded.manifest
+
+
+def download_set(url: str, into: Path, *, digest: str | None = None) -> ScenarioSet:
+    """Fetch the set at ``url`` into the empty directory ``into`` and load it. Every file
+    is checked against its digest as it arrives; a mismatch names the object. ``digest``:
+    the set digest the caller expects (``Benchmark.spec.source.digest``)."""
+    from enduro.storage import StorageError, open_store
+
+    try:
+        store = open_store(url)
+        data = store.get_bytes(MANIFEST)
+    except StorageError as exc:
+        raise StoreError(f"{exc} (is {url} a stored scenario set?)") from None
+    try:
+        manifest = Manifest.model_validate_json(data)
+    except ValidationError as exc:
+        raise StoreError(f"{url}/{MANIFEST}: invalid: {_first_line(exc)}") from None
+    if digest is not None and manifest.digest != digest:
+        raise StoreError(
+            f"{url}/{MANIFEST}: the set digest is {manifest.digest}, expected {digest}"
+        )
+    into.mkdir(parents=True, exist_ok=True)
+    for rel, expected in sorted(manifest.files.items()):
+        try:
+            content = store.get_bytes(rel)
+        except StorageError as exc:
+            raise StoreError(f"{exc} (listed in {url}/{MANIFEST})") from None
+        if hashlib.sha256(content).hexdigest() != expected:
+            raise StoreError(
+                f"{url}/{rel}: content does not match its digest in {MANIFEST} (corrupt or edited)"
+            )
+        (into / rel).parent.mkdir(parents=True, exist_ok=True)
+        (into / rel).write_bytes(content)
+    (into / MANIFEST).write_bytes(data)
+    return load_set(into)
+
+
+def fetch_source(source: SourceSpec, generator: GeneratorSpec, into: Path) -> Path:
+    """A verified local copy of a Benchmark's stored set (``spec.source``) in ``into``,
+    reused when it is already there with the expected digest. The set must hold the
+    scenarios ``generator`` describes."""
+    if source.s3 is None:
+        raise StoreError(
+            "source.configMap: a set in a ConfigMap is read by the operator; locally, "
+            "use source.s3 or a directory"
+        )
+    url = source.s3.url
+    if (into / MANIFEST).is_file():
+        try:
+            loaded = load_set(into)
+        except StoreError:
+            loaded = None
+        if loaded is not None and source.digest in (None, loaded.manifest.digest):
+            _check_generator(loaded, generator, url)
+            return into
+        shutil.rmtree(into)
+    tmp = into.parent / f".{into.name}.partial-{secrets.token_hex(4)}"
+    try:
+        loaded = download_set(url, tmp, digest=source.digest)
+        _check_generator(loaded, generator, url)
+        tmp.rename(into)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return into
+
+
+def _check_generator(loaded: ScenarioSet, generator: GeneratorSpec, url: str) -> None:
+    if loaded.spec != generator:
+        stored = loaded.spec.model_dump(mode="json", by_alias=True)
+        raise StoreError(
+            f"{url}: the stored set was generated with {stored}, but the Benchmark's "
+            "generator differs; copy the set's generator into spec.generator"
+        )

@@ -25,9 +25,11 @@ The CLI is the real one; only the model is a test double. It is deterministic:
   test can assert that, say, the FEEDBACK.md text reached the model on the retry.
 
 Routes: `POST /v1/chat/completions` (JSON or SSE when `stream` is true), `GET /v1/models`,
-the OpenAI Responses API `POST /v1/responses` (for Codex), and the Anthropic Messages API
+the OpenAI Responses API `POST /v1/responses` (for Codex), the Anthropic Messages API
 `POST /v1/messages` (JSON or SSE; for Claude Code, whose base URL is the server's root,
-without `/v1`).
+without `/v1`), and Bedrock's Converse and ConverseStream APIs
+`POST /model/<id>/converse[-stream]` (`enduro.testing.bedrock`; boto3 with
+`endpoint_url` set to the server's root).
 Run it with `enduro scripted-model --port P --script oracle --benchmark FILE.yaml
 --scenario N` (or `--solutions DIR`).
 """
@@ -435,8 +437,11 @@ def _usage(body: dict[str, Any], message: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def create_app(model: ScriptedModel) -> Flask:
+def create_app(model: ScriptedModel, bedrock_models: tuple[str, ...] = ()) -> Flask:
+    from enduro.testing.bedrock import add_bedrock_routes
+
     app = Flask("enduro-scripted-model")
+    add_bedrock_routes(app, model, bedrock_models)
 
     @app.get("/v1/models")
     def models() -> Response:
@@ -546,15 +551,27 @@ def _stream_chunks(
 class ScriptedModelServer:
     """The app served from a background thread, for tests: `with ScriptedModelServer(m) as s`."""
 
-    def __init__(self, model: ScriptedModel, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        model: ScriptedModel,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bedrock_models: tuple[str, ...] = (),
+    ) -> None:
         self.model = model
-        self._server: BaseWSGIServer = make_server(host, port, create_app(model), threaded=True)
+        app = create_app(model, bedrock_models)
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         """The OpenAI-style base URL (`.../v1`)."""
         return f"http://{self._server.host}:{self._server.port}/v1"
+
+    @property
+    def root(self) -> str:
+        """The server's root URL (Bedrock's `endpoint_url`, Anthropic's base URL)."""
+        return f"http://{self._server.host}:{self._server.port}"
 
     def __enter__(self) -> ScriptedModelServer:
         self._thread.start()

@@ -1,0 +1,134 @@
+"""Turn checkpoints: the workspace as the agent left it at the end of each scored turn.
+
+After a turn is scored, the workspace is packed into a deterministic gzip tarball
+(entries sorted, times, owners and modes normalised: the same files give the same
+bytes and the same digest) at ``<scenario>/checkpoints/turn_<ttt>.tar.gz``, and
+``<scenario>/checkpoints/index.json`` records each turn's SHA-256 and size. Both go to
+the artifact store with the scenario's other outputs, so
+``enduro workspace restore RUN SCENARIO TURN DIR`` gives a human the workspace at any
+turn, from a run directory or from ``s3://``, refusing a tarball whose digest differs.
+A resumed run whose workspace was lost starts again from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+from enduro.artifacts import turn_tag
+from enduro.storage.base import ArtifactStore, StorageError
+
+FOLDER = "checkpoints"
+INDEX = f"{FOLDER}/index.json"
+SKIPPED = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
+
+
+def checkpoint_key(turn: int) -> str:
+    return f"{FOLDER}/{turn_tag(turn)}.tar.gz"
+
+
+def pack(workspace: Path) -> bytes:
+    """The workspace as a deterministic ``.tar.gz``."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(workspace.rglob("*")):
+            rel = path.relative_to(workspace)
+            if (
+                SKIPPED & set(rel.parts)
+                or path.is_symlink()
+                or not (path.is_file() or path.is_dir())
+            ):
+                continue
+            info = tar.gettarinfo(str(path), arcname=rel.as_posix())
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mode = 0o755 if path.is_dir() or path.stat().st_mode & 0o111 else 0o644
+            if path.is_file():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def unpack(data: bytes, into: Path) -> None:
+    """Extract a checkpoint into ``into`` (paths outside it, links, devices are refused)."""
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(into, filter="data")
+
+
+def write_checkpoint(scenario_dir: Path, workspace: Path, turn: int) -> str:
+    """Pack ``workspace`` as turn ``turn``'s checkpoint under ``scenario_dir``; return its
+    digest (also recorded in the index)."""
+    data = pack(workspace)
+    digest = hashlib.sha256(data).hexdigest()
+    target = scenario_dir / checkpoint_key(turn)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    index = read_index_file(scenario_dir)
+    index[turn_tag(turn)] = {"sha256": digest, "bytes": len(data)}
+    tmp = scenario_dir / f"{INDEX}.tmp"
+    tmp.write_text(json.dumps(index, indent=1, sort_keys=True))
+    tmp.replace(scenario_dir / INDEX)
+    return digest
+
+
+def read_index_file(scenario_dir: Path) -> dict[str, dict[str, object]]:
+    path = scenario_dir / INDEX
+    if not path.is_file():
+        return {}
+    data: dict[str, dict[str, object]] = json.loads(path.read_text())
+    return data
+
+
+def checkpointed_turns(scenario_dir: Path) -> list[int]:
+    return sorted(int(tag.removeprefix("turn_")) for tag in read_index_file(scenario_dir))
+
+
+def restore(store: ArtifactStore, scenario: str, turn: int, into: Path) -> str:
+    """Turn ``turn``'s checkpoint of ``scenario`` (``scenario_<i>``) from ``store``,
+    checked against its digest, extracted into the empty or new directory ``into``."""
+    if into.exists() and any(into.iterdir()):
+        raise StorageError(f"{into}: not empty; restore into a new directory")
+    try:
+        index = json.loads(store.get_bytes(f"{scenario}/{INDEX}"))
+    except StorageError as exc:
+        raise StorageError(f"{scenario} has no checkpoints ({exc})") from None
+    entry = index.get(turn_tag(turn))
+    if entry is None:
+        turns = ", ".join(t.removeprefix("turn_").lstrip("0") for t in sorted(index)) or "none"
+        raise StorageError(f"{scenario} has no checkpoint of turn {turn} (turns: {turns})")
+    key = f"{scenario}/{checkpoint_key(turn)}"
+    data = store.get_bytes(key)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry["sha256"]:
+        raise StorageError(
+            f"{store.url}/{key}: digest {digest} does not match {entry['sha256']} in the index"
+        )
+    unpack(data, into)
+    return digest
+
+
+def restore_lost_workspace(scenario_dir: Path, workspace: Path, turns_done: int) -> int | None:
+    """When a resumed scenario's workspace is gone (a lost volume), put back the last
+    checkpoint of a finished turn. Returns the turn restored, or None."""
+    if workspace.is_dir() and any(workspace.iterdir()):
+        return None
+    done = [t for t in checkpointed_turns(scenario_dir) if t <= turns_done]
+    if not done:
+        return None
+    turn = done[-1]
+    data = (scenario_dir / checkpoint_key(turn)).read_bytes()
+    expected = read_index_file(scenario_dir)[turn_tag(turn)]["sha256"]
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise StorageError(f"{scenario_dir / checkpoint_key(turn)}: digest does not match")
+    shutil.rmtree(workspace, ignore_errors=True)
+    unpack(data, workspace)
+    return turn
