@@ -25,6 +25,7 @@ from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
+from enduro.sandbox.policy import Isolation
 from enduro.steps.names import scenario_run_name
 from enduro.storage.cluster import StorageError, artifacts_condition, publish_cluster_report
 
@@ -162,6 +163,7 @@ class BenchmarkRunDriver:
             "benchmark": spec["benchmarkRef"]["name"],
             "benchmark_run": self.name,
             "n_turns": plan.benchmark.generator.turns,
+            "isolation": Isolation.POD,
         }
         statuses = {i: c.status for i, c in self.children().items()}
         try:
