@@ -17,10 +17,14 @@ a cluster. This subclass keeps its own store and implements what matters to us:
   and ownerReferences garbage collection (background, cascading);
 * label and field selectors on list and watch; watches resume from a resourceVersion
   (no replay of the whole world on reconnect) and answer 410 Gone when it is too old;
-* request counting by client (User-Agent), verb and resource, for the benchmarks.
+* request counting by client (User-Agent), verb and resource, for the benchmarks;
+* what kubectl needs (docs/operator.md lists it): discovery and `/openapi/v3`
+  (`discovery.py`), Tables (`tables.py`), watch-list bookmarks, server-side apply and
+  managedFields (`fieldmanagers.py`), validation, pruning, defaulting and CEL rules of
+  custom resources against their CRD (`schema.py`), `pods/log`, orphan deletion.
 
-Discovery is served by kmock's scaffold from `self.resources`: seed it with
-`load_bundled()` and our CRDs (`register_crd`); creating a CRD object registers it too.
+Resources come from `self.resources`: seed it with `load_bundled()`; creating a CRD
+object registers its kind (`register_crd`) and its schema.
 """
 
 from __future__ import annotations
