@@ -41,21 +41,23 @@ Artifacts = Annotated[Path, typer.Option("--artifacts", help="The scenario's art
 @app.command("prepare-workspace")
 def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Write SPEC.md, CHANGES.md, openapi.yaml, tests/ and FEEDBACK.md for an attempt."""
+    from enduro.procgroup import die_with_parent
     from enduro.steps.context import StepContext
     from enduro.workspace.prepare import prepare_workspace as prepare
 
+    die_with_parent()
     prepare(StepContext.model_validate_json(context), workspace, artifacts)
 
 
 @app.command("agent")
 def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     """Run the context's agent on the workspace; print its outcome as the last line."""
-    from enduro.agents.step import run_agent_step
-    from enduro.procgroup import stop_owned_on_sigterm
-    from enduro.steps.context import StepContext
+    from enduro.agents.step import parse_agent_context, run_agent_step
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
 
+    die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the agent running
-    outcome = run_agent_step(StepContext.model_validate_json(context), workspace, artifacts)
+    outcome = run_agent_step(parse_agent_context(context), workspace, artifacts)
     typer.echo(outcome.model_dump_json())
 
 
@@ -78,14 +80,19 @@ def test_runner(
     """Score the workspace's server with the turn's pristine suite."""
     if (server_url is None) == (not start_server):
         raise typer.BadParameter("give exactly one of --server-url URL or --start-server")
-    from enduro.procgroup import stop_owned_on_sigterm
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
+    from enduro.sandbox.netns import enter_private_network
+    from enduro.sandbox.policy import Isolation
     from enduro.steps.context import StepContext
     from enduro.testrunner.step import run_test_step
 
+    die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the server running
-    summary = run_test_step(
-        StepContext.model_validate_json(context), workspace, artifacts, server_url
-    )
+    step_context = StepContext.model_validate_json(context)
+    if start_server and step_context.isolation is Isolation.BWRAP:
+        # The server it starts shares this namespace: it reaches the runner, nothing else.
+        enter_private_network()
+    summary = run_test_step(step_context, workspace, artifacts, server_url)
     message = summary.to_message()
     if summary_file is not None:
         summary_file.write_text(message)
@@ -111,6 +118,13 @@ def run(
     forkserver: Annotated[
         bool, typer.Option(help="Fork step commands from one warm process (faster).")
     ] = True,
+    unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            help="Run the agent and its server without the bubblewrap sandbox; every score "
+            "is then marked as not tamper-proof."
+        ),
+    ] = False,
     artifacts: Annotated[
         str | None,
         typer.Option(help="Also upload every step's outputs and the report to s3://BUCKET/PREFIX."),
@@ -127,7 +141,11 @@ def run(
     from enduro.storage.runs import ArtifactsOption
 
     option = ArtifactsOption(artifacts, artifacts_region, artifacts_endpoint)
-    raise typer.Exit(run_file(file, out, resume, forkserver, option))
+    raise typer.Exit(
+        run_file(
+            file, out, resume, forkserver=forkserver, unsandboxed=unsandboxed, artifacts=option
+        )
+    )
 
 
 @app.command("report")
@@ -301,6 +319,27 @@ def operator_command(
             verbose=verbose,
         )
     except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+dev_app = typer.Typer(help="Tools for trying Enduro out and developing it.", no_args_is_help=True)
+app.add_typer(dev_app, name="dev")
+
+
+@dev_app.command("cluster")
+def dev_cluster(
+    *,
+    workdir: Path = typer.Option(
+        Path(".cache/dev-cluster"), "--workdir", help="Kubeconfig, pod folders and volumes."
+    ),
+    port: int = typer.Option(0, "--port", help="API server port (0: any free port)."),
+) -> None:
+    """Run an emulated cluster with the operator on this machine (no Docker needed)."""
+    from enduro.devcluster import DevClusterError, run
+
+    try:
+        run(workdir, port or None)
+    except DevClusterError as error:
         raise typer.BadParameter(str(error)) from error
 
 

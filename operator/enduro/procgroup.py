@@ -96,6 +96,20 @@ def stop_owned_on_sigterm() -> None:
     signal.signal(signal.SIGINT, on_signal)
 
 
+def die_with_parent() -> None:
+    """Be killed (SIGKILL) when the process that started this one dies, even by `kill -9`,
+    so no step command outlives `enduro run`. Linux only; elsewhere nothing happens."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(137)
+
+
 def file_size_limited(argv: list[str], max_bytes: int) -> list[str]:
     """``argv`` run with every file it (and its children) write capped at ``max_bytes``:
     past it a write fails with EFBIG instead of filling the disk. A ``sh`` wrapper

@@ -407,6 +407,53 @@ def test_network_policies_default_deny_agents_and_tests() -> None:
     assert not by_kind(helm_template(), "NetworkPolicy")
 
 
+def test_step_pods_runtime_class_reaches_the_operator() -> None:
+    def env(*args: str) -> dict[str, str]:
+        (deployment,) = by_kind(helm_template(*args), "Deployment")
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        return {e["name"]: e.get("value", "") for e in container["env"]}
+
+    assert "ENDURO_RUNTIME_CLASS_NAME" not in env()
+    assert env("--set", "stepPods.runtimeClassName=gvisor")["ENDURO_RUNTIME_CLASS_NAME"] == "gvisor"
+    bad = run_helm("template", "enduro", str(CHART), "--set", "stepPods.runtimeClassName=G V")
+    assert bad.returncode != 0 and "runtimeClassName" in bad.stderr
+
+
+def test_network_policies_select_exactly_the_step_pods() -> None:
+    """Each policy selects its role's step pods as the operator builds them, and nothing
+    else: not the other role, not the operator, not a user's pod that shares a label."""
+    from enduro.api.scenariorun import ScenarioRunSpec
+    from enduro.operator.pods import build_pod
+    from enduro.steps.build import build_agent_step, build_test_step
+
+    docs = helm_template(*COMBINATIONS["network-policies"])
+    spec = ScenarioRunSpec.model_validate(
+        {"generator": {"seed": 1, "scenarios": 1, "turns": 1}, "scenario": 0,
+         "agent": {"harness": "oracle"}}
+    )  # fmt: skip
+    owner = {"apiVersion": "enduro.dev/v1alpha1", "kind": "ScenarioRun",
+             "metadata": {"name": "r", "uid": "u"}}  # fmt: skip
+    pods = {
+        "agent": build_pod(build_agent_step("r", spec, 1, 1), owner, claim="c", namespace="n"),
+        "test": build_pod(build_test_step("r", spec, 1, 1), owner, claim="c", namespace="n"),
+    }
+    others = [d["spec"]["template"]["metadata"]["labels"] for d in by_kind(docs, "Deployment")] + [
+        {"enduro.dev/role": "agent"}
+    ]  # a user's pod with the same role label
+
+    def selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+        wanted = policy["spec"]["podSelector"]["matchLabels"]
+        return all(labels.get(key) == value for key, value in wanted.items())
+
+    for policy in by_kind(docs, "NetworkPolicy"):
+        role = policy["spec"]["podSelector"]["matchLabels"]["enduro.dev/role"]
+        selected = [
+            name for name, pod in pods.items() if selects(policy, pod["metadata"]["labels"])
+        ]
+        assert selected == [role]
+        assert not any(selects(policy, labels) for labels in others)
+
+
 def test_network_policies_go_to_every_watched_namespace() -> None:
     docs = helm_template(
         *COMBINATIONS["namespaced"], "--set", "networkPolicies.enabled=true"

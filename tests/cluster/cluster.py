@@ -26,6 +26,7 @@ from cluster.emulator import Obj, RealisticEmulator, ResKey
 from cluster.kubelet import PodExecutor
 
 T = TypeVar("T")
+CRDS = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -64,14 +65,16 @@ class EmulatedCluster:
         workdir: pathlib.Path,
         crds: list[Obj] | None = None,
         namespaces: tuple[str, ...] = ("default",),
+        port: int | None = None,
     ) -> None:
         self.workdir = workdir
+        self.port = port
         self.crds = our_crds() if crds is None else crds
         self.emulator = RealisticEmulator()
         for resource, info in _bundled_resources().items():
             self.emulator.resources[resource] = attrs.evolve(info)
-        for crd in self.crds:
-            self.emulator.register_crd(crd)
+        for crd in self.crds:  # installed, as `kubectl apply -f crds/` would
+            self.emulator.create(CRDS, None, crd)
         for namespace in namespaces:
             self.emulator.create(("", "v1", "namespaces"), None, {"metadata": {"name": namespace}})
         self.loop = asyncio.new_event_loop()
@@ -124,7 +127,7 @@ class EmulatedCluster:
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
-        async with self.emulator, kmock.Server(self.emulator) as server:
+        async with self.emulator, kmock.Server(self.emulator, port=self.port) as server:
             self.url = str(server.url).rstrip("/")
             self._ready.set()
             await self._stop.wait()

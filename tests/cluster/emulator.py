@@ -17,10 +17,14 @@ a cluster. This subclass keeps its own store and implements what matters to us:
   and ownerReferences garbage collection (background, cascading);
 * label and field selectors on list and watch; watches resume from a resourceVersion
   (no replay of the whole world on reconnect) and answer 410 Gone when it is too old;
-* request counting by client (User-Agent), verb and resource, for the benchmarks.
+* request counting by client (User-Agent), verb and resource, for the benchmarks;
+* what kubectl needs (docs/operator.md lists it): discovery and `/openapi/v3`
+  (`discovery.py`), Tables (`tables.py`), watch-list bookmarks, server-side apply and
+  managedFields (`fieldmanagers.py`), validation, pruning, defaulting and CEL rules of
+  custom resources against their CRD (`schema.py`), `pods/log`, orphan deletion.
 
-Discovery is served by kmock's scaffold from `self.resources`: seed it with
-`load_bundled()` and our CRDs (`register_crd`); creating a CRD object registers it too.
+Resources come from `self.resources`: seed it with `load_bundled()`; creating a CRD
+object registers its kind (`register_crd`) and its schema.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import collections
 import dataclasses
 import datetime
 import json
+import pathlib
 import re
 import time
 import uuid
@@ -38,12 +43,19 @@ from typing import Any
 
 import aiohttp.web
 import kmock
+import yaml
 from kmock._internal import apps, parsing, rendering
+
+from cluster import discovery, fieldmanagers, schema, tables
 
 Obj = dict[str, Any]
 ResKey = tuple[str, str, str]  # group, version, plural
 ObjKey = tuple[ResKey, str | None, str]  # resource, namespace, name
 
+UNSUPPORTED_PATCH = (
+    "the body of the request was in an unknown format - accepted media types include: "
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+)
 WATCH_HISTORY = 20_000  # events kept for watches that resume from a resourceVersion
 
 
@@ -79,6 +91,23 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def _error(status: int, reason: str, message: str) -> kmock.KubernetesError:
     return kmock.KubernetesError(status=status, reason=reason, message=message, details={})
+
+
+def _invalid(kind: str, group: str, name: str, causes: list[schema.Cause]) -> kmock.KubernetesError:
+    """The apiserver's 422: `<Kind>.<group> "<name>" is invalid: <field errors>`."""
+    qualified = f"{kind}.{group}" if group else kind
+    listed = str(causes[0]) if len(causes) == 1 else "[" + ", ".join(str(c) for c in causes) + "]"
+    details: Obj = {
+        "name": name,
+        "kind": kind,
+        "causes": [{"reason": c.reason, "message": c.message, "field": c.field} for c in causes],
+    }
+    if group:
+        details["group"] = group
+    return kmock.KubernetesError(
+        status=422, reason="Invalid", message=f'{qualified} "{name}" is invalid: {listed}',
+        details=details,
+    )  # fmt: skip
 
 
 def _pointer(path: str) -> list[str]:
@@ -226,18 +255,32 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         )
         self.listeners: list[Callable[[WatchEvent], None]] = []
         self.counts: collections.Counter[tuple[str, str, str]] = collections.Counter()
+        self.crds: dict[tuple[str, str], Obj] = {}  # (group, plural) -> CRD
+        # The write being served: its field manager, validation directive and warnings.
+        self.manager = ""
+        self.field_validation = "Warn"
+        self.warnings: list[str] = []
+        self.admission = True  # False: store custom resources as given (an older, laxer CRD)
+        self.bookmark_seconds = 60.0  # quiet watches that allow bookmarks get one this often
+        # Where `pods/log` reads a container's output: (namespace, pod, container) -> path.
+        self.log_files: Callable[[str, str, str], pathlib.Path | None] | None = None
+        # Mutating admission webhooks: called with (resource, object) before each create.
+        self.mutators: list[Callable[[ResKey, Obj], None]] = []
 
     # -- discovery ---------------------------------------------------------------------
 
     def register_crd(self, crd: Obj) -> None:
         spec = crd["spec"]
         names = spec["names"]
+        self.crds[(spec["group"], names["plural"])] = crd
         for version in spec["versions"]:
             info = self.resources[f"{spec['group']}/{version['name']}/{names['plural']}"]
             info.kind = names["kind"]
             info.singular = names.get("singular", names["kind"].lower())
             info.namespaced = spec.get("scope", "Namespaced") == "Namespaced"
-            info.verbs = {"get", "list", "watch", "create", "update", "patch", "delete"}
+            info.verbs = {
+                "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"
+            }  # fmt: skip
             info.shortnames = set(names.get("shortNames", []))
             info.categories = set(names.get("categories", []))
             info.subresources = set(version.get("subresources", {}))
@@ -245,15 +288,53 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
     def _info(self, res: ResKey) -> Any:
         key = f"{res[0]}/{res[1]}/{res[2]}" if res[0] else f"{res[1]}/{res[2]}"
         if key not in self.resources:
-            raise _error(404, "NotFound", f"the server could not find the resource {key}")
+            raise _error(404, "NotFound", "the server could not find the requested resource")
         return self.resources[key]
+
+    def crd_version(self, res: ResKey) -> Obj | None:
+        """The CRD's entry for this version of a custom resource (None for built-ins)."""
+        crd = self.crds.get((res[0], res[2]))
+        if crd is None:
+            return None
+        return next((v for v in crd["spec"]["versions"] if v["name"] == res[1]), None)
+
+    def _document(self, request: rendering.Request) -> Obj | None:
+        """Discovery and OpenAPI documents (None: not such a path)."""
+        if str(request.method.value).upper() != "GET":
+            return None
+        parts = request.url.path.strip("/").split("/")
+        if parts == ["api"]:
+            return discovery.api_versions(request.url.host or "127.0.0.1")
+        if parts == ["apis"]:
+            return discovery.api_groups(self.resources)
+        if len(parts) == 2 and parts[0] == "api":
+            found = discovery.resource_list(self.resources, "", parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            found = discovery.resource_list(self.resources, parts[1], parts[2])
+        elif parts == ["openapi", "v3"]:
+            return discovery.openapi_index(self.resources)
+        elif parts[:2] == ["openapi", "v3"] and len(parts) in (4, 5):
+            group, version = ("", parts[3]) if len(parts) == 4 else (parts[3], parts[4])
+            found = discovery.openapi_group_version(
+                self.resources, list(self.crds.values()), group, version
+            )
+        elif parts[:2] == ["openapi", "v2"]:
+            raise _error(404, "NotFound", "the server could not find the requested resource")
+        else:
+            return None
+        if found is None:
+            raise _error(404, "NotFound", "the server could not find the requested resource")
+        return found
 
     # -- request routing ---------------------------------------------------------------
 
     async def _handle(self, request: rendering.Request) -> aiohttp.web.StreamResponse:
+        document = self._document(request)
+        if document is not None:
+            return aiohttp.web.json_response(document)
         res = request.resource
         if res is None or not res.plural or res.group is None or res.version is None:
-            # Discovery and anything that is not an object request: kmock's scaffold.
+            # Anything else that is not an object request: kmock's scaffold.
             return await apps.RawHandler._handle(self, request)
         key: ResKey = (res.group, res.version, res.plural)
         method = str(request.method.value).upper()
@@ -267,44 +348,121 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         }.get((method, request.name is not None))
         if verb is None:
             raise _error(405, "MethodNotAllowed", f"{method} is not supported on this path")
-        client = request.headers.get("User-Agent", "unknown").split("/")[0].split(" ")[0]
+        agent = request.headers.get("User-Agent", "unknown").split("/")[0].split(" ")[0]
+        client = agent
         plural = key[2] + (f"/{request.subresource}" if request.subresource else "")
         self.counts[(client, verb, plural)] += 1
         info = self._info(key)
+        if request.subresource == "log" and key == ("", "v1", "pods") and verb == "get":
+            return self._log(request.namespace or "", request.name or "", request.params)
         if request.subresource not in (None, "status"):
             raise _error(404, "NotFound", f"subresource {request.subresource} is not emulated")
         if request.subresource == "status" and "status" not in info.subresources:
             raise _error(404, "NotFound", f"{plural} has no status subresource")
         namespace = request.namespace if info.namespaced else None
+        accept = request.headers.get("Accept", "")
         if verb == "watch":
             return await self._watch(request, key, namespace)
         if verb == "list":
-            return aiohttp.web.json_response(self.list(key, namespace, request.params))
+            listed = self.list(key, namespace, request.params)
+            if tables.wants_table(accept):
+                return aiohttp.web.json_response(self._table(key, listed["items"], request))
+            return aiohttp.web.json_response(listed)
         assert request.name is not None or verb == "create"
         if verb == "get":
-            return aiohttp.web.json_response(self.get(key, namespace, request.name or ""))
-        if verb == "create":
-            created = self.create(key, namespace, request.data)
-            return aiohttp.web.json_response(created, status=201)
-        if verb == "delete":
-            return aiohttp.web.json_response(self.delete(key, namespace, request.name or ""))
-        content_type = request.headers.get("Content-Type", "application/json").split(";")[0]
-        if verb == "patch" and content_type not in (
-            "application/merge-patch+json",
-            "application/strategic-merge-patch+json",
-            "application/json-patch+json",
-        ):
-            raise _error(415, "UnsupportedMediaType", f"patch type {content_type} not emulated")
-        updated = self.write(
-            key,
-            namespace,
-            request.name or "",
-            request.data,
-            status=request.subresource == "status",
-            replace=verb == "update",
-            as_json_patch=content_type == "application/json-patch+json",
+            got = self.get(key, namespace, request.name or "")
+            if tables.wants_table(accept):
+                return aiohttp.web.json_response(self._table(key, [got], request))
+            return aiohttp.web.json_response(got)
+        manager = request.params.get("fieldManager") or agent
+        self.warnings = []
+        self.field_validation = request.params.get("fieldValidation") or "Warn"
+        self.manager = manager
+        try:
+            if verb == "create":
+                created = self.create(key, namespace, request.data)
+                return self._respond(created, 201)
+            if verb == "delete":
+                options = request.data if isinstance(request.data, dict) else {}
+                policy = options.get("propagationPolicy") or request.params.get("propagationPolicy")
+                if policy == "Orphan" or options.get("orphanDependents") is True:
+                    self.orphan(key, namespace, request.name or "")
+                return aiohttp.web.json_response(self.delete(key, namespace, request.name or ""))
+            content_type = request.headers.get("Content-Type", "application/json").split(";")[0]
+            if verb == "patch" and content_type == "application/apply-patch+yaml":
+                body = request.data if isinstance(request.data, dict) else _yaml(request.text)
+                force = request.params.get("force") in ("true", "1")
+                applied, status = self.apply(key, namespace, request.name or "", body, force=force)
+                return self._respond(applied, status)
+            if verb == "patch" and content_type not in (
+                "application/merge-patch+json",
+                "application/strategic-merge-patch+json",
+                "application/json-patch+json",
+            ):
+                raise _error(415, "UnsupportedMediaType", UNSUPPORTED_PATCH)
+            if (
+                content_type == "application/strategic-merge-patch+json"
+                and self.crd_version(key) is not None
+            ):
+                raise _error(415, "UnsupportedMediaType", UNSUPPORTED_PATCH)
+            updated = self.write(
+                key,
+                namespace,
+                request.name or "",
+                request.data,
+                status=request.subresource == "status",
+                replace=verb == "update",
+                as_json_patch=content_type == "application/json-patch+json",
+            )
+            return self._respond(updated, 200)
+        finally:
+            self.manager = ""
+            self.field_validation = "Warn"
+
+    def _log(self, namespace: str, name: str, params: Any) -> aiohttp.web.Response:
+        """`kubectl logs`: a container's output so far (`tailLines` honoured, no follow)."""
+        pod = self._fetch(("", "v1", "pods"), namespace, name)
+        names = [c["name"] for c in pod["spec"].get("containers", [])]
+        names += [c["name"] for c in pod["spec"].get("initContainers", [])]
+        container = params.get("container") or (names[0] if len(names) == 1 else None)
+        if container is None:
+            raise _error(
+                400, "BadRequest",
+                f"a container name must be specified for pod {name}, choose one of: "
+                f"[{' '.join(names)}]",
+            )  # fmt: skip
+        if container not in names:
+            raise _error(
+                400, "BadRequest", f"container {container} is not valid for pod {name}"
+            )  # fmt: skip
+        path = self.log_files(namespace, name, container) if self.log_files else None
+        if path is None or not path.exists():
+            raise _error(
+                400, "BadRequest",
+                f'container "{container}" in pod "{name}" is waiting to start: '
+                "ContainerCreating",
+            )  # fmt: skip
+        text = path.read_text(errors="replace")
+        if params.get("tailLines"):
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-int(params["tailLines"]) :]) if int(params["tailLines"]) else ""
+        return aiohttp.web.Response(text=text, content_type="text/plain")
+
+    def _respond(self, obj: Obj, status: int) -> aiohttp.web.Response:
+        headers = {"Warning": ", ".join(f'299 - "{w}"' for w in self.warnings)}
+        self.warnings = []
+        return aiohttp.web.json_response(
+            obj, status=status, headers=headers if headers["Warning"] else None
         )
-        return aiohttp.web.json_response(updated)
+
+    def _table(self, res: ResKey, objects: list[Obj], request: rendering.Request) -> Obj:
+        return tables.table(
+            objects,
+            plural=res[2],
+            crd_version=self.crd_version(res),
+            resource_version=str(self.revision),
+            include_object=request.params.get("includeObject", "Metadata"),
+        )
 
     # -- the store (synchronous: every mutation is atomic within the loop) --------------
 
@@ -356,7 +514,13 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             "items": [obj for obj in self.objects(res, namespace) if selected(obj)],
         }
 
-    def create(self, res: ResKey, namespace: str | None, body: Any) -> Obj:
+    def create(
+        self,
+        res: ResKey,
+        namespace: str | None,
+        body: Any,
+        managed_fields: list[Obj] | None = None,
+    ) -> Obj:
         if not isinstance(body, dict):
             raise _error(400, "BadRequest", "the request body must be a JSON object")
         info = self._info(res)
@@ -395,6 +559,14 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             obj.pop("status", None)
         if res == ("", "v1", "pods"):
             obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        for mutate in self.mutators:
+            mutate(res, obj)
+        self._admit(res, obj, None)
+        if managed_fields is not None:
+            meta["managedFields"] = managed_fields
+        elif self.manager:
+            meta.pop("managedFields", None)
+            fieldmanagers.record_update(None, obj, self.manager)
         if res == ("apiextensions.k8s.io", "v1", "customresourcedefinitions"):
             self.register_crd(obj)
         self.store[(res, namespace, name)] = obj
@@ -412,6 +584,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         status: bool = False,
         replace: bool = False,
         as_json_patch: bool = False,
+        managed_fields: list[Obj] | None = None,
     ) -> Obj:
         """PATCH (merge or json-patch) or PUT (replace), on the main resource or its status."""
         old = self._fetch(res, namespace, name)
@@ -466,8 +639,13 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             if spec_of(new) != spec_of(old):
                 new["metadata"]["generation"] = old_meta.get("generation", 1) + 1
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if new == old:
+        self._admit(res, new, old)
+        if managed_fields is not None:
+            new["metadata"]["managedFields"] = managed_fields
+        if _unmanaged(new) == _unmanaged(old):
             return clone(old)  # a no-op write does not bump the resourceVersion
+        if managed_fields is None and self.manager:
+            fieldmanagers.record_update(old, new, self.manager, "status" if status else None)
         new["metadata"]["resourceVersion"] = self._bump()
         self.store[(res, namespace, name)] = new
         if "deletionTimestamp" in new["metadata"] and not new["metadata"].get("finalizers"):
@@ -475,6 +653,71 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         else:
             self._emit("MODIFIED", res, new)
         return clone(new)
+
+    def apply(
+        self, res: ResKey, namespace: str | None, name: str, body: Any, *, force: bool
+    ) -> tuple[Obj, int]:
+        """Server-side apply: create or merge the configuration, owned by `self.manager`."""
+        if not isinstance(body, dict):
+            raise _error(400, "BadRequest", "the request body must be an object")
+        if not self.manager:
+            raise _error(
+                422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+                "Required value: is required for apply patch"
+            )  # fmt: skip
+        if (body.get("metadata") or {}).get("name", name) != name:
+            raise _error(
+                400, "BadRequest",
+                f"the name of the object ({body['metadata']['name']}) does not match the name "
+                f"on the URL ({name})",
+            )  # fmt: skip
+        old = self.store.get((res, namespace, name))
+        try:
+            merged = fieldmanagers.apply(old, body, self.manager, force=force)
+        except fieldmanagers.ApplyConflictError as exc:
+            causes = [
+                {"reason": "FieldManagerConflict", "message": f'conflict with "{who}"',
+                 "field": "." + ".".join(path)}
+                for who, path in exc.conflicts
+            ]  # fmt: skip
+            raise kmock.KubernetesError(
+                status=409, reason="Conflict", message=str(exc), details={"causes": causes}
+            ) from None
+        managed = merged["metadata"].pop("managedFields")
+        if old is None:
+            merged["metadata"]["name"] = name
+            merged["metadata"].pop("resourceVersion", None)
+            return self.create(res, namespace, merged, managed_fields=managed), 201
+        return self.write(
+            res, namespace, name, merged, replace=True, managed_fields=managed
+        ), 200  # fmt: skip
+
+    def _admit(self, res: ResKey, obj: Obj, old: Obj | None) -> None:
+        """Validate, prune and default `obj` in place, as the apiserver does before storing."""
+        info = self._info(res)
+        kind = info.kind or res[2].capitalize()
+        meta = obj["metadata"]
+        causes = schema.validate_metadata(meta, dns_label_name=res == ("", "v1", "namespaces"))
+        version = self.crd_version(res) if self.admission else None
+        openapi = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
+        if openapi:
+            body = schema.body_schema(openapi)
+            unknown = list(schema.prune(obj, body))
+            listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+            if unknown and self.field_validation == "Strict":
+                raise _error(
+                    400, "BadRequest",
+                    f'{kind} in version "{res[1]}" cannot be handled as a {kind}: strict decoding '
+                    f"error: {listed}",
+                )  # fmt: skip
+            if unknown and self.field_validation == "Warn":
+                self.warnings += [f'unknown field \\"{path}\\"' for path in unknown]
+            schema.apply_defaults(obj, body)
+            # The apiserver defaults what it reads from storage too: compare like with like.
+            stored = None if old is None else schema.apply_defaults(clone(old), body)
+            causes += schema.ratchet(schema.validate(obj, body, "", stored), obj, stored)
+        if causes:
+            raise _invalid(kind, res[0], meta.get("name", ""), causes)
 
     def delete(self, res: ResKey, namespace: str | None, name: str) -> Obj:
         obj = self._fetch(res, namespace, name)
@@ -487,6 +730,15 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
                 self._emit("MODIFIED", res, obj)
             return clone(obj)
         return self._remove(res, namespace, name)
+
+    def orphan(self, res: ResKey, namespace: str | None, name: str) -> None:
+        """`--cascade=orphan`: dependents lose their ownerReference to the object and stay."""
+        uid = self._fetch(res, namespace, name)["metadata"]["uid"]
+        for (r, ns, n), obj in list(self.store.items()):
+            refs = obj["metadata"].get("ownerReferences") or []
+            kept = [ref for ref in refs if ref.get("uid") != uid]
+            if len(kept) != len(refs):
+                self.write(r, ns, n, {"metadata": {"ownerReferences": kept or None}})
 
     def _remove(self, res: ResKey, namespace: str | None, name: str) -> Obj:
         obj = self.store.pop((res, namespace, name))
@@ -550,33 +802,78 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             ns = event.object["metadata"].get("namespace")
             return (namespace is None or ns == namespace) and selected(event.object)
 
+        # Watch-list (kubectl 1.37's `wait`, client-go's reflectors): the current state as
+        # ADDED events, then a bookmark that marks the end of the initial events.
+        initial = request.params.get("sendInitialEvents") in ("true", "1")
+        since = None if initial else request.params.get("resourceVersion")
         try:
-            replay, queue = self.subscribe(res, request.params.get("resourceVersion"))
+            replay, queue = self.subscribe(res, since)
         except Conflict as exc:
             gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": exc.status}
             await response.write(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
             return response
+        as_table = tables.wants_table(request.headers.get("Accept", ""))
+        first = True
+
+        def line(event: WatchEvent) -> bytes:
+            # `kubectl get -w`: each event's object is a Table of one row; the columns
+            # come with the first event only, as the apiserver sends them.
+            nonlocal first
+            if not as_table:
+                return _line(event)
+            rendered = self._table(res, [event.object], request)
+            if not first:
+                rendered["columnDefinitions"] = []
+            first = False
+            return json.dumps({"type": event.type, "object": rendered}).encode() + b"\n"
+
         try:
             for event in replay:
                 if wanted(event):
-                    await response.write(_line(event))
+                    await response.write(line(event))
+            if initial:
+                await response.write(self._initial_events_end(res))
+            bookmarks = request.params.get("allowWatchBookmarks") in ("true", "1")
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     break
+                wait = remaining
+                if bookmarks:
+                    wait = (
+                        self.bookmark_seconds if wait is None else min(wait, self.bookmark_seconds)
+                    )
                 try:
-                    event = await asyncio.wait_for(queue.get(), remaining)
+                    event = await asyncio.wait_for(queue.get(), wait)
                 except TimeoutError:
+                    if bookmarks and (deadline is None or time.monotonic() < deadline):
+                        await response.write(self._bookmark(res, {}))
+                        continue
                     break
                 if event is None:
                     break
                 if wanted(event):
-                    await response.write(_line(event))
+                    await response.write(line(event))
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             pass
         finally:
             self.unsubscribe(res, queue)
         return response
+
+    def _initial_events_end(self, res: ResKey) -> bytes:
+        return self._bookmark(res, {"k8s.io/initial-events-end": "true"})
+
+    def _bookmark(self, res: ResKey, annotations: dict[str, str]) -> bytes:
+        """A BOOKMARK: only the kind and the current resourceVersion (to resume from)."""
+        meta: Obj = {"resourceVersion": str(self.revision)}
+        if annotations:
+            meta["annotations"] = annotations
+        bookmark = {
+            "kind": self._info(res).kind or res[2].capitalize(),
+            "apiVersion": f"{res[0]}/{res[1]}" if res[0] else res[1],
+            "metadata": meta,
+        }
+        return json.dumps({"type": "BOOKMARK", "object": bookmark}).encode() + b"\n"
 
     # -- figures -------------------------------------------------------------------------
 
@@ -587,6 +884,18 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             for (c, verb, _), n in self.counts.items()
             if c == client and (chosen is None or verb in chosen)
         )
+
+
+def _unmanaged(obj: Obj) -> Obj:
+    """The object without its managedFields (their timestamps alone are no change)."""
+    return {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"}}
+
+
+def _yaml(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _error(400, "BadRequest", f"error decoding YAML: {exc}") from None
 
 
 def _line(event: WatchEvent) -> bytes:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from cluster.cluster import EmulatedCluster, KubeClient
 from cluster.emulator import Obj
 from cluster.kubelet import Canned, ContainerResult, Fault, PodExecutor
+from cluster.kueue import EmulatedKueue
 from cluster.operator_thread import OperatorThread
 
 BENCHMARKS = "enduro.dev/v1alpha1/benchmarks"
@@ -63,9 +64,11 @@ class EnduroCluster:
         faults: list[Fault] | None = None,
         extra_env: dict[str, str] | None = None,
         isolate_ports: tuple[int, ...] = (),
+        port: int | None = None,
+        kueue: bool = False,
     ) -> None:
         self.workdir = workdir
-        self.cluster = EmulatedCluster(workdir)
+        self.cluster = EmulatedCluster(workdir, port=port)
         self.executor = PodExecutor(
             self.cluster.emulator,
             workdir / "node",
@@ -75,11 +78,14 @@ class EnduroCluster:
             isolate_ports=isolate_ports,
         )
         self.operator: OperatorThread | None = None
+        self.kueue = EmulatedKueue(self.cluster.emulator) if kueue else None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> EnduroCluster:
         self._stack.enter_context(self.cluster)
         self.cluster.start_executor(self.executor)
+        if self.kueue is not None:
+            self.cluster.call(self.kueue.install)
         self.kube: KubeClient = self.cluster.client()
         return self
 
@@ -115,6 +121,16 @@ class EnduroCluster:
                 "ScenarioRun": SCENARIO_RUNS,
             }[obj["kind"]]
             self.kube.create(plural, obj)
+
+    def apply_unvalidated(self, *objects: Obj) -> None:
+        """Create objects the CRD schema would reject, as if an older, laxer CRD had been
+        installed when they were created (to test the operator's own checks)."""
+        emulator = self.cluster.emulator
+        self.cluster.call(setattr, emulator, "admission", False)
+        try:
+            self.apply(*objects)
+        finally:
+            self.cluster.call(setattr, emulator, "admission", True)
 
     def wait_for_run(self, name: str, phase: str = "Succeeded", timeout: float = 60) -> Obj:
         def reached() -> Obj | None:

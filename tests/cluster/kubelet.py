@@ -44,6 +44,7 @@ from cluster.emulator import Obj, RealisticEmulator, WatchEvent, now_iso
 PODS = ("", "v1", "pods")
 PVCS = ("", "v1", "persistentvolumeclaims")
 TERMINATION_MESSAGE_LIMIT = 4096
+GATED = "Scheduling is blocked due to non-empty scheduling gates"
 UNSCHEDULABLE = "0/1 nodes are available: 1 Insufficient cpu. preemption: not helpful."
 
 
@@ -122,10 +123,17 @@ class PodExecutor:
         self._evictions: dict[str, asyncio.Event] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._port_maps: dict[str, dict[int, int]] = {}
+        self._gated: set[tuple[str, str]] = set()  # pods that waited for their gates
 
     # -- lifecycle (call from the emulator's loop) -------------------------------------
 
+    def log_file(self, namespace: str, pod: str, container: str) -> pathlib.Path | None:
+        """Where a container's output goes (what `kubectl logs` shows)."""
+        path = self.root / "pods" / f"{namespace}_{pod}" / f"{container}.log"
+        return path if path.exists() else None
+
     async def start(self) -> None:
+        self.emulator.log_files = self.log_file
         replay, queue = self.emulator.subscribe(PODS)
         for event in replay:
             self._on_event(event)
@@ -158,7 +166,17 @@ class PodExecutor:
                 task.cancel()
             return
         phase = event.object.get("status", {}).get("phase", "Pending")
-        if key not in self.tasks and phase == "Pending" and event.type == "ADDED":
+        if key in self.tasks or phase != "Pending":
+            return
+        if event.object["spec"].get("schedulingGates"):
+            # The scheduler leaves a gated pod alone (Kueue removes its gate on admission).
+            if event.type == "ADDED":
+                self._gated.add(key)
+                gated = _condition("PodScheduled", "False", "SchedulingGated", GATED)
+                self._status(event.object, _pending(gated))
+            return
+        if event.type == "ADDED" or key in self._gated:
+            self._gated.discard(key)
             self.tasks[key] = asyncio.create_task(self._run_pod(event.object))
 
     # -- status writes -------------------------------------------------------------------
@@ -232,6 +250,8 @@ class PodExecutor:
         while True:
             missing = [c for c in claims if (PVCS, namespace, c) not in self.emulator.store]
             if not missing:
+                for claim in claims:
+                    self._bind(namespace, claim)
                 return True
             if not reported:
                 message = f'persistentvolumeclaim "{missing[0]}" not found'
@@ -241,6 +261,21 @@ class PodExecutor:
                 if not reported:
                     return False
             await asyncio.sleep(0.1)
+
+    def _bind(self, namespace: str, claim: str) -> None:
+        """Provision a volume for a claim on its first consumer (WaitForFirstConsumer)."""
+        pvc = self.emulator.store.get((PVCS, namespace, claim))
+        if pvc is None or pvc.get("status", {}).get("phase") == "Bound":
+            return
+        spec = pvc.get("spec", {})
+        volume = f"pvc-{pvc['metadata']['uid']}"
+        self.emulator.write(PVCS, namespace, claim, {"spec": {"volumeName": volume}})
+        status = {
+            "phase": "Bound",
+            "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
+            "capacity": {"storage": spec.get("resources", {}).get("requests", {}).get("storage")},
+        }
+        self.emulator.write(PVCS, namespace, claim, {"status": status}, status=True)
 
     async def _image_pull_backoff(self, pod: Obj) -> None:
         spec = pod["spec"]

@@ -129,6 +129,24 @@ def test_harness_images_are_built_from_the_baseline_image() -> None:
         assert enduro_base(dockerfile) == IMAGES / "agent-baseline" / "Dockerfile", dockerfile
 
 
+HIDDEN_FROM_AGENTS = (
+    "enduro/scenarios",
+    "enduro/testrunner",
+    "enduro/workspace",
+    "enduro/turnfiles.py",
+)
+
+
+def test_harness_images_carry_no_generator() -> None:
+    """What runs next to an untrusted CLI must not hold the code that knows the answers."""
+    for dockerfile in sorted(IMAGES.glob("agent-*/Dockerfile")):
+        if dockerfile.parent.name == "agent-baseline":
+            continue  # the baselines are trusted: the oracle needs the ground truth
+        text = dockerfile.read_text()
+        removed = [part for part in HIDDEN_FROM_AGENTS if f"site-packages/{part}" in text]
+        assert removed == list(HIDDEN_FROM_AGENTS), dockerfile
+
+
 def test_a_base_image_default_fills_in_the_from_line(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("ARG BASE_IMAGE=enduro-agent-baseline:0.1.0\nFROM ${BASE_IMAGE}\n")

@@ -100,3 +100,34 @@ def test_a_flaky_agent_gets_feedback_and_recovers_on_its_retry(start_cluster: St
     assert (turn["attempts"], turn["passedTurn"]) == (2, True)
     workspace = claim_folder(cluster, "run-s000") / "workspace"
     assert (workspace / "FEEDBACK.md").exists()
+
+
+LOOK_FOR_THE_GENERATOR = """#!/bin/sh
+# A hostile agent in its pod: whatever its parents were told, it wants the generator's seed.
+cd "$ENDURO_WORKSPACE"
+for pid in $PPID 1; do tr '\\0' ' ' < /proc/$pid/cmdline; echo; done > seen.txt 2>/dev/null
+env >> seen.txt
+exit 0
+"""
+
+
+def test_an_agent_pod_is_never_told_the_generator(
+    start_cluster: Start, tmp_path: pathlib.Path
+) -> None:
+    script = tmp_path / "agent-bin" / "look.sh"
+    script.parent.mkdir()
+    script.write_text(LOOK_FOR_THE_GENERATOR)
+    script.chmod(0o755)
+    cluster = start_cluster(isolate_ports=(8000,))
+    cluster.apply(
+        benchmark(scenarios=1, turns=1),
+        agent("mine", "command", command=[str(script)]),
+        benchmark_run(agent="mine", attemptLimit=1, timeouts=TIMEOUTS),
+    )
+
+    run = cluster.wait_for_run("run", timeout=120)
+
+    assert run["status"]["averageScore"] == 0.0
+    seen = (claim_folder(cluster, "run-s000") / "workspace" / "seen.txt").read_text()
+    assert "enduro agent --context" in seen  # it did read its parent's command line
+    assert '"generator"' not in seen and '"seed"' not in seen

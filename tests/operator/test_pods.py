@@ -85,6 +85,25 @@ def test_the_pod_is_locked_down() -> None:
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
 
 
+def test_no_shared_process_namespace_and_the_agents_runtime_class() -> None:
+    assert agent_pod()["spec"]["shareProcessNamespace"] is False
+    assert "runtimeClassName" not in agent_pod()["spec"]
+    assert agent_pod(runtimeClassName="gvisor")["spec"]["runtimeClassName"] == "gvisor"
+    test_step = build_test_step("run-s000", spec(runtimeClassName="kata"), 3, 2)
+    test_pod = build_pod(test_step, OWNER, claim="c", namespace="ns")
+    assert test_pod["spec"]["runtimeClassName"] == "kata"  # the server is untrusted too
+    step = build_agent_step("run-s000", spec(), 3, 2)
+    default = build_pod(step, OWNER, claim="c", namespace="ns", runtime_class_name="gvisor")
+    assert default["spec"]["runtimeClassName"] == "gvisor"  # the chart's stepPods default
+
+
+def test_the_test_pods_server_mounts_nothing_hidden() -> None:
+    test_step = build_test_step("run-s000", spec(), 3, 2)
+    pod = build_pod(test_step, OWNER, claim="c", namespace="ns")
+    (server,) = pod["spec"]["initContainers"]
+    assert {m["subPath"] for m in server["volumeMounts"]} == {"workspace", "artifacts/server_logs"}
+
+
 def test_deadline_labels_owner_and_resources() -> None:
     pod = agent_pod(resources={"requests": {"cpu": "500m"}, "limits": {"memory": "1Gi"}})
     assert pod["spec"]["activeDeadlineSeconds"] == 100 + 300  # agent limit + grace

@@ -74,6 +74,6 @@ def bookshop() -> Schema:
             ),
         ],
         analytics=[
-            Analytics(name="average_price", entity="book", op=AggregateOp.AVG, field="price")
+            Analytics(name="mean_sale_amount", entity="book", op=AggregateOp.AVG, field="price")
         ],
     )

@@ -151,7 +151,7 @@ APPLICABLE: list[tuple[Change, str]] = [
         ),
         "/analytics/books_by_genre",
     ),
-    (RemoveAnalytics(name="average_price"), "404"),
+    (RemoveAnalytics(name="mean_sale_amount"), "404"),
     (
         AddComputedField(
             entity="author",
@@ -199,7 +199,7 @@ REFUSED: list[tuple[Change, str]] = [
     (RemoveEntity(entity="book", plural="books"), "references it"),
     (RemoveField(entity="book", field="title"), "title field"),
     (RemoveField(entity="book", field="status"), "state field"),
-    (RemoveField(entity="book", field="price"), "analytics 'average_price'"),
+    (RemoveField(entity="book", field="price"), "analytics 'mean_sale_amount'"),
     (SetMinimum(entity="book", field="isbn", value=1), "not numeric"),
     (SetMinimum(entity="book", field="pages", value=1.5), "whole-number"),
     (SetMinimum(entity="book", field="pages", value=1), "already"),
@@ -278,7 +278,7 @@ REFUSED: list[tuple[Change, str]] = [
     (AddPagination(entity="book", plural="books", default_limit=60, max_limit=50), "limits"),
     (
         AddAnalytics(
-            analytics=Analytics(name="average_price", entity="book", op=AggregateOp.COUNT)
+            analytics=Analytics(name="mean_sale_amount", entity="book", op=AggregateOp.COUNT)
         ),
         "already exists",
     ),

@@ -60,7 +60,7 @@ def test_spec_states_constraints_references_and_listing() -> None:
     assert "`pages`: integer; optional; minimum 1" in text
     assert "`review.book_id` (`/reviews`): restrict" in text
     assert '`publish`: moves `status` from "draft" to "published"' in text
-    assert "`GET /analytics/average_price`" in text
+    assert "`GET /analytics/mean_sale_amount`" in text
 
 
 def test_changes_md_asks_for_the_initial_api_then_lists_the_changes() -> None:
@@ -70,3 +70,67 @@ def test_changes_md_asks_for_the_initial_api_then_lists_the_changes() -> None:
     text = render_changes(later)
     for number, change in enumerate(later.changes, 1):
         assert f"{number}. {change.describe()}" in text
+
+
+def test_openapi_datetime_pattern_is_the_generators() -> None:
+    import re
+
+    from enduro.scenarios.render import values
+    from enduro.scenarios.render.openapi import DATETIME_PATTERN
+    from enduro.scenarios.render.server import render_server
+
+    assert f"^{values.DATETIME.pattern}$" == DATETIME_PATTERN
+    assert values.DATETIME.pattern in render_server(bookshop())["app.py"]
+    assert re.fullmatch(DATETIME_PATTERN, "2024-06-30T12:00:00.123456+02:00")
+    assert not re.fullmatch(DATETIME_PATTERN, "2024-06-30T12:00:00.1234567")
+
+
+def test_openapi_marks_only_fields_that_can_be_null_as_nullable() -> None:
+    schema = bookshop()
+    doc = yaml.safe_load(render_openapi(schema))
+    assert doc == openapi_document(schema)
+    for ent in schema.entities:
+        props = doc["components"]["schemas"][ent.name]["properties"]
+        for spec in ent.fields:
+            kind = props[spec.name]["type"]
+            nullable = isinstance(kind, list) and "null" in kind
+            if spec.computed is None and not spec.read_only:
+                assert nullable == (not spec.required), (ent.name, spec.name)
+            elif spec.computed is None:
+                assert not nullable, (ent.name, spec.name)  # a state field has a default
+    book = doc["components"]["schemas"]["book"]["properties"]
+    assert book["title"]["type"] == "string"
+    assert book["status"]["type"] == "string"
+    assert None not in book["status"]["enum"]
+
+
+def test_spec_and_conventions_state_the_rules_the_suite_relies_on() -> None:
+    from pathlib import Path
+
+    spec = render_spec(ScenarioTurn(scenario=0, turn=1, domain="library", schema_=bookshop()))
+    docs = (Path(__file__).parents[2] / "docs" / "rest-conventions.md").read_text()
+    spec_rules = [
+        "an\n  enum's order of choices plays no part",
+        "`false` before `true`",
+        "offsets applied",
+        "`null` in a `_min`/`_max` bound are `422` naming the\n  query parameter",
+        "(cascade\n  wins)",
+        "the first failure in the order above",
+        "A field\n  that CHANGES.md adds goes last",
+        "deleted objects never do",
+        "`offset` 0: the first page",
+    ]
+    for rule in spec_rules:
+        assert rule in spec, rule
+    doc_rules = [
+        "an enum's order of choices plays no part",
+        "offsets applied",
+        '`"field"` naming the query parameter',
+        "(cascade\nwins)",
+        "The `422` names the first failure in this order",
+        "A field\n  a change adds goes last",
+        "a deleted object never does",
+        "Without `offset` a page starts at the first object",
+    ]
+    for rule in doc_rules:
+        assert rule in docs, rule

@@ -180,3 +180,23 @@ def test_the_cli_names_a_missing_source(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "nowhere" in result.output
+
+
+def test_ground_truth_is_compiled_like_python_app_py_compiles_it() -> None:
+    """The validator's own ``from __future__ import annotations`` must not leak into the
+    ground truth: an annotation naming nothing fails at import under ``sh run.sh``."""
+    from suite_runs import run_suites
+
+    from enduro.scenarios.render.server import render_server
+    from enduro.scenarios.render.suite import render_suite
+
+    schema = small()
+    source = render_server(schema)["app.py"]
+    suite = render_suite(TurnPair(schema=schema, previous=None))
+    hint = "def lazy_hint() -> NotDefinedAnywhere:\n    return None\n\n\n"
+    relying = source.replace("\ndef next_id(", "\n" + hint + "def next_id(")
+    assert relying != source
+    explicit = "from __future__ import annotations\n" + relying
+    broken, fine = run_suites([(relying, suite, "create"), (explicit, suite, "create")])
+    assert broken.error is not None and "did not start" in broken.error
+    assert fine.error is None and fine.tests > 0 and fine.passed == fine.tests, fine.failures[:2]

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from enduro.api.agent import AgentSpec, Harness
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.engine.machine import AgentStep, TestStep
+from enduro.sandbox.policy import Isolation
 from enduro.steps.build import (
     ARTIFACTS,
     WORKSPACE,
@@ -65,8 +67,26 @@ def test_agent_step_prepares_the_workspace_then_runs_the_agent() -> None:
         assert (context.scenario, context.turn, context.attempt) == (2, 3, 1)
         assert context.feedback_level == "medium"
         assert context.agent is not None and context.agent.harness == "mini-swe-agent"
-        assert '"changesPerTurn":5' in flag(c, "--context")  # camelCase all the way down
+    assert '"changesPerTurn":5' in flag(step.init, "--context")  # camelCase all the way down
     assert step.timeout_seconds > 1800
+
+
+def test_an_untrusted_agent_is_never_told_the_generator() -> None:
+    """With the generator (its seed) and Enduro's code, an agent could rebuild the ground
+    truth: only the trusted init container and baseline agents get it."""
+    step = build_agent_step("demo", make_spec(), 1, 1)
+    assert step.init is not None
+    assert StepContext.model_validate_json(flag(step.init, "--context")).generator is not None
+    agent_context = flag(step.main, "--context")
+    assert StepContext.model_validate_json(agent_context).generator is None
+    assert "seed" not in agent_context
+
+
+def test_a_baseline_agent_is_trusted_with_the_generator() -> None:
+    spec = make_spec()
+    oracle = spec.model_copy(update={"agent": AgentSpec(harness=Harness.ORACLE)})
+    step = build_agent_step("demo", oracle, 1, 1)
+    assert StepContext.model_validate_json(flag(step.main, "--context")).generator is not None
 
 
 def test_the_agent_never_sees_results_or_suites_in_the_artifacts() -> None:
@@ -117,6 +137,15 @@ def test_test_step_runs_the_server_sidecar_and_the_runner() -> None:
     context = StepContext.model_validate_json(flag(runner, "--context"))
     assert context.agent is None
     assert step.timeout_seconds == 60 + 600
+
+
+def test_outside_a_pod_the_runner_starts_the_server_itself() -> None:
+    """Without a pod's network namespace the runner starts the server, so that it can
+    put both in a namespace of their own (`enduro.sandbox.netns`)."""
+    step = build_test_step("demo", make_spec(), 1, 1, isolation=Isolation.BWRAP)
+    assert step.sidecar is None
+    assert "--start-server" in step.main.command and "--server-url" not in step.main.command
+    assert StepContext.model_validate_json(flag(step.main, "--context")).isolation == "bwrap"
 
 
 def test_build_step_follows_the_engine() -> None:

@@ -86,7 +86,7 @@ def test_a_run_uploads_its_steps_and_report_and_reads_back(
 ) -> None:
     out = tmp_path / "out"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_env.endpoint)
-    code = run_file(run_yaml, out, False, True, ArtifactsOption(f"s3://{bucket}/team/a"))
+    code = run_file(run_yaml, out, False, artifacts=ArtifactsOption(f"s3://{bucket}/team/a"))
     assert code == 0
     keys = bucket_keys(aws_env, bucket, "team/a/s3-run/")
     assert sorted(keys) == sorted(local_files(out)), "the bucket mirrors the run directory"
@@ -132,7 +132,7 @@ def test_wrong_credentials_stop_the_run_before_anything_is_written(
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_env.endpoint)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
     out = tmp_path / "out"
-    assert run_file(run_yaml, out, False, True, ArtifactsOption(f"s3://{bucket}/p")) == 2
+    assert run_file(run_yaml, out, False, artifacts=ArtifactsOption(f"s3://{bucket}/p")) == 2
     assert "access denied" in capsys.readouterr().err
     assert not out.exists()
     monkeypatch.chdir(tmp_path)
@@ -148,7 +148,7 @@ def test_a_missing_bucket_is_named_before_the_run_starts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     option = ArtifactsOption("s3://not-a-bucket/p", endpoint=aws_env.endpoint)
-    assert run_file(run_yaml, tmp_path / "out", False, True, option) == 2
+    assert run_file(run_yaml, tmp_path / "out", False, artifacts=option) == 2
     assert "bucket 'not-a-bucket' does not exist" in capsys.readouterr().err
 
 
@@ -167,12 +167,12 @@ def test_an_interrupted_upload_is_completed_by_resume_without_duplicates(
     option = ArtifactsOption(f"s3://{bucket}/p")
     # Every upload of turn 2's test result fails, retries included: the scenario stops.
     proxy.inject(Fault("500", count=10_000, method="PUT", path_contains="test_results/turn_002"))
-    assert run_file(run_yaml, out, False, True, option) == 1
+    assert run_file(run_yaml, out, False, artifacts=option) == 1
     assert "scenario_0/test_results/turn_002_attempt_1.json" not in bucket_keys(
         aws_env, bucket, "p/s3-run/"
     )
     proxy.faults.clear()
-    assert run_file(run_yaml, out, True, True, option) == 0
+    assert run_file(run_yaml, out, True, artifacts=option) == 0
     keys = bucket_keys(aws_env, bucket, "p/s3-run/")
     assert len(keys) == len(set(keys))
     assert sorted(keys) == sorted(local_files(out))

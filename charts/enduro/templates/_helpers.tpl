@@ -95,6 +95,10 @@ app.kubernetes.io/part-of: enduro
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# Kueue: a run checks that its LocalQueue exists (a missing one keeps it Pending).
+- apiGroups: ["kueue.x-k8s.io"]
+  resources: ["localqueues"]
+  verbs: ["get"]
 # kopf posts handler outcomes as events.
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import IO
 
 from enduro.procgroup import TERM_GRACE_SECONDS, file_size_limited, kill_group, own
+from enduro.sandbox.cgroups import limited
+from enduro.sandbox.launch import prepared
+from enduro.sandbox.policy import Confinement
 
 LOG_CAP_BYTES = 8 * 1024 * 1024  # an agent that prints gigabytes must not fill the disk
 FILE_CAP_BYTES = 1024 * 1024 * 1024  # nor one that writes them to a file
@@ -55,26 +58,35 @@ def run_process(
     stderr: Path | None = None,
     stdin: Path | None = None,
     kill_grace: float = TERM_GRACE_SECONDS,
+    confinement: Confinement | None = None,
 ) -> Finished:
     """Run ``argv`` in ``cwd`` with exactly ``env``; never raises for what the process does.
 
     stdout goes to the file ``stdout``, stderr to ``stderr`` (or into stdout when None),
     stdin comes from the file ``stdin`` (or /dev/null). At ``timeout`` the group gets
-    SIGTERM, then SIGKILL after ``kill_grace``.
+    SIGTERM, then SIGKILL after ``kill_grace``. With a ``confinement`` the process runs
+    in that sandbox (``enduro.sandbox``): a PID namespace of its own, so nothing it
+    starts outlives it.
     """
     stdout.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # open until the process is done: fds, cgroups
         stdin_file = stack.enter_context(stdin.open("rb")) if stdin else subprocess.DEVNULL
         try:
+            command, extra = list(argv), {}
+            if confinement is not None:
+                launch = stack.enter_context(prepared(confinement, command))
+                command, extra = launch.argv, launch.popen_kwargs()
+                command = stack.enter_context(limited(confinement.limits, command))
             proc = subprocess.Popen(
-                file_size_limited(list(argv), FILE_CAP_BYTES),
+                file_size_limited(command, FILE_CAP_BYTES),
                 cwd=cwd,
                 env=dict(env),
                 stdin=stdin_file,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if stderr is not None else subprocess.STDOUT,
                 start_new_session=True,
+                **extra,
             )
             own(proc)  # at once: a step stopped from now on takes the group down with it
         except OSError as exc:
@@ -87,24 +99,24 @@ def run_process(
                 seconds=time.monotonic() - started,
                 start_error=f"could not start {argv[0]!r}: {exc}",
             )
-    assert proc.stdout is not None
-    pumps = [_LogPump(proc.stdout, stdout)]
-    if stderr is not None:
-        assert proc.stderr is not None
-        pumps.append(_LogPump(proc.stderr, stderr))
-    for pump in pumps:
-        pump.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        # Whatever the agent left running (a server it started to try its code) must not
-        # outlive the step; after a timeout this is what stops the agent itself.
-        kill_group(proc, grace=kill_grace if timed_out else LEFTOVER_GRACE_SECONDS)
-    for pump in pumps:
-        pump.join(timeout=PUMP_JOIN_SECONDS)
+        assert proc.stdout is not None
+        pumps = [_LogPump(proc.stdout, stdout)]
+        if stderr is not None:
+            assert proc.stderr is not None
+            pumps.append(_LogPump(proc.stderr, stderr))
+        for pump in pumps:
+            pump.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            # Whatever the agent left running (a server it started to try its code) must
+            # not outlive the step; after a timeout this is what stops the agent itself.
+            kill_group(proc, grace=kill_grace if timed_out else LEFTOVER_GRACE_SECONDS)
+        for pump in pumps:
+            pump.join(timeout=PUMP_JOIN_SECONDS)
     return Finished(
         returncode=proc.returncode,
         timed_out=timed_out,

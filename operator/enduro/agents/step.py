@@ -8,20 +8,64 @@ outcome is returned for the CLI to print as its last line.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from enduro.agents import atif
+from enduro.agents.cli_step import outcome_trajectory, run_cli_attempt
+from enduro.agents.context import AgentStepContext
 from enduro.agents.harness import AgentRun, run_harness
 from enduro.agents.harnesses import HARNESSES
-from enduro.agents.harnesses.step import outcome_trajectory, run_cli_attempt
 from enduro.agents.prompt import render_prompt
 from enduro.agents.registry import get_harness
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import AgentOutcome, FailureClass
-from enduro.steps.context import StepContext
+
+MIB = 1024 * 1024
 
 
-def run_agent_step(context: StepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
+def parse_agent_context(text: str) -> AgentStepContext:
+    """The context of `enduro agent`: with a generator (a trusted baseline's step) it is a
+    full `StepContext`, imported only then; without one, the generator is never loaded."""
+    import json
+
+    if "generator" in json.loads(text):
+        from enduro.steps.context import StepContext
+
+        return StepContext.model_validate_json(text)
+    return AgentStepContext.model_validate_json(text)
+
+
+def run_agent_step(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
+    """Run the agent, then hold it to the workspace size limit."""
+    outcome = _run_agent(context, workspace, artifacts)
+    if context.agent is None or outcome.failure is FailureClass.INFRASTRUCTURE:
+        return outcome
+    limit = context.agent.limits.workspace_mib
+    size = tree_bytes(workspace)
+    if size <= limit * MIB:
+        return outcome
+    return outcome.model_copy(
+        update={
+            "failure": FailureClass.AGENT,
+            "reason": f"the workspace is {size / MIB:.1f} MiB, over the limit "
+            f"agent.limits.workspaceMib = {limit} MiB",
+        }
+    )
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes of every regular file under `root`; links are not followed."""
+    total = 0
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(directory, name)).st_size
+    return total
+
+
+def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
     store = Artifacts(artifacts)
     turn, attempt = context.turn, context.attempt
     if context.agent is None:
@@ -54,7 +98,7 @@ def run_agent_step(context: StepContext, workspace: Path, artifacts: Path) -> Ag
 
 
 def _record(
-    store: Artifacts, context: StepContext, outcome: AgentOutcome, prompt: str, harness: str
+    store: Artifacts, context: AgentStepContext, outcome: AgentOutcome, prompt: str, harness: str
 ) -> None:
     trajectory = outcome_trajectory(harness, context, outcome, prompt)
     write_text_atomic(store.trajectory(context.turn, context.attempt), atif.to_json(trajectory))

@@ -32,6 +32,12 @@ class Harness(StrEnum):
     CLAUDE_CODE = "claude-code"
     CODEX = "codex"
     AIDER = "aider"
+    COMMAND = "command"  # your own agent: `spec.command` run in its image
+
+    @property
+    def baseline(self) -> bool:
+        """Trusted code of Enduro's own (it may see the generator); everything else is not."""
+        return self in (Harness.ORACLE, Harness.NULL, Harness.FLAKY)
 
 
 class ModelProvider(StrEnum):
@@ -128,6 +134,20 @@ class AgentLimits(SpecModel):
     cost_usd: float | None = Field(
         default=None, ge=0, description="Maximum model spend per attempt, in US dollars."
     )
+    processes: int = Field(
+        default=1024,
+        ge=8,
+        le=65536,
+        description="Most processes and threads the agent may run at once (enforced locally "
+        "through cgroups; on Kubernetes by the node's pid limit).",
+    )
+    workspace_mib: int = Field(
+        default=1024,
+        ge=1,
+        le=1024 * 1024,
+        description="Largest workspace the agent may leave behind, in MiB; over it the attempt "
+        "is the agent's failure.",
+    )
 
 
 class Resources(SpecModel):
@@ -153,6 +173,15 @@ class Baseline(SpecModel):
 class AgentSpec(SpecModel):
     """A coding-agent harness and everything it needs to run."""
 
+    model_config = ConfigDict(
+        json_schema_extra=cel_rules(
+            (
+                "(self.harness == 'command') == (has(self.command) && size(self.command) > 0)",
+                "command is required for harness command, and only for it",
+            )
+        )
+    )
+
     harness: Harness = Field(description="Agent CLI to run.")
     image: str | None = Field(
         default=None,
@@ -173,6 +202,12 @@ class AgentSpec(SpecModel):
         max_length=ENV_MAX,
         description="Environment variables read from Secrets (API keys).",
     )
+    command: list[str] = Field(
+        default_factory=list,
+        max_length=256,
+        description="harness `command` only: the command line of your own agent, run in the "
+        "workspace with the prompt's path in $ENDURO_PROMPT_FILE.",
+    )
     args: list[str] = Field(
         default_factory=list, description="Extra command-line arguments for the harness CLI."
     )
@@ -185,6 +220,13 @@ class AgentSpec(SpecModel):
     baseline: Baseline | None = Field(
         default=None, description="Settings of the `flaky` baseline agent."
     )
+    runtime_class_name: str | None = Field(
+        default=None,
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="RuntimeClass of the step pods (e.g. gVisor `gvisor`, Kata `kata`), for "
+        "clusters that have one: a stronger sandbox than the container runtime's.",
+    )
 
     @field_validator("env", "secret_env")
     @classmethod
@@ -196,6 +238,20 @@ class AgentSpec(SpecModel):
         if duplicates:
             raise ValueError(f"duplicate variable names: {', '.join(duplicates)}")
         return items
+
+    @model_validator(mode="after")
+    def _command_for_command_harness(self) -> AgentSpec:
+        if self.harness is Harness.COMMAND and not self.command:
+            raise ValueError(
+                "command is required for harness command: the command line of your agent, "
+                "e.g. command: [/opt/my-agent/run, --fast]"
+            )
+        if self.harness is not Harness.COMMAND and self.command:
+            raise ValueError(
+                f"command is only for harness command; harness {self.harness} runs its own CLI "
+                "(use args for extra arguments)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _env_and_secret_env_disjoint(self) -> AgentSpec:

@@ -77,6 +77,13 @@ class RunSettings(SpecModel):
     cancel: bool = Field(
         default=False, description="Set to true to stop: running steps are deleted."
     )
+    queue_name: str | None = Field(
+        default=None,
+        max_length=63,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="Kueue LocalQueue of the step pods (label `kueue.x-k8s.io/queue-name`); "
+        "the operator's default (chart `kueue.queueName`) if unset, no queue if neither.",
+    )
     artifacts: ArtifactsSpec = Field(
         default_factory=ArtifactsSpec,
         description="Where artifacts go besides each scenario's volume (`s3`).",

@@ -6,6 +6,8 @@ runner's termination message) so they are pydantic models the runtimes parse.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -93,3 +95,22 @@ class TestSummary(_Result):
                 failing = failing[:-1]
             else:
                 reason = reason[: len(reason) // 2]
+
+
+def summary_problem(summary: TestSummary, full_result: bytes) -> str:
+    """Why a test step's summary cannot be trusted ("" when it can): its digest must be
+    the full result's, and its counts the full result's counts. A summary changed after
+    the runner wrote it, or one beside a result it does not describe, is rejected."""
+    actual = "sha256:" + hashlib.sha256(full_result).hexdigest()
+    if summary.digest != actual:
+        found = summary.digest or "(none)"
+        return f"the test summary's digest {found} is not the full result's {actual}"
+    try:
+        counts = json.loads(full_result)
+        expected = {key: int(counts[key]) for key in ("passed", "failed", "errors", "total")}
+    except (ValueError, KeyError, TypeError):
+        return "the full test result is not a result document"
+    claimed = {key: getattr(summary, key) for key in expected}
+    if claimed != expected:
+        return f"the test summary's counts {claimed} are not the full result's {expected}"
+    return ""

@@ -21,11 +21,13 @@ from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
+from enduro.operator import kueue
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
-from enduro.operator.kubeapi import KubeApi
+from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
+from enduro.sandbox.policy import Isolation
 from enduro.steps.names import scenario_run_name
 from enduro.storage.cluster import StorageError, artifacts_condition, publish_cluster_report
 
@@ -55,7 +57,7 @@ class BenchmarkRunDriver:
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
             with metrics.time_reconcile("BenchmarkRun"):
-                plan = self._plan()
+                plan = self._plan(await self._missing_queue())
                 await self._act(plan)
             if plan.finished and not plan.cancel:
                 await self._publish(plan)
@@ -65,7 +67,22 @@ class BenchmarkRunDriver:
             # burst of events settle into one plan instead of one plan per event.
             await asyncio.sleep(self.config.run_settle_seconds)
 
-    def _plan(self) -> RunPlan:
+    async def _missing_queue(self) -> str | None:
+        """The run's Kueue LocalQueue if it does not exist (None: no queue, or it exists)."""
+        spec = self.body.get("spec") or {}
+        queue = kueue.queue_for(spec.get("queueName"), self.config.default_queue_name)
+        if queue is None:
+            return None
+        try:
+            found = await self.api.get(
+                kueue.LOCAL_QUEUE_API_VERSION, kueue.LOCAL_QUEUES, self.namespace, queue
+            )
+        except ApiError as error:  # e.g. 403: not allowed to look; let Kueue decide
+            self.logger.warning(f"cannot check LocalQueue {queue!r}: {error}")
+            return None
+        return queue if found is None else None
+
+    def _plan(self, missing_queue: str | None = None) -> RunPlan:
         spec = self.body.get("spec") or {}
         benchmark = self.benchmarks((spec.get("benchmarkRef") or {}).get("name", ""))
         agent = self.agents((spec.get("agentRef") or {}).get("name", ""))
@@ -75,7 +92,8 @@ class BenchmarkRunDriver:
             i: Child(c.status, cancel=c.cancel or i in self.canceled) for i, c in children.items()
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
-        return plan_run(run, benchmark, agent, children, datetime.datetime.now(tz=datetime.UTC))
+        now = datetime.datetime.now(tz=datetime.UTC)
+        return plan_run(run, benchmark, agent, children, now, missing_queue=missing_queue)
 
     async def _act(self, plan: RunPlan) -> None:
         plan = await self._check_artifacts(plan)
@@ -153,6 +171,7 @@ class BenchmarkRunDriver:
             "benchmark": spec["benchmarkRef"]["name"],
             "benchmark_run": self.name,
             "n_turns": plan.benchmark.generator.turns,
+            "isolation": Isolation.POD,
         }
         statuses = {i: c.status for i, c in self.children().items()}
         try:

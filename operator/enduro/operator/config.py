@@ -14,6 +14,9 @@ class OperatorConfig(BaseModel):
     agent_image_template: str = Field(
         default=Images().agent_template, description="Agent image per harness: `{harness}`."
     )
+    runtime_class_name: str = Field(
+        default="", description="RuntimeClass of step pods whose Agent names none ('': default)."
+    )
     unschedulable_seconds: float = Field(
         default=300, gt=0, description="A step pod unschedulable this long is re-run."
     )
@@ -25,6 +28,9 @@ class OperatorConfig(BaseModel):
     )
     poll_seconds: float = Field(
         default=30, gt=0, description="Daemons re-check this often even without events."
+    )
+    default_queue_name: str = Field(
+        default="", description="Kueue LocalQueue of runs without spec.queueName ('': none)."
     )
 
     @property

@@ -113,6 +113,20 @@ class KubeApi:
             raise
         return created
 
+    async def get(
+        self, api_version: str, plural: str, namespace: str | None, name: str
+    ) -> Obj | None:
+        """The object, or None if it (or its kind) does not exist."""
+        try:
+            found: Obj = await self._request(
+                "GET", resource_path(api_version, plural, namespace, name)
+            )
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        return found
+
     async def patch(
         self,
         api_version: str,

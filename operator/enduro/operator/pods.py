@@ -9,7 +9,8 @@
 * one volume, the ScenarioRun's PVC: the logical `workspace` and `artifacts` volumes are
   its sub-directories (`subPath`), so the workspace persists across all turns;
 * locked down: non-root, no privilege escalation, every capability dropped, the
-  RuntimeDefault seccomp profile, no service-account token, no service links;
+  RuntimeDefault seccomp profile, no service-account token, no service links, no
+  shared process namespace, and the Agent's `runtimeClassName` (gVisor, Kata) if set;
 * resources from the step, `activeDeadlineSeconds` from the step's time limit,
   `restartPolicy: Never` (a retry is a new pod with a new name, decided by the engine);
 * labels that say which scenario run, turn, attempt, role and retry it is.
@@ -108,8 +109,10 @@ def build_pod(
     claim: str,
     namespace: str,
     labels: Mapping[str, str] | None = None,
+    runtime_class_name: str = "",
 ) -> Manifest:
-    """The Pod that runs `step` for the ScenarioRun `owner`, on the PVC `claim`."""
+    """The Pod that runs `step` for the ScenarioRun `owner`, on the PVC `claim`; the
+    Agent's RuntimeClass, else `runtime_class_name` (the chart's default), if any."""
     init_containers: list[Manifest] = []
     if step.init is not None:
         init_containers.append(_container(step.init))
@@ -120,7 +123,7 @@ def build_pod(
         main = _container(step.main, command=wrapped)
     else:
         main = _container(step.main)
-    return {
+    pod: Manifest = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -142,6 +145,7 @@ def build_pod(
             "activeDeadlineSeconds": step.timeout_seconds,
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
+            "shareProcessNamespace": False,  # the server never sees the runner's processes
             "securityContext": {
                 "runAsNonRoot": True,
                 "runAsUser": RUN_AS,
@@ -154,3 +158,6 @@ def build_pod(
             "volumes": [{"name": CLAIM_VOLUME, "persistentVolumeClaim": {"claimName": claim}}],
         },
     }
+    if step.runtime_class_name or runtime_class_name:
+        pod["spec"]["runtimeClassName"] = step.runtime_class_name or runtime_class_name
+    return pod

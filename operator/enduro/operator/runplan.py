@@ -28,6 +28,7 @@ from enduro.engine.run import (
     scenario_indices,
     scenarios_to_start,
 )
+from enduro.operator import kueue
 from enduro.storage.cluster import run_url
 
 TERMINAL_RUN = (RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.CANCELED)
@@ -100,6 +101,8 @@ def plan_run(
     agent: Mapping[str, Any] | None,
     children: Mapping[int, Child],
     now: datetime,
+    *,
+    missing_queue: str | None = None,
 ) -> RunPlan:
     """The next actions and status of the BenchmarkRun `run` (a Kubernetes object)."""
     meta = run["metadata"]
@@ -126,6 +129,9 @@ def plan_run(
             "create it, or fix spec.agentRef.name"
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
+    if missing_queue is not None:
+        message = kueue.queue_not_found(missing_queue, str(namespace))
+        return _not_ready(status, "QueueNotFound", message, now, generation)
     try:
         benchmark_spec = BenchmarkSpec.model_validate(benchmark)
     except ValidationError as error:

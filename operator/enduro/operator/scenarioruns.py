@@ -25,7 +25,7 @@ from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Canceled, Event, Started, StepFailedInfra
 from enduro.engine.machine import AgentStep, Done, Step, TestStep, current_step, decide
-from enduro.operator import telemetry
+from enduro.operator import kueue, telemetry
 from enduro.operator.children import build_pvc
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
@@ -191,10 +191,15 @@ class ScenarioRunDriver:
     async def _create_pod(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> None:
         built = build_step(self.name, spec, step, images=self.config.images)
         manifest = build_pod(
-            built, self.body, claim=workspace_claim_name(self.name), namespace=self.namespace
+            built,
+            self.body,
+            claim=workspace_claim_name(self.name),
+            namespace=self.namespace,
+            runtime_class_name=self.config.runtime_class_name,
         )
         manifest = with_artifact_upload(manifest, spec)  # artifacts.s3 (enduro.storage)
-        await self.api.create("pods", manifest)
+        queue = kueue.queue_for(spec.queue_name, self.config.default_queue_name)
+        await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)
         metrics.record_pod_created(self.namespace, stage=built.role.value)
 

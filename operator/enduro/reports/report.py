@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from enduro.api.scenariorun import ScenarioRunStatus, TurnSummary, Usage
 from enduro.artifacts import write_text_atomic
 from enduro.engine.run import aggregate_run
+from enduro.sandbox.policy import Isolation
 
 REPORT_FILE = "report.json"
 
@@ -47,6 +48,10 @@ class RunReport(BaseModel):
     mean_stamina: float
     num_tasks: int
     results: list[ScenarioResult]
+    isolation: str = ""
+    """How the agent and its server were confined: `bwrap`, `pod`, or `none`."""
+    tamper_proof: bool = False
+    """False when the agent could have changed its own score (no sandbox)."""
 
     @property
     def label(self) -> str:
@@ -61,6 +66,7 @@ def build_report(
     benchmark_run: str,
     n_turns: int,
     statuses: Mapping[int, ScenarioRunStatus],
+    isolation: Isolation,
 ) -> RunReport:
     """Scores over every scenario; one that has not ended counts with its score so far."""
     ordered = [statuses[i] for i in sorted(statuses)]
@@ -89,6 +95,8 @@ def build_report(
         mean_stamina=aggregate.mean_stamina or 0.0,
         num_tasks=len(results),
         results=results,
+        isolation=isolation.value,
+        tamper_proof=isolation.tamper_proof,
     )
 
 

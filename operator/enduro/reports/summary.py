@@ -9,7 +9,17 @@ from enduro.reports.curves import attempts_per_turn, survival, turn_scores
 from enduro.reports.plots import PLOTS
 from enduro.reports.report import RunReport
 
-COLUMNS = ("run", "agent", "benchmark", "scenarios", "turns", "score", "success", "stamina")
+COLUMNS = (
+    "run", "agent", "benchmark", "scenarios", "turns", "score", "success", "stamina", "isolation"
+)  # fmt: skip
+NOT_TAMPER_PROOF = "NOT tamper-proof"
+
+
+def isolation_label(report: RunReport) -> str:
+    """`bwrap`, `pod`, or a warning that the agent could have changed its score."""
+    if report.tamper_proof:
+        return report.isolation
+    return f"{report.isolation or 'unknown'}: {NOT_TAMPER_PROOF}"
 
 
 def summary_rows(reports: Sequence[RunReport]) -> list[tuple[str, ...]]:
@@ -23,6 +33,7 @@ def summary_rows(reports: Sequence[RunReport]) -> list[tuple[str, ...]]:
             f"{r.average_score:.3f}",
             f"{r.success_rate:.0%}",
             f"{r.mean_stamina:.1f}",
+            isolation_label(r),
         )
         for r in reports
     ]
@@ -44,6 +55,13 @@ def render_markdown(reports: Sequence[RunReport], plots: Sequence[Path]) -> str:
     lines = ["# Enduro report", "", "| " + " | ".join(COLUMNS) + " |"]
     lines.append("|" + "---|" * len(COLUMNS))
     lines += ["| " + " | ".join(row) + " |" for row in summary_rows(reports)]
+    exposed = [r.label for r in reports if not r.tamper_proof]
+    if exposed:
+        lines += [
+            "",
+            f"**Warning:** the scores of {', '.join(exposed)} are {NOT_TAMPER_PROOF}: the "
+            "agent ran without a sandbox and could have read the tests or changed its score.",
+        ]
     for plot in plots:
         lines += ["", f"![{PLOTS.get(plot.name, plot.stem)}]({plot.name})"]
     for r in reports:

@@ -26,6 +26,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from enduro.procgroup import die_with_parent
+
 WARM_MODULES = (
     "enduro.cli",
     "enduro.agents.step",
@@ -150,6 +152,7 @@ def _child(request: dict[str, Any], keep_out: list[int]) -> None:
     """In the forked child: become the command, then exit with its code."""
     code = 1
     try:
+        die_with_parent()  # the fork server's children die with it, and it with enduro run
         os.setsid()
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -213,7 +216,8 @@ def _pregenerate(argv: list[str]) -> None:
         from enduro.steps.context import StepContext
 
         ctx = StepContext.model_validate_json(argv[argv.index("--context") + 1])
-        scenario_turn(ctx.generator, ctx.scenario, ctx.turn)
+        if ctx.generator is not None:
+            scenario_turn(ctx.generator, ctx.scenario, ctx.turn)
 
 
 def serve(stdin: IO[bytes], reply_fd: int) -> None:
@@ -275,6 +279,7 @@ def serve(stdin: IO[bytes], reply_fd: int) -> None:
 
 
 if __name__ == "__main__":
+    die_with_parent()
     # Replies go to the original stdout; nothing else may write there.
     reply_fd = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)

@@ -7,10 +7,13 @@ runtime error (the others finished), 2 the file or the output directory cannot b
 
 from __future__ import annotations
 
+import fcntl
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from enduro.api.scenariorun import ScenarioPhase
 from enduro.runtime.forkserver import ForkServer
@@ -18,18 +21,37 @@ from enduro.runtime.local import LocalRun, scenario_dir
 from enduro.runtime.manifest import ManifestError, RunPlan, load_plan
 from enduro.runtime.process import Processes
 from enduro.runtime.state import state_path
+from enduro.sandbox.launch import SandboxError, sandbox_problem
+from enduro.sandbox.policy import Isolation
 from enduro.storage import StorageError
 from enduro.storage.runs import ArtifactsOption, use_stored_set
 from enduro.storage.runs import publish_or_fail as _publish
+from enduro.storage.sync import RunUploader
 
 PLAN_FILE = "plan.json"
+LOCK_FILE = ".enduro.lock"
+
+
+def choose_isolation(baseline: bool, unsandboxed: bool, sandbox_problem: str | None) -> Isolation:
+    """How a local run confines its agent: a sandbox when one can be made; none when
+    the user asks (`--unsandboxed`), or for a trusted baseline agent where none can be
+    made. An untrusted agent never runs unconfined silently: `SandboxError`."""
+    if unsandboxed:
+        return Isolation.NONE
+    if sandbox_problem is None:
+        return Isolation.BWRAP
+    if baseline:
+        return Isolation.NONE
+    raise SandboxError(sandbox_problem)
 
 
 def run_file(
     file: Path,
     out: Path | None,
     resume: bool,
+    *,
     forkserver: bool = True,
+    unsandboxed: bool = False,
     artifacts: ArtifactsOption | None = None,
 ) -> int:
     try:
@@ -38,6 +60,22 @@ def run_file(
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    try:
+        isolation = choose_isolation(
+            plan.agent.harness.baseline, unsandboxed, None if unsandboxed else sandbox_problem()
+        )
+    except SandboxError as exc:
+        print(
+            f"error: agent {plan.agent_name} (harness {plan.agent.harness}) is untrusted "
+            f"code and must run in a sandbox: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if not isolation.tamper_proof:
+        print(
+            "warning: the agent runs without a sandbox: its scores are marked as not tamper-proof",
+            file=sys.stderr,
+        )
     # Steps run in other working directories: every path handed to them is absolute.
     out = (out or Path("runs") / plan.name).resolve()
     problem = _check_out(plan, out, resume)
@@ -50,6 +88,44 @@ def run_file(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    if lock is None:
+        print(
+            f"error: another enduro run is using {out} ({LOCK_FILE} is held): wait for it to "
+            "end or stop it first; two runs never share a workspace",
+            file=sys.stderr,
+        )
+        return 2
+    with lock:
+        return _run_locked(
+            file, plan, out, isolation=isolation, forkserver=forkserver, uploader=uploader
+        )
+
+
+def _lock(out: Path) -> IO[str] | None:
+    """An exclusive lock on the output folder for this process's lifetime (the kernel
+    drops it when we die, even by kill -9), or None when another run holds it."""
+    handle = (out / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _run_locked(
+    file: Path,
+    plan: RunPlan,
+    out: Path,
+    *,
+    isolation: Isolation,
+    forkserver: bool,
+    uploader: RunUploader | None,
+) -> int:
     if problem := use_stored_set(plan, out):  # Benchmark.spec.source, digests checked
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -62,8 +138,14 @@ def run_file(
         f"{plan.name}: {plan.agent_name} on {plan.benchmark_name}", plan.scenarios(), n_turns
     )
     server = ForkServer() if forkserver else None
-    run = LocalRun(plan, out, processes=Processes(server), listener=progress.update)
-    run.uploader = uploader
+    run = LocalRun(
+        plan,
+        out,
+        processes=Processes(server),
+        listener=progress.update,
+        isolation=isolation,
+        uploader=uploader,
+    )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         run.stop()
@@ -88,6 +170,7 @@ def run_file(
         benchmark_run=plan.name,
         n_turns=n_turns,
         statuses=statuses,
+        isolation=isolation,
     )
     write_report(out, report)
     if uploader is not None and (code := _publish(uploader, report)):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,15 +24,15 @@ from pydantic import ValidationError
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import AgentFinished, Event, Started, StepFailedInfra, TestFinished
 from enduro.engine.machine import AgentStep, Done, TestStep, current_step, decide
-from enduro.engine.results import AgentOutcome, TestSummary
+from enduro.engine.results import AgentOutcome, TestSummary, summary_problem
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
 from enduro.runtime.state import load_status, save_status
+from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import StepRole, StepSpec, VolumeName
 from enduro.storage.sync import RunUploader
-from enduro.testrunner.server import free_port
 
 # The step commands enforce their own limits (agent time, server start, suite) and then
 # still write their results; the hard limit leaves them room to, so only a hung command
@@ -54,10 +53,9 @@ class LocalRun:
     out: Path
     processes: Processes = field(default_factory=Processes)
     listener: Listener | None = None
+    isolation: Isolation = Isolation.NONE
     errors: dict[int, str] = field(default_factory=dict)
     uploader: RunUploader | None = None  # also copies each step's outputs to a store
-    _ports: set[int] = field(default_factory=set)
-    _port_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self) -> dict[int, ScenarioRunStatus]:
         """Play every scenario (``parallelism`` at once) until done or stopped."""
@@ -127,22 +125,16 @@ class LocalRun:
         return status, decision.step
 
     def _execute(self, spec: ScenarioRunSpec, step: AgentStep | TestStep, directory: Path) -> Event:
-        port = self._port() if isinstance(step, TestStep) else None
-        try:
-            name = scenario_run_name(self.plan.name, spec.scenario)
-            built = build_step(name, spec, step, port=port or 8000)
-            summary = directory / STEP_LOGS / f"{built.name}.summary.json"
-            local = built.localize(
-                {VolumeName.WORKSPACE: directory / "workspace", VolumeName.ARTIFACTS: directory},
-                summary_file=summary,
-            )
-            return self._run_step(local, directory, port, summary)
-        finally:
-            if port is not None:
-                with self._port_lock:
-                    self._ports.discard(port)
+        name = scenario_run_name(self.plan.name, spec.scenario)
+        built = build_step(name, spec, step, isolation=self.isolation)
+        summary = directory / STEP_LOGS / f"{built.name}.summary.json"
+        local = built.localize(
+            {VolumeName.WORKSPACE: directory / "workspace", VolumeName.ARTIFACTS: directory},
+            summary_file=summary,
+        )
+        return self._run_step(local, directory, summary)
 
-    def _run_step(self, step: StepSpec, directory: Path, port: int | None, summary: Path) -> Event:
+    def _run_step(self, step: StepSpec, directory: Path, summary: Path) -> Event:
         logs = directory / STEP_LOGS
         summary.unlink(missing_ok=True)
         for container in step.containers():  # as a kubelet creates a volume's sub-paths
@@ -151,7 +143,7 @@ class LocalRun:
         try:
             if step.init is not None:
                 init = self.processes.start(
-                    step.init, container_env(step.init, port), logs / f"{step.name}.init.log"
+                    step.init, container_env(step.init), logs / f"{step.name}.init.log"
                 )
                 done = self.processes.wait(init, step.timeout_seconds + STEP_GRACE_SECONDS)
                 if done.returncode != 0:
@@ -162,13 +154,13 @@ class LocalRun:
             if step.sidecar is not None:
                 sidecar = self.processes.start(
                     step.sidecar,
-                    container_env(step.sidecar, port),
+                    container_env(step.sidecar),
                     logs / f"{step.name}.sidecar.log",
                 )
             main_log = logs / f"{step.name}.log"
             main_log.unlink(missing_ok=True)
             try:
-                main = self.processes.start(step.main, container_env(step.main, port), main_log)
+                main = self.processes.start(step.main, container_env(step.main), main_log)
                 done = self.processes.wait(main, step.timeout_seconds + STEP_GRACE_SECONDS)
             finally:
                 if sidecar is not None:
@@ -181,15 +173,7 @@ class LocalRun:
             return StepFailedInfra(_failure(step.main.name, done.returncode, done.timed_out))
         if step.role is StepRole.AGENT:
             return _agent_event(main_log)
-        return _test_event(summary)
-
-    def _port(self) -> int:
-        with self._port_lock:
-            while True:
-                port = free_port()
-                if port not in self._ports:
-                    self._ports.add(port)
-                    return port
+        return _test_event(summary, directory / "test_results" / f"{_tag(step)}.json")
 
 
 def _failure(name: str, returncode: int, timed_out: bool) -> str:
@@ -206,8 +190,17 @@ def _agent_event(log: Path) -> Event:
         return StepFailedInfra("enduro agent printed no outcome as its last line")
 
 
-def _test_event(summary: Path) -> Event:
+def _tag(step: StepSpec) -> str:
+    return f"turn_{step.turn:03d}_attempt_{step.attempt}"
+
+
+def _test_event(summary: Path, full_result: Path) -> Event:
+    """The runner's summary, accepted only when its digest matches the full result."""
     try:
-        return TestFinished(TestSummary.model_validate(json.loads(summary.read_text())))
+        found = TestSummary.model_validate(json.loads(summary.read_text()))
+        problem = summary_problem(found, full_result.read_bytes())
     except (OSError, ValueError):
         return StepFailedInfra("the test runner wrote no summary")
+    if problem:
+        return StepFailedInfra(problem)
+    return TestFinished(found)

@@ -17,7 +17,7 @@ from pathlib import Path
 from enduro.procgroup import Process, file_size_limited, kill_group
 from enduro.runtime.forkserver import ForkServer
 from enduro.steps.spec import ContainerSpec
-from enduro.testrunner.server import SERVER_FILE_CAP_BYTES, server_env
+from enduro.testrunner.server import SERVER_FILE_CAP_BYTES
 
 
 class MissingSecretError(Exception):
@@ -33,11 +33,12 @@ def enduro_argv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "enduro"]
 
 
-def container_env(container: ContainerSpec, port: int | None) -> dict[str, str]:
+def container_env(container: ContainerSpec) -> dict[str, str]:
     """The process environment: ours, plus the container's variables. Secret references
     are read from our own environment variable of the same name (there is no Secret
-    store on one machine)."""
-    env = server_env(port) if port is not None else dict(os.environ)
+    store on one machine). Only trusted `enduro` commands get it whole: they pass the
+    agent and its server a filtered environment of their own."""
+    env = dict(os.environ)
     for var in container.env:
         if var.secret_key_ref is not None:
             value = os.environ.get(var.name)

@@ -346,6 +346,8 @@ def propose_set_length_bounds(ctx: Context) -> Change | None:
         high = ctx.rng.choice([None, 40, 60, 120, 254])
         if spec.name == ent.title_field:
             low = ctx.rng.choice([None, 1])
+        if spec.type is FieldType.EMAIL:
+            low = None  # every address is longer than 3 characters: no behaviour
         return SetLengthBounds(entity=ent.name, field=spec.name, min_length=low, max_length=high)
 
     return _pick_field(ctx, build)
@@ -610,7 +612,7 @@ def _analytics_name(ctx: Context, an: Analytics, plural: str) -> str | None:
     if an.where:
         cond = an.where[0]
         candidates.insert(0, f"{stem}_{cond.value}" if isinstance(cond.value, str) else stem)
-    candidates.extend(f"{stem[: MAX_NAME - 3]}_{n}" for n in range(2, 10))
+    candidates.extend(f"{stem}_{n}" for n in range(2, 10))  # too long: not usable
     for name in candidates:
         if name not in taken and usable(name):
             return name
@@ -682,9 +684,7 @@ def propose_add_computed_field(ctx: Context) -> Change | None:
         return None
     comp, name = choice
     if not usable(name) or ent.has_field(name):
-        name = (
-            _qualified(name[: MAX_NAME - 12], {f.name for f in ent.fields}, vocab.QUALIFIERS) or ""
-        )
+        name = _qualified(name, {f.name for f in ent.fields}, vocab.QUALIFIERS) or ""
     if not usable(name):
         return None
     return AddComputedField(entity=ent.name, field=name, computed=comp)

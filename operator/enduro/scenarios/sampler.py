@@ -20,6 +20,7 @@ import random
 from collections.abc import Mapping
 from typing import Protocol
 
+from enduro.scenarios import turn_rules
 from enduro.scenarios import vocabulary as vocab
 from enduro.scenarios.changes import CHANGE_KINDS, Change, ChangeNotApplicableError
 from enduro.scenarios.proposals import (
@@ -163,7 +164,11 @@ class WeightedSampler:
             change = PROPOSERS[kind](Context(current, rng, dom))
             if change is None or change.precondition(current) is not None:
                 continue
-            change = self.refine(kind, current, change)
+            if not turn_rules.fits(changes, change):
+                continue
+            refined = self.refine(kind, current, change)
+            if turn_rules.fits(changes, refined):  # else keep the programmatic choice
+                change = refined
             try:
                 current = change.apply(current, check=check_each)
             except ChangeNotApplicableError:

@@ -104,11 +104,15 @@ class Validation:
 
 
 def load_app(source: str, path: str) -> Any:
-    """The Flask app defined by generated ``app.py`` source, as a fresh module."""
+    """The Flask app defined by generated ``app.py`` source, as a fresh module.
+
+    The source is compiled exactly as ``python app.py`` would compile it: with
+    ``dont_inherit=True`` no ``from __future__`` import of this module leaks into it, so
+    a file that would fail to start under ``sh run.sh`` fails here too."""
     module = types.ModuleType("enduro_ground_truth")
     module.__file__ = path
     sys.modules[module.__name__] = module
-    exec(compile(source, path, "exec"), module.__dict__)
+    exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
     return module.__dict__["app"]
 
 

@@ -13,6 +13,7 @@ from enduro import __version__
 from enduro.api.agent import AgentSpec
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.engine.machine import AgentStep, TestStep
+from enduro.sandbox.policy import Isolation
 from enduro.steps.context import StepContext
 from enduro.steps.names import step_name
 from enduro.steps.spec import ContainerSpec, Mount, StepEnvVar, StepRole, StepSpec, VolumeName
@@ -55,7 +56,9 @@ def _enduro(command: str, context: StepContext) -> list[str]:
     ]
 
 
-def _context(spec: ScenarioRunSpec, turn: int, attempt: int, *, agent: bool) -> StepContext:
+def _context(
+    spec: ScenarioRunSpec, turn: int, attempt: int, *, agent: bool, isolation: Isolation
+) -> StepContext:
     return StepContext(
         generator=spec.generator,
         scenario=spec.scenario,
@@ -64,7 +67,17 @@ def _context(spec: ScenarioRunSpec, turn: int, attempt: int, *, agent: bool) -> 
         feedback_level=spec.feedback_level,
         agent=spec.agent if agent else None,
         timeouts=spec.timeouts,
+        isolation=isolation,
     )
+
+
+def _untrusted_view(context: StepContext) -> StepContext:
+    """What the container of an untrusted agent CLI is told: no generator (nor anything
+    else that could rebuild the suite or the ground truth)."""
+    assert context.agent is not None
+    if context.agent.harness.baseline:
+        return context
+    return context.model_copy(update={"generator": None})
 
 
 def build_agent_step(
@@ -75,12 +88,14 @@ def build_agent_step(
     *,
     retry: int = 0,
     images: Images | None = None,
+    isolation: Isolation = Isolation.POD,
 ) -> StepSpec:
     """The agent step: prepare the workspace (spec, changes, visible tests, feedback), then
     let the agent edit it. The agent's container sees the workspace and only the artifact
-    directories `enduro agent` writes (its logs and trajectory), never results or suites."""
+    directories `enduro agent` writes (its logs and trajectory), never results or suites,
+    and its context has no generator unless the agent is a trusted baseline."""
     images = images or Images()
-    context = _context(spec, turn, attempt, agent=True)
+    context = _context(spec, turn, attempt, agent=True, isolation=isolation)
     agent = spec.agent
     env = [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
         StepEnvVar(name=e.name, secret_key_ref=e.secret_key_ref) for e in agent.secret_env
@@ -98,7 +113,7 @@ def build_agent_step(
     main = ContainerSpec(
         name="agent",
         image=images.agent(agent),
-        command=_enduro("agent", context),
+        command=_enduro("agent", _untrusted_view(context)),
         env=env,
         working_dir=WORKSPACE,
         mounts=[
@@ -122,6 +137,7 @@ def build_agent_step(
         init=init,
         main=main,
         timeout_seconds=spec.timeouts.agent_seconds + AGENT_STEP_GRACE_SECONDS,
+        runtime_class_name=agent.runtime_class_name,
     )
 
 
@@ -134,15 +150,19 @@ def build_test_step(
     retry: int = 0,
     images: Images | None = None,
     port: int = SERVER_PORT,
+    isolation: Isolation = Isolation.POD,
 ) -> StepSpec:
-    """The test step: the agent's server as a sidecar (`sh run.sh` in the workspace, on
-    $PORT, output to the server log), and the test runner scoring it with the turn's
-    pristine suite. The runner sees the workspace read-only; its compact summary goes to
-    the termination log (`summaryFile`)."""
+    """The test step: the agent's server and the test runner scoring it with the turn's
+    pristine suite. In a pod (`Isolation.POD`) the server is a sidecar (`sh run.sh` in
+    the workspace, on $PORT, output to the server log) and the pod's network namespace
+    holds both; elsewhere the runner starts the server itself, confined, inside a
+    network namespace of its own. The runner sees the workspace read-only; its compact
+    summary goes to the termination log (`summaryFile`)."""
     images = images or Images()
-    context = _context(spec, turn, attempt, agent=False)
+    context = _context(spec, turn, attempt, agent=False, isolation=isolation)
     port_env = StepEnvVar(name="PORT", value=str(port))
     log = f"{ARTIFACTS}/server_logs/{_tag(turn, attempt)}.log"
+    in_pod = isolation is Isolation.POD
     sidecar = ContainerSpec(
         name="server",
         image=images.agent(spec.agent),
@@ -158,16 +178,11 @@ def build_test_step(
             ),
         ],
     )
+    server = ["--server-url", f"http://127.0.0.1:{port}"] if in_pod else ["--start-server"]
     main = ContainerSpec(
         name="test-runner",
         image=images.enduro,
-        command=[
-            *_enduro("test-runner", context),
-            "--server-url",
-            f"http://127.0.0.1:{port}",
-            "--summary-file",
-            TERMINATION_LOG,
-        ],
+        command=[*_enduro("test-runner", context), *server, "--summary-file", TERMINATION_LOG],
         env=[port_env],
         working_dir=WORKSPACE,
         mounts=[
@@ -183,10 +198,11 @@ def build_test_step(
         attempt=attempt,
         retry=retry,
         context=context,
-        sidecar=sidecar,
+        sidecar=sidecar if in_pod else None,
         main=main,
         summary_file=TERMINATION_LOG,
         timeout_seconds=spec.timeouts.server_start_seconds + spec.timeouts.test_seconds,
+        runtime_class_name=spec.agent.runtime_class_name,
     )
 
 
@@ -196,13 +212,19 @@ def build_step(
     step: AgentStep | TestStep,
     *,
     images: Images | None = None,
-    port: int = SERVER_PORT,
+    isolation: Isolation = Isolation.POD,
 ) -> StepSpec:
     """The StepSpec of a step the engine asked for."""
     if isinstance(step, AgentStep):
         return build_agent_step(
-            sr_name, spec, step.turn, step.attempt, retry=step.retry, images=images
+            sr_name,
+            spec,
+            step.turn,
+            step.attempt,
+            retry=step.retry,
+            images=images,
+            isolation=isolation,
         )
     return build_test_step(
-        sr_name, spec, step.turn, step.attempt, retry=step.retry, images=images, port=port
+        sr_name, spec, step.turn, step.attempt, retry=step.retry, images=images, isolation=isolation
     )

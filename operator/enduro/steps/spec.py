@@ -83,6 +83,9 @@ class StepSpec(SpecModel):
         default=None, description="Where `main` writes its compact result (termination log)."
     )
     timeout_seconds: int = Field(ge=1, description="Hard wall-clock limit of the whole step.")
+    runtime_class_name: str | None = Field(
+        default=None, description="The pod's RuntimeClass (gVisor, Kata), from the Agent."
+    )
 
     def containers(self) -> list[ContainerSpec]:
         """init, sidecar, main: the order they start in."""

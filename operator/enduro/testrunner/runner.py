@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from enduro.procgroup import kill_group
@@ -26,32 +27,36 @@ def run_tests(
     server_url: str | None = None,
     server_start_seconds: float = 30.0,
     test_seconds: float = 300.0,
+    confined: bool = False,
 ) -> TestResult:
     """Run the suite in ``suite_dir`` against the workspace's server.
 
     With ``server_url`` the server is already running (a sidecar started it and writes
     ``server_log``); without it this starts ``run.sh`` on a free port and stops its whole
-    process group afterwards.
+    process group afterwards (``confined``: in a sandbox, see ``start_server``).
     """
     proc: subprocess.Popen[bytes] | None = None
     if not (workspace / "run.sh").is_file():
         reason = "the workspace has no run.sh: nothing to start the server with"
         return _nothing_ran(suite_dir, reason, server_log)
-    if server_url is None:
-        port = free_port()
-        proc = start_server(workspace, port, server_log)
-        server_url = f"http://127.0.0.1:{port}"
-    try:
-        health = wait_healthy(server_url, server_start_seconds, proc)
-        if health.ok:
-            suite_start = time.monotonic()
-            cases, reason = run_suite(suite_dir, server_url, test_seconds)
-            suite_seconds = time.monotonic() - suite_start
-            if not reason and proc is not None and proc.poll() not in (None, 0):
-                reason = f"the server exited with code {proc.returncode} during the suite"
-    finally:
-        if proc is not None:
-            kill_group(proc)  # before reading the log, so its last lines are in it
+    with ExitStack() as server_lifetime:  # the server's cgroups go when it is stopped
+        if server_url is None:
+            port = free_port()
+            proc = start_server(
+                workspace, port, server_log, confined=confined, lifetime=server_lifetime
+            )
+            server_url = f"http://127.0.0.1:{port}"
+        try:
+            health = wait_healthy(server_url, server_start_seconds, proc)
+            if health.ok:
+                suite_start = time.monotonic()
+                cases, reason = run_suite(suite_dir, server_url, test_seconds)
+                suite_seconds = time.monotonic() - suite_start
+                if not reason and proc is not None and proc.poll() not in (None, 0):
+                    reason = f"the server exited with code {proc.returncode} during the suite"
+        finally:
+            if proc is not None:
+                kill_group(proc)  # before reading the log, so its last lines are in it
     if not health.ok:
         return _nothing_ran(suite_dir, health.reason, server_log, health.seconds)
     return TestResult.from_cases(

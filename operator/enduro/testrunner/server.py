@@ -13,10 +13,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from enduro.procgroup import file_size_limited, own
+from enduro.sandbox.cgroups import ProcessLimits, limited
+from enduro.sandbox.launch import BIN_INSIDE, prepared, python_for_servers
+from enduro.sandbox.policy import Confinement
 
 POLL_SECONDS = 0.05
 SERVER_FILE_CAP_BYTES = 256 * 1024 * 1024  # a server logging without end must not fill the disk
@@ -29,29 +35,69 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(port: int) -> dict[str, str]:
-    """The server's environment: ``PORT``, and this Python first on ``PATH`` so a
-    ``run.sh`` that says ``python`` gets an interpreter with Flask."""
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "PATH": path}
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+# A server needs a few processes and a modest heap; a fork bomb or a leak stops here.
+SERVER_LIMITS = ProcessLimits(processes=256, memory_bytes=2 * 2**30)
 
 
-def start_server(workspace: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Run ``sh run.sh`` in ``workspace`` with ``PORT`` set, output to ``log_path``."""
+def server_env(port: int, *, confined: bool = False) -> dict[str, str]:
+    """The server's environment, and nothing of ours (no credentials): ``PORT``, and a
+    ``python`` with Flask first on ``PATH`` so a ``run.sh`` that says ``python`` gets
+    one (confined: the sandbox's; otherwise this interpreter)."""
+    first = str(BIN_INSIDE) if confined else str(Path(sys.executable).parent)
+    return {
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        "PATH": f"{first}{os.pathsep}{SYSTEM_PATH}",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+    }
+
+
+def start_server(
+    workspace: Path,
+    port: int,
+    log_path: Path,
+    *,
+    confined: bool = False,
+    lifetime: ExitStack | None = None,
+) -> subprocess.Popen[bytes]:
+    """Run ``sh run.sh`` in ``workspace`` with ``PORT`` set, output to ``log_path``;
+    ``confined``: inside a sandbox that sees the workspace and a Python with Flask,
+    sharing this process's network namespace (the runner's, which holds only loopback),
+    with at most `SERVER_LIMITS` processes and memory while ``lifetime`` is open."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = server_env(port)
-    with log_path.open("ab") as log:
+    argv = ["sh", "run.sh"]
+    with log_path.open("ab") as log, _confined(workspace, argv, confined) as (sandboxed, extra):
+        command = sandboxed
+        if confined and lifetime is not None:
+            command = lifetime.enter_context(limited(SERVER_LIMITS, sandboxed))
         proc = subprocess.Popen(
-            file_size_limited(["sh", "run.sh"], SERVER_FILE_CAP_BYTES),
+            file_size_limited(command, SERVER_FILE_CAP_BYTES),
             cwd=workspace,
-            env=env,
+            env=server_env(port, confined=confined),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            **extra,
         )
     own(proc)
     return proc
+
+
+@contextmanager
+def _confined(
+    workspace: Path, argv: list[str], confined: bool
+) -> Iterator[tuple[list[str], dict[str, Any]]]:
+    """(command, extra Popen arguments) for the server, sandboxed when ``confined``."""
+    if not confined:
+        yield argv, {}
+        return
+    readable, lent = python_for_servers()
+    confinement = Confinement(cwd=workspace, writable=(workspace,), readable=readable, lent=lent)
+    with prepared(confinement, argv) as launch:
+        yield launch.argv, launch.popen_kwargs()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from enduro.artifacts import Artifacts, write_text_atomic, write_tree
 from enduro.engine.results import TestSummary
+from enduro.sandbox.policy import Isolation
 from enduro.steps.context import StepContext
 from enduro.testrunner.result import summarize
 from enduro.testrunner.runner import run_tests
@@ -30,7 +31,7 @@ def run_test_step(
     store = Artifacts(artifacts)
     turn, attempt = context.turn, context.attempt
     snapshot(workspace, store.agent_code(turn, attempt))
-    suite = TurnFiles(context.generator, context.scenario, turn).suite()
+    suite = TurnFiles(context.require_generator(), context.scenario, turn).suite()
     with tempfile.TemporaryDirectory(prefix="enduro-suite-") as tmp:
         suite_dir = Path(tmp)
         write_tree(suite_dir, suite)
@@ -41,6 +42,7 @@ def run_test_step(
             server_url=server_url,
             server_start_seconds=context.timeouts.server_start_seconds,
             test_seconds=context.timeouts.test_seconds,
+            confined=context.isolation is Isolation.BWRAP,
         )
     text = result.to_json()
     write_text_atomic(store.test_result(turn, attempt), text)

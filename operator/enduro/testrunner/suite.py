@@ -129,6 +129,8 @@ def _pytest_args(suite_dir: Path, collect_only: bool) -> list[str]:
         str(suite_dir),
         "-c",
         os.devnull,  # never pick up a pytest config from around the suite
+        "--confcutdir",  # nor a conftest.py from its parents (a planted one passes every test)
+        str(suite_dir),
         # Per-test machinery the runner does not use (log capture, warning capture,
         # output capture: the results plugin records what matters) costs time per test.
         *("-p", "no:cacheprovider", "-p", "no:logging", "-p", "no:warnings"),

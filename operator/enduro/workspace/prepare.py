@@ -22,7 +22,7 @@ FEEDBACK = "FEEDBACK.md"
 
 
 def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) -> None:
-    files = TurnFiles(context.generator, context.scenario, context.turn)
+    files = TurnFiles(context.require_generator(), context.scenario, context.turn)
     store = Artifacts(artifacts)
     workspace.mkdir(parents=True, exist_ok=True)
 

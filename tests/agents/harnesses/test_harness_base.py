@@ -114,7 +114,8 @@ def test_config_from_spec_keeps_secret_names_not_values() -> None:
             "env": [{"name": "TZ", "value": "UTC"}],
             "secretEnv": [{"name": "OPENAI_API_KEY", "secretKeyRef": {"name": "s", "key": "k"}}],
             "args": ["--edit-format", "whole"],
-            "limits": {"steps": 30, "costUsd": 2.5},
+            "limits": {"steps": 30, "costUsd": 2.5, "processes": 64},
+            "resources": {"limits": {"memory": "2Gi"}},
         }
     )
     config = config_from_spec(spec)
@@ -126,4 +127,6 @@ def test_config_from_spec_keeps_secret_names_not_values() -> None:
         args=("--edit-format", "whole"),
         max_steps=30,
         max_cost_usd=2.5,
+        max_processes=64,
+        memory_limit="2Gi",
     )

@@ -86,6 +86,7 @@ def test_suite_text_is_deterministic_and_valid_python(
     assert set(suite) == {
         "tests/conftest.py", "tests/test_author.py", "tests/test_book.py",
         "tests/test_shelf.py", "tests/test_copy.py", "tests/test_analytics.py",
+        "tests/test_paths.py",
     }  # fmt: skip
     for path, text in suite.items():
         ast.parse(text, path)

@@ -6,6 +6,7 @@ from enduro.agents.harnesses.aider import Aider
 from enduro.agents.harnesses.base import Harness
 from enduro.agents.harnesses.claude_code import ClaudeCode
 from enduro.agents.harnesses.codex import Codex
+from enduro.agents.harnesses.command import CommandAgent
 from enduro.agents.harnesses.kimi_cli import KimiCli
 from enduro.agents.harnesses.mini_swe_agent import MiniSweAgent
 from enduro.agents.harnesses.opencode import OpenCode
@@ -24,7 +25,9 @@ ADAPTERS: tuple[Harness, ...] = (
     Codex(),
     Aider(),
 )
-HARNESSES: dict[str, Harness] = {harness.name: harness for harness in ADAPTERS}
+"""The pinned coding-agent CLIs Enduro installs and parses."""
+HARNESSES: dict[str, Harness] = {harness.name: harness for harness in (*ADAPTERS, CommandAgent())}
+"""Every harness `enduro agent` runs through the adapter runner: the CLIs and `command`."""
 
 
 class UnknownHarnessError(LookupError):

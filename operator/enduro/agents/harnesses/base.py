@@ -68,6 +68,11 @@ class HarnessConfig:
     """Extra CLI arguments, appended after the adapter's own."""
     max_steps: int | None = None
     max_cost_usd: float | None = None
+    command: tuple[str, ...] = ()
+    """The command line of a `command` agent (your own agent), empty for the CLIs."""
+    max_processes: int | None = None
+    memory_limit: str | None = None
+    """The Agent's `resources.limits.memory` (`2Gi`): the sandbox's memory limit."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,13 @@ class Harness(ABC):
     @abstractmethod
     def parse_output(self, result: ProcessResult) -> HarnessReport:
         """Steps, tokens, cost and exit status from the CLI's output. Never raises on garbage."""
+
+    def missing_cli_hint(self, executable: str) -> str:
+        """What to do when the CLI is not on PATH."""
+        return (
+            f"harness CLI {executable!r} is not installed (not on PATH): install "
+            f"{self.package.registry} package {self.package.requirement}"
+        )
 
     def check(self, config: HarnessConfig, env: Mapping[str, str]) -> str | None:
         """Why this configuration cannot run (an infrastructure problem), or None."""
@@ -226,4 +238,7 @@ def config_from_spec(spec: AgentSpec) -> HarnessConfig:
         args=tuple(spec.args),
         max_steps=spec.limits.steps,
         max_cost_usd=spec.limits.cost_usd,
+        command=tuple(spec.command),
+        max_processes=spec.limits.processes,
+        memory_limit=spec.resources.limits.get("memory"),
     )

@@ -15,7 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from enduro.agents import atif
@@ -30,6 +30,15 @@ from enduro.agents.harnesses.base import (
 from enduro.agents.process import run_process
 from enduro.agents.redact import redact, secret_values
 from enduro.engine.results import AgentOutcome, FailureClass
+from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
+from enduro.sandbox.launch import (
+    SandboxError,
+    confined_env,
+    overlaps,
+    python_for_servers,
+    tool_dirs,
+)
+from enduro.sandbox.policy import Confinement
 
 PASSTHROUGH_ENV = (
     "PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "TERM",
@@ -84,23 +93,39 @@ def run_attempt(
     timeout_seconds: float,
     parent_env: Mapping[str, str] | None = None,
     extra: dict[str, object] | None = None,
+    hidden: tuple[Path, ...] | None = None,
 ) -> AttemptResult:
-    """Run the harness once on `workspace`; never raises for anything the harness does."""
+    """Run the harness once on `workspace`; never raises for anything the harness does.
+
+    With `hidden` (what the CLI must never see: this environment, the output folder)
+    the CLI runs in a sandbox (`enduro.sandbox`) that sees the workspace, `scratch`,
+    the system and its own installation, and nothing else.
+    """
     parent = dict(os.environ if parent_env is None else parent_env)
     secrets = secret_values(parent, config.secret_env)
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
     env = child_env(config, parent, home)
+    if hidden is not None:
+        env = confined_env(env)
 
     problem = harness.check(config, env)
+    confinement = None
     if problem is None:
         command = harness.build_command(config, workspace, prompt, scratch)
         env.update(command.env)
         if shutil.which(command.argv[0], path=env.get("PATH")) is None:
-            problem = (
-                f"harness CLI {command.argv[0]!r} is not installed (not on PATH): install "
-                f"{harness.package.registry} package {harness.package.requirement}"
+            problem = harness.missing_cli_hint(command.argv[0])
+    if problem is None and hidden is not None:
+        try:
+            confinement = sandbox_for(
+                command, env, workspace=workspace, scratch=scratch, hidden=hidden
             )
+            confinement = replace(confinement, limits=process_limits(config))
+        except SandboxError as exc:
+            problem = str(exc)
+        except ValueError as exc:
+            problem = f"resources.limits.memory of the Agent: {exc}"
     if problem is not None:
         outcome = AgentOutcome(
             exit_code=NOT_STARTED_EXIT,
@@ -110,7 +135,7 @@ def run_attempt(
         result = ProcessResult(exit_code=None, stdout="", stderr="", seconds=0.0)
         report = HarnessReport()
     else:
-        result = _run(command, env, timeout_seconds, scratch, secrets)
+        result = _run(command, env, timeout_seconds, scratch, secrets, confinement=confinement)
         report = _parse(harness, result)
         failure, reason = classify(result, report)
         outcome = AgentOutcome(
@@ -130,12 +155,51 @@ def run_attempt(
     return AttemptResult(outcome=outcome, trajectory=trajectory)
 
 
+def process_limits(config: HarnessConfig) -> ProcessLimits:
+    """The sandbox's process and memory limits from the Agent."""
+    memory = parse_quantity(config.memory_limit) if config.memory_limit else None
+    return ProcessLimits(processes=config.max_processes, memory_bytes=memory)
+
+
+def sandbox_for(
+    command: Command,
+    env: Mapping[str, str],
+    *,
+    workspace: Path,
+    scratch: Path,
+    hidden: tuple[Path, ...],
+) -> Confinement:
+    """What the CLI may see: the workspace and its scratch folder (writable), the
+    programs on its PATH and the CLI's own installation, a Python with Flask to try its
+    server with; the network (for its model endpoint)."""
+    program = Path(command.argv[0])
+    own = (program.resolve().parent,) if program.is_absolute() else ()
+    for directory in own:
+        for path in hidden:
+            if overlaps(directory, path):
+                raise SandboxError(
+                    f"the agent's program {program} is in {directory}, which overlaps "
+                    f"{path} (hidden from the agent): keep the agent's files and the run's "
+                    "output (--out) in separate folders"
+                )
+    python_readable, python_lent = python_for_servers()
+    return Confinement(
+        cwd=command.cwd,
+        writable=(workspace, scratch),
+        readable=(*tool_dirs(env.get("PATH", ""), hidden=hidden), *own, *python_readable),
+        lent=python_lent,
+        share_network=True,
+    )
+
+
 def _run(
     command: Command,
     env: Mapping[str, str],
     timeout_seconds: float,
     scratch: Path,
     secrets: tuple[str, ...],
+    *,
+    confinement: Confinement | None,
 ) -> ProcessResult:
     out_path, err_path = scratch / "stdout.log", scratch / "stderr.log"
     for path, content in command.files.items():
@@ -150,6 +214,7 @@ def _run(
         stderr=err_path,
         stdin=command.stdin,
         kill_grace=KILL_GRACE_SECONDS,
+        confinement=confinement,
     )
     if finished.start_error is not None:
         return ProcessResult(

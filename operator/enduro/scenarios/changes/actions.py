@@ -171,6 +171,60 @@ def _trivial(spec: FieldSpec, guard: FieldGuard) -> str | None:
     return None
 
 
+def _compare(value: float, op: CompareOp, other: float) -> bool:
+    return {
+        CompareOp.EQ: value == other,
+        CompareOp.NE: value != other,
+        CompareOp.GT: value > other,
+        CompareOp.GTE: value >= other,
+        CompareOp.LT: value < other,
+        CompareOp.LTE: value <= other,
+    }[op]
+
+
+def _same_subject(a: FieldGuard | RelatedGuard, b: FieldGuard | RelatedGuard) -> bool:
+    if isinstance(a, FieldGuard) and isinstance(b, FieldGuard):
+        return a.field == b.field
+    if isinstance(a, RelatedGuard) and isinstance(b, RelatedGuard):
+        return (a.entity, a.via, a.state_field, a.states) == (
+            b.entity,
+            b.via,
+            b.state_field,
+            b.states,
+        )
+    return False
+
+
+def _bound(guard: FieldGuard | RelatedGuard) -> float | None:
+    value = guard.value if isinstance(guard, FieldGuard) else guard.count
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def redundant(existing: list[FieldGuard | RelatedGuard], guard: FieldGuard | RelatedGuard) -> bool:
+    """Whether ``guard`` and a guard already on the action compare the same thing so
+    that one implies the other ("less than 2" and "at most 2"): the pair would read as
+    a repetition and one of them would never decide anything."""
+    new = _bound(guard)
+    if new is None or guard.op in {CompareOp.IS_SET, CompareOp.IS_NULL}:
+        return False
+    for old in existing:
+        bound = _bound(old)
+        if bound is None or old.op in {CompareOp.IS_SET, CompareOp.IS_NULL}:
+            continue
+        if not _same_subject(old, guard):
+            continue
+        probes = [v + d for v in (new, bound) for d in (-1, -0.5, 0, 0.5, 1)]
+        old_holds = [_compare(p, old.op, bound) for p in probes]
+        new_holds = [_compare(p, guard.op, new) for p in probes]
+        if all(n for o, n in zip(old_holds, new_holds, strict=True) if o):
+            return True  # the old guard implies the new one
+        if all(o for o, n in zip(old_holds, new_holds, strict=True) if n):
+            return True  # the new guard implies the old one
+    return False
+
+
 def _action_problem(schema: Schema, entity: str, action: str) -> str | None:
     ent = find_entity(schema, entity)
     if ent is None:
@@ -226,6 +280,8 @@ class AddFieldGuard(ChangeBase):
         existing = next(a for a in schema.entity(self.entity).actions if a.name == self.action)
         if self.guard in existing.guards:
             return "the action already has this guard"
+        if redundant(list(existing.guards), self.guard):
+            return "a guard of the action already compares the same thing"
         return None
 
     def _apply(self, schema: Schema) -> Schema:
@@ -269,6 +325,8 @@ class AddRelatedGuard(ChangeBase):
         existing = next(a for a in schema.entity(self.entity).actions if a.name == self.action)
         if self.guard in existing.guards:
             return "the action already has this guard"
+        if redundant(list(existing.guards), self.guard):
+            return "a guard of the action already compares the same thing"
         return None
 
     def _apply(self, schema: Schema) -> Schema:

@@ -167,3 +167,15 @@ def field_in_use(schema: Schema, entity: str, field: str) -> str | None:
         ):
             return f"analytics {analytics.name!r} reads it"
     return None
+
+
+def named_after(schema: Schema, entity: str | None, words: list[str]) -> str | None:
+    """The first analytics endpoint (of ``entity``, or of any entity) whose name holds
+    one of ``words``: renaming what it is named after would leave a name that no longer
+    says what it counts."""
+    for analytics in schema.analytics:
+        if entity is not None and analytics.entity != entity:
+            continue
+        if any(word in analytics.name for word in words):
+            return analytics.name
+    return None

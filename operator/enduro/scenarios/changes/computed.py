@@ -80,5 +80,6 @@ class AddComputedField(ChangeBase):
         return (
             f"Add a read-only computed field `{self.field}` to `{self.entity}`: "
             f"{wording.computed_phrase(self.computed)}, recomputed on every read (null when "
-            "an input is null). It appears in every response; sending it is rejected with 422."
+            "an input is null). It appears last in every response; sending it is rejected with "
+            "422."
         )

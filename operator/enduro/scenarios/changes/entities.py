@@ -9,6 +9,7 @@ from enduro.scenarios.changes.base import (
     ChangeBase,
     find_entity,
     name_problem,
+    named_after,
     reuse_unchanged,
 )
 from enduro.scenarios.schema import (
@@ -78,6 +79,9 @@ class RenameEntity(ChangeBase):
             return f"entity {self.new_name!r} already exists"
         if any(e.plural == self.new_plural for e in schema.entities if e is not ent):
             return f"collection path /{self.new_plural} is already taken"
+        named = named_after(schema, None, [ent.name, ent.plural])
+        if named:
+            return f"analytics {named!r} is named after {self.entity!r}"
         return None
 
     def _apply(self, schema: Schema) -> Schema:

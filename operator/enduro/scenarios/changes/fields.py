@@ -11,6 +11,7 @@ from enduro.scenarios.changes.base import (
     find_entity,
     find_field,
     name_problem,
+    named_after,
     reuse_unchanged,
     stored_writable,
 )
@@ -53,7 +54,7 @@ class AddField(ChangeBase):
     def describe(self) -> str:
         return (
             f"Add a field to `{self.entity}`: {wording.field_phrase(self.field)}. It appears "
-            "in every response and is accepted by POST and PATCH."
+            "last in every response and is accepted by POST and PATCH."
         )
 
 
@@ -77,8 +78,8 @@ class AddEnumField(ChangeBase):
 
     def describe(self) -> str:
         return (
-            f"Add an enum field to `{self.entity}`: {wording.field_phrase(self.field)}. Any "
-            "other value is rejected with 422."
+            f"Add an enum field to `{self.entity}`: {wording.field_phrase(self.field)}. It "
+            "appears last in every response; any other value is rejected with 422."
         )
 
 
@@ -110,6 +111,9 @@ class RenameField(ChangeBase):
             return problem
         if ent.has_field(self.new_name):
             return f"{self.entity}.{self.new_name} already exists"
+        named = named_after(schema, self.entity, [self.field])
+        if named:
+            return f"analytics {named!r} is named after {self.field!r}"
         return None
 
     def _apply(self, schema: Schema) -> Schema:

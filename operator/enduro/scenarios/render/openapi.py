@@ -13,6 +13,7 @@ from enduro.scenarios.schema import (
     Action,
     AggregateOp,
     Analytics,
+    ComputedKind,
     Entity,
     FieldSpec,
     FieldType,
@@ -35,7 +36,7 @@ BASE_TYPES = {
 }
 FORMATS = {FieldType.EMAIL: "email", FieldType.DATE: "date"}
 # Not format: date-time, which is RFC 3339 and demands an offset; ours is optional.
-DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$"
 ERRORS = {
     "400": ("BadRequest", "The body is not valid JSON or not a JSON object."),
     "404": ("NotFound", "No such object (or path)."),
@@ -119,11 +120,22 @@ def _paths_text(ent: Entity) -> str:
 
 @by_identity()
 def _property_texts(spec: FieldSpec) -> tuple[str, str]:
-    """The property as it appears in the response schema and in request schemas."""
-    response = yamltext.emit({spec.name: field_schema(spec, nullable=True)}, 8)
-    if not spec.required:
-        return response, response
-    return response, yamltext.emit({spec.name: field_schema(spec, nullable=False)}, 8)
+    """The property that may be null, and the one that may not."""
+    nullable = yamltext.emit({spec.name: field_schema(spec, nullable=True)}, 8)
+    return nullable, yamltext.emit({spec.name: field_schema(spec, nullable=False)}, 8)
+
+
+def response_nullable(ent: Entity, spec: FieldSpec) -> bool:
+    """Whether a response can hold null in this field: optional writable fields, state
+    fields without a default, and computed fields with an input that can be null."""
+    computed = spec.computed
+    if computed is not None:
+        if computed.kind is ComputedKind.RELATED_COUNT:
+            return False
+        return any(response_nullable(ent, ent.field(name)) for name in computed.inputs)
+    if spec.read_only:
+        return spec.default is None
+    return not spec.required
 
 
 @by_identity()
@@ -135,7 +147,7 @@ def _schemas_text(ent: Entity) -> str:
     out.append(
         "        id:\n          type: integer\n          readOnly: true\n          minimum: 1\n"
     )
-    out.extend(_property_texts(f)[0] for f in ent.fields)
+    out.extend(_property_texts(f)[0 if response_nullable(ent, f) else 1] for f in ent.fields)
     writable = ent.writable_fields()
     for suffix in ("create", "update"):
         out.append(f"    {yamltext.key(ent.name + '.' + suffix)}:\n      type: object\n")
@@ -146,7 +158,7 @@ def _schemas_text(ent: Entity) -> str:
             out.extend(f"      - {yamltext.key(f.name)}\n" for f in required)
         if writable:
             out.append("      properties:\n")
-            out.extend(_property_texts(f)[1] for f in writable)
+            out.extend(_property_texts(f)[0 if not f.required else 1] for f in writable)
         else:
             out.append("      properties: {}\n")
     return "".join(out)
@@ -247,7 +259,7 @@ def _entity_schemas(ent: Entity) -> Json:
     title = ent.name
     props: Json = {"id": {"type": "integer", "readOnly": True, "minimum": 1}}  # see _schemas_text
     for spec in ent.fields:
-        props[spec.name] = field_schema(spec, nullable=True)
+        props[spec.name] = field_schema(spec, nullable=response_nullable(ent, spec))
     writable = ent.writable_fields()
     create_props = {f.name: field_schema(f, nullable=not f.required) for f in writable}
     update_props = {f.name: field_schema(f, nullable=not f.required) for f in writable}

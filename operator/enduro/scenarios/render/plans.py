@@ -14,6 +14,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
+from enduro.scenarios.render.picks import Pick, pick
 from enduro.scenarios.render.values import PARENT, Comparison, holds, satisfying
 from enduro.scenarios.schema import (
     Action,
@@ -139,8 +140,8 @@ _NO_VALUE = object()
 
 
 def _unique_value(spec: FieldSpec, comparisons: list[Comparison]) -> object:
-    """Unique fields take null or a fresh value (unknown until run time), so only
-    comparisons that every fresh value settles the same way can be planned."""
+    """Unique fields take null, a fresh value (unknown until run time) when every fresh
+    value settles the comparisons the same way, else a ``Pick`` of literals that do."""
     if not spec.required and all(holds(None, op, v) == keep for op, v, keep in comparisons):
         return None
     fresh_ok = {(CompareOp.IS_SET, True), (CompareOp.IS_NULL, False)}
@@ -148,7 +149,8 @@ def _unique_value(spec: FieldSpec, comparisons: list[Comparison]) -> object:
         (op, keep) in fresh_ok or (op, keep) == (CompareOp.NE, True) for op, _, keep in comparisons
     ):
         return FRESH
-    return _NO_VALUE
+    found = pick(spec, comparisons)
+    return _NO_VALUE if found is None else found
 
 
 def _plan_children(
@@ -189,7 +191,11 @@ def _children_config(
     """The final states of the fewest related objects that make every guard come out
     as wanted (a state field of None means plain counting)."""
     options = ["-"] if state_field is None else reachable(child, state_field)
-    for total in range(MAX_CHILDREN + 1):
+    # Counts at a guard's bound first: ``lt 3`` passes with 2 related objects and fails
+    # with 3, so a server that counts wrongly or compares with ``lte`` fails a test.
+    bounds = [g.count for g, _ in guards]
+    order = sorted(range(MAX_CHILDREN + 1), key=lambda n: (min(abs(n - b) for b in bounds), n))
+    for total in order:
         for combo in itertools.combinations_with_replacement(options, total):
             states = list(combo)
             if all(_related_holds(g, states) == keep for g, keep in guards):
@@ -205,4 +211,10 @@ def _related_holds(guard: RelatedGuard, states: list[str]) -> bool:
     return holds(count, guard.op, guard.count)
 
 
-__all__ = ["FRESH", "PARENT", "Child", "Plan", "path_to", "plan", "reachable"]
+def picks(found: Plan) -> bool:
+    """Whether the plan (or a related object's) holds a picked literal in a unique field."""
+    plans = [found, *(child.plan for child in found.children)]
+    return any(isinstance(v, Pick) for p in plans for v in p.overrides.values())
+
+
+__all__ = ["FRESH", "PARENT", "Child", "Pick", "Plan", "path_to", "picks", "plan", "reachable"]

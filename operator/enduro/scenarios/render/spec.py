@@ -22,12 +22,15 @@ CONVENTIONS = """\
   `GET /health` answers `200 {"status": "ok"}` once it accepts requests. State lives in
   memory; every start begins with an empty store.
 - **JSON everywhere.** Every error body is `{"error": "<message>"}`; a `422` or `409`
-  caused by one field adds `"field": "<name>"`. Unknown paths answer `404`.
+  caused by one field adds `"field": "<name>"`. Unknown paths (an unknown collection, an
+  unknown action, an unknown analytics name) answer `404` with such a JSON body.
 - **Ids**: every object has a server-assigned integer `id`, starting at 1 per
   collection and increasing by one per create; ids are never reused, even after deletes.
 - **Objects** are returned with `id` first, then every field in the order listed below
-  (read-only and computed fields included); a field without a value is `null`. Dates
-  (`"YYYY-MM-DD"`) and datetimes (ISO 8601) are returned exactly as sent.
+  (read-only and computed fields included); a field without a value is `null`. A field
+  that CHANGES.md adds goes last, after every existing field. Dates (`"YYYY-MM-DD"`) and
+  datetimes (ISO 8601, at most 6 fractional digits of seconds, optional `Z` or
+  `+HH:MM`/`-HH:MM` offset) are returned exactly as sent.
 - **Endpoints per resource** (`<plural>` is its collection path):
   `POST /<plural>` → `201` + object; `GET /<plural>` → `200` + JSON array;
   `GET /<plural>/<id>` → `200` + object; `PATCH /<plural>/<id>` → `200` + object
@@ -49,19 +52,39 @@ CONVENTIONS = """\
      `422` naming the field;
   4. a `unique` field must not hold the same non-null value as another object, else
      `409` naming the field.
+- **Which key a `422` names**: the first failure in the order above; unknown and
+  read-only keys are checked in the order the body lists them, fields in the order
+  listed below.
 - **Lists** return objects in ascending `id` order unless sorted. Query parameters the
   resource does not list below are ignored. Filters combine with AND; filter values are
-  parsed from the query text (`true`/`false` for booleans, numbers for numeric fields,
-  `null` matches null). Sorting: `?sort=<field>` ascending, `?sort=-<field>`
-  descending, nulls last in both directions, ties broken by ascending `id`; sorting by a
-  field that is not enabled is `422` with `"field": "sort"`. Pagination, where enabled:
-  `?limit=` and `?offset=` are applied after filtering and sorting; out-of-range or
-  non-integer values are `422` naming `limit` or `offset`; the response stays a plain
-  array.
+  parsed from the query text (`true`/`false` for booleans, numbers for numeric fields
+  and references, `null` matches null in an equality filter). A filter value that does
+  not parse as the field's type (`?pages=ten`, `?active=yes`,
+  `?published_min=yesterday`) and `null` in a `_min`/`_max` bound are `422` naming the
+  query parameter (`"field": "pages_min"`). Sorting: `?sort=<field>` ascending,
+  `?sort=-<field>` descending, nulls last in both directions, ties broken by ascending
+  `id`; sorting by a field that is not enabled is `422` with `"field": "sort"`.
+- **Order of values** (sorting and `_min`/`_max` bounds; ordering guards and analytics
+  conditions compare numbers only): numbers by value; strings, emails and enums by
+  their text, character by character (code point order, so `"Z"` before `"a"`; an
+  enum's order of choices plays no part); booleans
+  `false` before `true`; dates by calendar day; datetimes by the instant they name,
+  offsets applied (`2024-06-30T13:00:00+02:00` equals `2024-06-30T11:00:00Z`; a
+  datetime without an offset is UTC).
+- **Pagination**, where enabled: `?limit=` and `?offset=` are applied after filtering
+  and sorting; without them the defaults apply (`offset` 0: the first page); out-of-range
+  or non-integer values are `422` naming `limit` or `offset`; the response stays a
+  plain array.
 - **References**: deleting a referenced object follows the reference's on-delete rule:
-  `cascade` deletes the referencing objects too (recursively), `restrict` answers `409`
-  naming the referencing field and deletes nothing, `set_null` sets the reference to
-  `null`.
+  `cascade` deletes the referencing objects too, recursively (their own referencing
+  objects follow their own rules), `restrict` answers `409` naming the referencing field
+  and deletes nothing, `set_null` sets the reference to `null`. A delete first collects
+  everything it would delete (the object and its cascade, recursively); a `restrict`
+  reference from an object outside that set to any object inside it refuses the whole
+  delete (`409`, nothing deleted), wherever on the chain it is; a `restrict` reference
+  from an object that the same delete removes by cascade does not block it (cascade
+  wins). The object's own restricting references are reported before those of the
+  objects it cascades to.
 - **Actions**: `POST /<plural>/<id>/<action>` (any body, ignored) moves a read-only
   state field. It answers `200` with the updated object when the current state is one
   of the action's from-states and every guard holds; otherwise `409` naming the state
@@ -72,8 +95,10 @@ CONVENTIONS = """\
   an input is `null`.
 - **Analytics**: `GET /analytics/<name>` aggregates one resource's objects after the
   endpoint's fixed conditions and any `?<field>=<value>` equality filters (on stored,
-  non-computed fields). Ungrouped: `{"value": v}`; over no objects `count` and `sum`
-  are `0`, and `avg`, `min`, `max` are `null`; null values are skipped. Grouped:
+  non-computed fields; a value that does not parse is `422` naming the parameter).
+  Only objects that exist count: deleted objects never do. Ungrouped: `{"value": v}`;
+  over no objects `count` and `sum` are `0`, and `avg`, `min`, `max` are `null`; null
+  values are skipped. Grouped:
   `{"groups": [{"key": k, "value": v}, ...]}`, one group per distinct non-null key,
   sorted by the key's text (booleans as `true`/`false`). `avg` is a float.
 """

@@ -18,12 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from enduro.scenarios.render import plans, values
+from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
     Action,
-    AggregateOp,
-    Analytics,
     CompareOp,
     ComputedKind,
     Entity,
@@ -37,6 +35,7 @@ from enduro.scenarios.schema import (
 )
 
 UNKNOWN_KEY = "zz_unknown"
+_ORDERING = {CompareOp.GT, CompareOp.GTE, CompareOp.LT, CompareOp.LTE}
 ORDERED = {FieldType.INTEGER, FieldType.NUMBER, FieldType.DATE, FieldType.DATETIME}
 
 
@@ -101,7 +100,10 @@ def render_suite(turn: Turn) -> dict[str, str]:
         module = _EntityTests(schema, ent, old, previous).module()
         files[f"tests/test_{ent.name}.py"] = module.render()
     if schema.analytics:
-        files["tests/test_analytics.py"] = _analytics_module(schema).render()
+        from enduro.scenarios.render.suite_analytics import analytics_module
+
+        files["tests/test_analytics.py"] = analytics_module(schema).render()
+    files["tests/test_paths.py"] = _paths_module(schema).render()
     if previous is not None:
         removed = _removed_module(schema, previous)
         if removed.tests:
@@ -139,6 +141,8 @@ def value_expr(ent: Entity, spec: FieldSpec, value: object) -> str:
         return parent_expr(spec)
     if value is plans.FRESH:
         return f'api.fresh("{ent.name}.{spec.name}")'
+    if isinstance(value, plans.Pick):
+        return f'api.pick("{ent.plural}", "{spec.name}", {value.values!r})'
     return lit(value)
 
 
@@ -380,6 +384,16 @@ class _EntityTests:
             ],
         )
         self.m.add(
+            "ids_start_at_1",
+            [
+                f'item = api.new("{p}")',
+                'assert item["id"] >= 1',
+                f'assert api.lowest_id("{p}") >= 1, "ids start at 1"',
+                f'if api.empty_at_start("{p}"):',
+                f'    assert api.lowest_id("{p}") == 1, "the first {ent.name} has id 1"',
+            ],
+        )
+        self.m.add(
             "delete_answers_204_and_the_object_is_gone",
             [
                 f'item = api.new("{p}")',
@@ -463,8 +477,13 @@ class _EntityTests:
         return lines
 
     # ----------------------------------------------------------------- keys
+    def add_all(self, tests: list[suite_rules.TestSpec]) -> None:
+        for name, lines, params in tests:
+            self.m.add(name, lines, params)
+
     def keys(self) -> None:
         p = self.p
+        self.add_all(suite_rules.key_order(self.ent, UNKNOWN_KEY))
         self.m.add(
             "post_with_an_unknown_key_is_422",
             [
@@ -803,6 +822,49 @@ class _EntityTests:
                         f"assert item[{name!r}] is None",
                     ],
                 )
+            if spec.on_delete is OnDelete.CASCADE:
+                self.delete_chain(target, spec)
+
+    def delete_chain(self, target: Entity, spec: FieldSpec) -> None:
+        """Deleting ``target`` cascades to this entity; what references this entity
+        meets its own policy: cascades go on recursively, a restrict anywhere on the
+        chain refuses the whole delete, set_null clears."""
+        tp, p = target.plural, self.p
+        for grand, via in self.schema.references_to(self.ent.name):
+            if grand.name == target.name:
+                continue
+            gp = grand.plural
+            setup = [
+                f'parent = api.new("{tp}")',
+                f'child = api.new("{p}", {spec.name}=parent["id"])',
+                f'grandchild = api.new("{gp}", {via.name}=child["id"])',
+            ]
+            stem = f"deleting_the_{target.name}_through_{spec.name}"
+            if via.on_delete is OnDelete.CASCADE:
+                lines = [
+                    *setup,
+                    f"assert api.delete({at(tp, 'parent')}).status_code == 204",
+                    f"api.expect(api.get({at(p, 'child')}), 404)",
+                    f"api.expect(api.get({at(gp, 'grandchild')}), 404)",
+                ]
+                self.m.add(f"{stem}_deletes_{gp}_by_{via.name}", lines)
+            elif via.on_delete is OnDelete.RESTRICT:
+                lines = [
+                    *setup,
+                    f'api.expect(api.delete({at(tp, "parent")}), 409, "{via.name}")',
+                    f"assert api.get({at(tp, 'parent')}).status_code == 200",
+                    f"assert api.get({at(p, 'child')}).status_code == 200",
+                    f"assert api.get({at(gp, 'grandchild')}).status_code == 200",
+                ]
+                self.m.add(f"{stem}_is_restricted_by_{gp}_{via.name}", lines)
+            else:
+                lines = [
+                    *setup,
+                    f"assert api.delete({at(tp, 'parent')}).status_code == 204",
+                    f"api.expect(api.get({at(p, 'child')}), 404)",
+                    f"assert api.get({at(gp, 'grandchild')}).json()[{via.name!r}] is None",
+                ]
+                self.m.add(f"{stem}_clears_{gp}_{via.name}", lines)
 
     # ----------------------------------------------------------------- listing
     def listing(self) -> None:
@@ -831,6 +893,8 @@ class _EntityTests:
             self.pagination_tests(pagination.default_limit, pagination.max_limit)
         for flt in listing.filters:
             self.filter_test(ent.field(flt.field), flt.op)
+            self.add_all(suite_rules.unparsable_filters(ent, flt))
+            self.add_all(suite_rules.instant_bounds(ent, flt))
         for name in listing.sort_fields:
             self.sort_test(ent.field(name))
         unsortable = [f.name for f in ent.fields if f.name not in listing.sort_fields][:1]
@@ -865,6 +929,8 @@ class _EntityTests:
                 f"assert len(response.json()) == {default}",
                 'ids = [item["id"] for item in response.json()]',
                 "assert ids == sorted(ids)",
+                "# Without offset the page starts at the first object.",
+                f'assert response.json() == api.list_all("{p}")[:{default}]',
             ],
         )
         self.m.add(
@@ -883,6 +949,15 @@ class _EntityTests:
                 f'response = api.get("/{p}", params={{"limit": {most}}})',
                 "assert response.status_code == 200",
                 f"assert len(response.json()) <= {most}",
+            ],
+        )
+        self.m.add(
+            "limit_1_is_accepted",
+            [
+                f'api.new("{p}")',
+                f'response = api.get("/{p}", params={{"limit": 1}})',
+                "assert response.status_code == 200, response.text",
+                "assert len(response.json()) == 1",
             ],
         )
         bad = [
@@ -1045,7 +1120,7 @@ class _EntityTests:
         if spec.read_only or spec.computed is not None:
             lines += [f'api.new_full("{p}")', f'api.new("{p}")']
         else:
-            options = values.samples(spec, 3)
+            options = suite_rules.sort_samples(spec)
             sources: list[str]
             if spec.name == self.ent.title_field or spec.unique or spec.type is FieldType.REFERENCE:
                 sources = [valid_expr(self.ent, spec, distinct=True) for _ in range(3)]
@@ -1122,6 +1197,8 @@ class _EntityTests:
                     ],
                 )
                 break
+        for guard in action.guards:
+            self.null_guard(action, guard, path)
         if self.old is not None and succeeded:
             old_action = next((a for a in self.old.actions if a.name == action.name), None)
             if old_action is not None:
@@ -1133,6 +1210,33 @@ class _EntityTests:
             f"{action.name}_of_an_unknown_id_is_404",
             [f'api.expect(api.post(f"/{p}/{{api.MISSING_ID}}/{action.name}"), 404)'],
         )
+
+    def null_guard(self, action: Action, guard: Any, path: str) -> None:
+        """An ordering guard on an optional field refuses when the field is null."""
+        if not isinstance(guard, FieldGuard) or guard.op not in _ORDERING:
+            return
+        spec = self.ent.field(guard.field)
+        if spec.required or spec.read_only or spec.computed is not None:
+            return
+        others = [g for g in action.guards if g is not guard]
+        if any(isinstance(g, FieldGuard) and g.field == guard.field for g in others):
+            return
+        for start in action.from_states:
+            found = plans.plan(self.schema, self.ent, action.field, start, others, [guard])
+            if found is None:
+                continue
+            on_the_way = [g for a in found.path for g in a.guards]
+            if any(isinstance(g, FieldGuard) and g.field == guard.field for g in on_the_way):
+                continue
+            found.overrides[guard.field] = None
+            self.m.add(
+                f"{action.name}_refused_when_{guard.field}_is_null",
+                [
+                    *self.plan_lines(found),
+                    f'api.expect(api.post({path}), 409, "{guard.field}")',
+                ],
+            )
+            return
 
     def dropped_guard(self, action: Action, guard: Any, path: str) -> None:
         if isinstance(guard, FieldGuard) and not self.ent.has_field(guard.field):
@@ -1241,6 +1345,8 @@ def _plan_lines(found: plans.Plan, var: str) -> list[str]:
         for name, value in found.overrides.items()
     )
     lines = [f'{var} = api.new("{ent.plural}"{args})']
+    if plans.picks(found):
+        lines.insert(0, "api.release_after()  # frees the picked unique values")
     for index, child in enumerate(found.children):
         child_var = f"child{index + 1}"
         child_args = "".join(
@@ -1287,133 +1393,33 @@ def _length_probe(spec: FieldSpec, length: int) -> str | None:
     return text
 
 
-# --------------------------------------------------------------------------- analytics
+# --------------------------------------------------------------------------- paths
 
 
-def _analytics_module(schema: Schema) -> Module:
-    module = Module("/analytics: aggregates over objects scoped by a unique title (generated).")
-    for analytics in schema.analytics:
-        _analytics_tests(schema, analytics, module)
-    return module
-
-
-def _analytics_tests(schema: Schema, analytics: Analytics, module: Module) -> None:
-    ent = schema.entity(analytics.entity)
-    title = ent.title_field
-    field_name = None if analytics.op is AggregateOp.COUNT else analytics.field
-    url = f'"/analytics/{analytics.name}"'
-    if analytics.group_by is not None:
-        empty = '{"groups": []}'
-    else:
-        empty = (
-            '{"value": 0}'
-            if analytics.op in {AggregateOp.COUNT, AggregateOp.SUM}
-            else '{"value": None}'
-        )
+def _paths_module(schema: Schema) -> Module:
+    """Paths the spec does not define answer 404 with a JSON error body."""
+    module = Module("Unknown paths answer 404 with a JSON error body (generated).")
     module.add(
-        f"{analytics.name}_over_no_objects",
+        "an_unknown_path_is_404",
         [
-            f'response = api.get({url}, params={{"{title}": api.token()}})',
-            "assert response.status_code == 200, response.text",
-            f"assert response.json() == {empty}",
+            f'api.expect(api.get("/{UNKNOWN_KEY}"), 404)',
+            f'api.expect(api.post("/{UNKNOWN_KEY}", json={{}}), 404)',
+            f'api.expect(api.get("/{UNKNOWN_KEY}/1"), 404)',
         ],
     )
-    if any(c.field == title for c in analytics.where):
-        return
-    rows = _analytics_rows(schema, ent, analytics)
-    if rows is None:
-        return
-    lines = ["scope = api.token()", "rows = []"]
-    for index, found in enumerate(rows):
-        found.overrides[title] = _SCOPE
-        lines += _plan_lines(found, "row")
-        if found.path:
-            lines.append(f"row = api.get({at(ent.plural, 'row')}).json()")
-        lines.append("rows.append(row)")
-        _ = index
-    conditions = " and ".join(
-        f"api.holds(row[{c.field!r}], {c.op.value!r}, {lit(c.value)})" for c in analytics.where
+    module.add(
+        "an_unknown_analytics_endpoint_is_404",
+        [f'api.expect(api.get("/analytics/{UNKNOWN_KEY}"), 404)'],
     )
-    lines.append(f"kept = [row for row in rows if {conditions or 'True'}]")
-    if analytics.group_by is not None:
-        lines.append(
-            f'expected = {{"groups": api.grouped({analytics.op.value!r}, kept, {field_name!r}, '
-            f"{analytics.group_by!r})}}"
+    for ent in schema.entities:
+        module.add(
+            f"an_unknown_action_on_{ent.plural}_is_404",
+            [
+                f'item = api.new("{ent.plural}")',
+                f'api.expect(api.post({at(ent.plural)[:-1]}/{UNKNOWN_KEY}"), 404)',
+            ],
         )
-    else:
-        lines.append(
-            f'expected = {{"value": api.aggregate({analytics.op.value!r}, kept, {field_name!r})}}'
-        )
-    lines += [
-        f'response = api.get({url}, params={{"{title}": scope}})',
-        "assert response.status_code == 200, response.text",
-        "assert api.close(response.json(), expected), (response.json(), expected)",
-    ]
-    if len(rows) > PASSING_ROWS:
-        lines.append("assert len(kept) < len(rows)  # the conditions leave objects out")
-    module.add(f"{analytics.name}_aggregates_the_matching_objects", lines)
-
-
-PASSING_ROWS = 4  # analytics rows that meet every condition, before the breaking ones
-
-
-class _Scope:
-    def __repr__(self) -> str:
-        return "scope"
-
-
-_SCOPE = _Scope()
-
-
-def _analytics_rows(schema: Schema, ent: Entity, analytics: Analytics) -> list[plans.Plan] | None:
-    """Four objects meet every condition (one with a null aggregated field when it may
-    be null), one more per condition breaks just that one; group keys and values vary."""
-    rows: list[plans.Plan] = []
-    conds = [FieldGuard(field=c.field, op=c.op, value=c.value) for c in analytics.where]
-    state_fields = {c.field for c in analytics.where if ent.field(c.field).read_only}
-    plan_state = next(iter(sorted(state_fields)), None)
-    breaking: list[FieldGuard | None] = [*([None] * PASSING_ROWS), *conds]
-    for index, broken in enumerate(breaking[:7]):
-        hold = [c for c in conds if c is not broken]
-        fail = [broken] if broken is not None else []
-        found = None
-        if plan_state is not None:
-            for target in plans.reachable(ent, plan_state):
-                found = plans.plan(schema, ent, plan_state, target, hold, fail)  # type: ignore[arg-type]
-                if found is not None:
-                    break
-        else:
-            found = plans.plan(schema, ent, None, None, hold, fail)  # type: ignore[arg-type]
-        if found is None:
-            if broken is None:
-                return None
-            continue
-        for name in filter(None, [analytics.field, analytics.group_by]):
-            spec = ent.field(name)
-            if name in found.overrides or spec.read_only or spec.name == ent.title_field:
-                continue
-            if any(c.field == name for c in analytics.where):
-                continue
-            if spec.type is FieldType.REFERENCE:
-                if index % 2 == 0:
-                    found.overrides[name] = plans.PARENT
-                continue
-            if spec.unique:
-                found.overrides[name] = plans.FRESH
-                continue
-            options = values.samples(spec, 3)
-            if name == analytics.field and index == 2 and not spec.required:
-                found.overrides[name] = None
-            elif name == analytics.field and options:
-                # Uneven values (a, b, b): an average that is not a whole number.
-                found.overrides[name] = options[min(index, 1) % len(options)]
-            elif options:
-                found.overrides[name] = options[index % len(options)]
-        rows.append(found)
-    if analytics.group_by is not None and ent.field(analytics.group_by).type is FieldType.REFERENCE:
-        # Rows without their own parent share the first row's parent: two groups.
-        pass
-    return rows
+    return module
 
 
 # --------------------------------------------------------------------------- removals
@@ -1470,4 +1476,4 @@ def _removed_module(schema: Schema, previous: Schema) -> Module:
 
 
 __all__ = ["render_suite"]
-_unused = (CompareOp, Iterator)
+_unused = (Iterator,)

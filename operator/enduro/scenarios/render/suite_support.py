@@ -107,6 +107,13 @@ def holds(value: object, op: str, other: object) -> bool:
     }[op]
 
 
+def same(value: object, other: object) -> bool:
+    """Equality as an equality filter sees it (null only equals null)."""
+    if value is None or other is None:
+        return value is None and other is None
+    return value == other
+
+
 def aggregate(op: str, rows: list, field: str | None) -> object:
     if op == "count":
         return len(rows)
@@ -161,6 +168,7 @@ class Api:
     instant = staticmethod(instant)
     query_text = staticmethod(query_text)
     holds = staticmethod(holds)
+    same = staticmethod(same)
     aggregate = staticmethod(aggregate)
     grouped = staticmethod(grouped)
     close = staticmethod(close)
@@ -175,8 +183,19 @@ class Api:
     def remember(self, plural: str, item: dict) -> None:
         """Notes a created object (and the scarce unique values it holds)."""
         self.created.append((plural, item))
+        if isinstance(item.get("id"), int):
+            LOWEST_IDS[plural] = min(LOWEST_IDS.get(plural, item["id"]), item["id"])
         for field, name in SCARCE.get(plural, ()):
             ALIVE.setdefault(name, set()).add(item.get(field))
+
+    def lowest_id(self, plural: str) -> int:
+        """The smallest id a create of ``plural`` answered during this run."""
+        return LOWEST_IDS[plural]
+
+    def empty_at_start(self, plural: str) -> bool:
+        """Whether ``GET /<plural>`` answered an empty list before the first test: the
+        server started fresh, so the run's first create of ``plural`` has id 1."""
+        return EMPTY_AT_START.get(plural, False)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -210,6 +229,7 @@ class Api:
 
     def __init__(self) -> None:
         self.created: list = []  # (plural, object) this test created, in order
+        self.releasing = False
 
     def create(self, plural: str, body: dict) -> dict:
         response = self.post(f"/{plural}", json=body)
@@ -218,10 +238,20 @@ class Api:
         )
         return response.json()
 
+    def release_after(self) -> None:
+        """Deletes everything this test creates once it ends (it holds fixed values of
+        unique fields that later tests may need)."""
+        self.releasing = True
+
+    def pick(self, plural: str, field: str, values: tuple) -> object:
+        """The first of ``values`` that no ``plural`` object holds in ``field``."""
+        held = {item.get(field) for item in self.list_all(plural)}
+        return next((value for value in values if value not in held), values[0])
+
     def cleanup(self) -> None:
         """Deletes what the test created when it holds a value from a small unique
-        range (children first), so later tests find free values."""
-        if not any(plural in SCARCE for plural, _ in self.created):
+        range or picked values (children first), so later tests find free values."""
+        if not self.releasing and not any(plural in SCARCE for plural, _ in self.created):
             return
         for plural, item in reversed(self.created):
             try:
@@ -294,6 +324,8 @@ class Api:
         )
         if field is not None:
             assert body.get("field") == field, f"expected field {field!r}: {response.text}"
+        if status in (400, 404):
+            assert "field" not in body, f"a {status} names no field: {response.text}"
 
     def check_sorted(self, items: list, field: str, descending: bool, key=None) -> None:
         """Nulls last, the rest in order, ties by ascending id."""
@@ -314,6 +346,22 @@ class Api:
 
 
 ALIVE: dict = {}  # values of scarce unique fields that objects hold right now
+LOWEST_IDS: dict = {}  # plural -> the smallest id any create answered in this run
+
+
+EMPTY_AT_START: dict = {}  # plural -> whether the collection was empty before any test
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collections_at_start():
+    """Notes which collections are empty before the first test runs."""
+    for plural in MINIMAL:
+        try:
+            response = SESSION.get(f"{BASE_URL}/{plural}", timeout=30)
+            EMPTY_AT_START[plural] = response.status_code == 200 and response.json() == []
+        except (requests.RequestException, ValueError):
+            EMPTY_AT_START[plural] = False
+    yield
 
 
 @pytest.fixture

@@ -416,22 +416,24 @@ Comparison = tuple[CompareOp, object, bool]  # op, other value, whether it must 
 
 def satisfying(spec: FieldSpec, wanted: list[Comparison]) -> tuple[bool, object]:
     """A valid value (or null, or PARENT for references) for which every comparison
-    holds or fails as wanted (null fails every ordering comparison)."""
+    holds or fails as wanted (null fails every ordering comparison). Values at the
+    compared bound come first: a guard ``gte 10`` is planned passing at exactly 10 and
+    failing at 9, so a server that compares with ``gt`` or ``gte 9`` fails a test."""
     candidates: list[object] = []
     if spec.type is FieldType.REFERENCE:
         candidates.append(PARENT)
     else:
-        candidates.extend(samples(spec, 8))
         for _, other, _ in wanted:
             if other is None:
                 continue
             candidates.append(other)
             if isinstance(other, int | float) and not isinstance(other, bool):
-                for delta in (1, -1, 2, -2, 10, -10, 0.5, -0.5):
+                for delta in (1, -1, 0.5, -0.5, 2, -2, 10, -10):
                     shifted = other + delta
                     if spec.type is FieldType.INTEGER and isinstance(shifted, float):
                         continue
                     candidates.append(shifted)
+        candidates.extend(samples(spec, 8))
     if not spec.required:
         candidates.append(None)
     for value in candidates:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from enduro.agents import atif
-from enduro.agents.harnesses.step import outcome_trajectory
+from enduro.agents.cli_step import outcome_trajectory
 from enduro.agents.step import run_agent_step
 from enduro.api.agent import AgentSpec
 from enduro.engine.results import AgentOutcome, FailureClass

@@ -14,15 +14,17 @@ import tempfile
 from pathlib import Path
 
 from enduro.agents import atif
+from enduro.agents.context import AgentStepContext
 from enduro.agents.harnesses.base import Harness, config_from_spec
 from enduro.agents.harnesses.runner import AttemptFiles, run_attempt
 from enduro.artifacts import Artifacts
 from enduro.engine.results import AgentOutcome
-from enduro.steps.context import StepContext
+from enduro.sandbox.launch import hidden_paths
+from enduro.sandbox.policy import Isolation
 
 
 def run_cli_attempt(
-    harness: Harness, context: StepContext, workspace: Path, store: Artifacts, prompt: str
+    harness: Harness, context: AgentStepContext, workspace: Path, store: Artifacts, prompt: str
 ) -> AgentOutcome:
     assert context.agent is not None  # the caller has checked
     files = AttemptFiles(
@@ -39,12 +41,13 @@ def run_cli_attempt(
             files=files,
             timeout_seconds=context.timeouts.agent_seconds,
             extra={"scenario": context.scenario, "turn": context.turn, "attempt": context.attempt},
+            hidden=hidden_paths(store.root) if context.isolation is Isolation.BWRAP else None,
         )
     return result.outcome
 
 
 def outcome_trajectory(
-    harness: str, context: StepContext, outcome: AgentOutcome, prompt: str
+    harness: str, context: AgentStepContext, outcome: AgentOutcome, prompt: str
 ) -> atif.Trajectory:
     """An ATIF record for an agent that reports no steps (baselines, or one that never ran)."""
     model = context.agent.model.name if context.agent is not None else ""
