@@ -102,8 +102,8 @@ def test_a_flaky_agent_gets_feedback_and_recovers_on_its_retry(start_cluster: St
     assert (workspace / "FEEDBACK.md").exists()
 
 
-LOOK_FOR_THE_GENERATOR = """#!/bin/sh
 # A hostile agent in its pod: whatever its parents were told, it wants the generator's seed.
+LOOK_FOR_THE_GENERATOR = """
 cd "$ENDURO_WORKSPACE"
 for pid in $PPID 1; do tr '\\0' ' ' < /proc/$pid/cmdline; echo; done > seen.txt 2>/dev/null
 env >> seen.txt
@@ -111,17 +111,11 @@ exit 0
 """
 
 
-def test_an_agent_pod_is_never_told_the_generator(
-    start_cluster: Start, tmp_path: pathlib.Path
-) -> None:
-    script = tmp_path / "agent-bin" / "look.sh"
-    script.parent.mkdir()
-    script.write_text(LOOK_FOR_THE_GENERATOR)
-    script.chmod(0o755)
+def test_an_agent_pod_is_never_told_the_generator(start_cluster: Start) -> None:
     cluster = start_cluster(isolate_ports=(8000,))
     cluster.apply(
         benchmark(scenarios=1, turns=1),
-        agent("mine", "command", command=[str(script)]),
+        agent("mine", "command", command=["sh", "-c", LOOK_FOR_THE_GENERATOR]),
         benchmark_run(agent="mine", attemptLimit=1, timeouts=TIMEOUTS),
     )
 

@@ -59,9 +59,14 @@ def test_the_test_pod_runs_the_server_as_a_native_sidecar() -> None:
 def test_volumes_are_sub_paths_of_the_scenario_claim() -> None:
     pod = agent_pod()
     assert pod["spec"]["volumes"] == [
-        {"name": "data", "persistentVolumeClaim": {"claimName": "run-s000-workspace"}}
+        {"name": "data", "persistentVolumeClaim": {"claimName": "run-s000-workspace"}},
+        {"name": "tmp", "emptyDir": {}},
     ]
-    mounts = {m["mountPath"]: m["subPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    mounts = {
+        m["mountPath"]: m["subPath"]
+        for m in pod["spec"]["containers"][0]["volumeMounts"]
+        if m["name"] == "data"
+    }
     assert mounts == {
         "/workspace": "workspace",
         "/artifacts/agent_logs": "artifacts/agent_logs",
@@ -83,6 +88,9 @@ def test_the_pod_is_locked_down() -> None:
     for container in spec_["initContainers"] + spec_["containers"]:
         assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {}} in spec_["volumes"]
 
 
 def test_no_shared_process_namespace_and_the_agents_runtime_class() -> None:
@@ -101,7 +109,8 @@ def test_the_test_pods_server_mounts_nothing_hidden() -> None:
     test_step = build_test_step("run-s000", spec(), 3, 2)
     pod = build_pod(test_step, OWNER, claim="c", namespace="ns")
     (server,) = pod["spec"]["initContainers"]
-    assert {m["subPath"] for m in server["volumeMounts"]} == {"workspace", "artifacts/server_logs"}
+    claim_mounts = {m["subPath"] for m in server["volumeMounts"] if m["name"] == "data"}
+    assert claim_mounts == {"workspace", "artifacts/server_logs"}
 
 
 def test_deadline_labels_owner_and_resources() -> None:

@@ -8,7 +8,8 @@
   summary to the termination log;
 * one volume, the ScenarioRun's PVC: the logical `workspace` and `artifacts` volumes are
   its sub-directories (`subPath`), so the workspace persists across all turns;
-* locked down: non-root, no privilege escalation, every capability dropped, the
+* locked down: a read-only root filesystem (an emptyDir at /tmp), non-root, no
+  privilege escalation, every capability dropped, the
   RuntimeDefault seccomp profile, no service-account token, no service links, no
   shared process namespace, and the Agent's `runtimeClassName` (gVisor, Kata) if set;
 * resources from the step, `activeDeadlineSeconds` from the step's time limit,
@@ -31,6 +32,7 @@ ROLE_LABEL = f"{LABEL_PREFIX}/role"
 RETRY_LABEL = f"{LABEL_PREFIX}/retry"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "enduro", "app.kubernetes.io/name": "enduro"}
 CLAIM_VOLUME = "data"
+SCRATCH_VOLUME = "tmp"  # the pod's /tmp: the root filesystem is read-only
 TERMINATION_LOG = "/dev/termination-log"
 RUN_AS = 1000
 
@@ -78,18 +80,24 @@ def _container(spec: ContainerSpec, *, command: list[str] | None = None) -> Mani
         "command": command or spec.command,
         "env": _env(spec.env),
         "volumeMounts": [
-            {
-                "name": CLAIM_VOLUME,
-                "mountPath": mount.path,
-                "subPath": f"{mount.volume.value}/{mount.sub_path}".rstrip("/"),
-                "readOnly": mount.read_only,
-            }
-            for mount in spec.mounts
+            *(
+                {
+                    "name": CLAIM_VOLUME,
+                    "mountPath": mount.path,
+                    "subPath": f"{mount.volume.value}/{mount.sub_path}".rstrip("/"),
+                    "readOnly": mount.read_only,
+                }
+                for mount in spec.mounts
+            ),
+            {"name": SCRATCH_VOLUME, "mountPath": "/tmp"},
         ],
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
             "runAsNonRoot": True,
+            # Nothing may change the image: writes go to the workspace, the artifact
+            # directories it mounts, or the pod's own /tmp (the CLIs' HOME is there).
+            "readOnlyRootFilesystem": True,
         },
         "terminationMessagePath": TERMINATION_LOG,
         "terminationMessagePolicy": "FallbackToLogsOnError",
@@ -155,7 +163,10 @@ def build_pod(
             },
             "initContainers": init_containers,
             "containers": [main],
-            "volumes": [{"name": CLAIM_VOLUME, "persistentVolumeClaim": {"claimName": claim}}],
+            "volumes": [
+                {"name": CLAIM_VOLUME, "persistentVolumeClaim": {"claimName": claim}},
+                {"name": SCRATCH_VOLUME, "emptyDir": {}},
+            ],
         },
     }
     if step.runtime_class_name or runtime_class_name:
