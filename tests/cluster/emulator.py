@@ -488,9 +488,13 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         return clone(self._fetch(res, namespace, name))
 
     def objects(self, res: ResKey, namespace: str | None = None) -> list[Obj]:
+        """In the order a real API server lists them: by namespace, then name (etcd's key
+        order), never by creation."""
         return [
             clone(obj)
-            for (r, ns, _), obj in self.store.items()
+            for (r, ns, _), obj in sorted(
+                self.store.items(), key=lambda item: (item[0][1] or "", item[0][2])
+            )
             if r == res and (namespace is None or ns == namespace)
         ]
 

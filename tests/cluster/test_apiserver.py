@@ -442,3 +442,11 @@ def test_quiet_watches_that_allow_bookmarks_get_them(
     assert events[0]["object"]["metadata"] == {
         "resourceVersion": created["metadata"]["resourceVersion"]
     }
+
+
+def test_lists_come_in_name_order_like_etcd_keys(api: KubeClient) -> None:
+    """A real API server lists by key, so `kubectl get` shows names sorted, whatever the
+    order they were created in."""
+    for name in ("b", "c", "a"):
+        api.create(GADGETS, gadget(name))
+    assert [g["metadata"]["name"] for g in api.list(GADGETS)] == ["a", "b", "c"]
