@@ -14,7 +14,7 @@ import enduro
 PACKAGE = Path(enduro.__file__).parent
 PURE_AREAS = ("engine", "steps")
 ALLOWED = {
-    "__future__", "collections", "dataclasses", "datetime", "enum", "hashlib", "pathlib",
+    "__future__", "collections", "dataclasses", "datetime", "enum", "hashlib", "json", "pathlib",
     "re", "typing", "pydantic", "enduro",
 }  # fmt: skip
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from enduro.api.conditions import Condition, set_condition
+from enduro.api.conditions import ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import (
     ScenarioPhase,
     ScenarioRunSpec,
@@ -301,32 +301,19 @@ def _with_conditions(
     """`Ready` is False once the scenario ended badly; `Succeeded` is Unknown until it ends."""
     phase = status.phase
     bad = phase in (ScenarioPhase.FAILED, ScenarioPhase.TIMED_OUT, ScenarioPhase.CANCELED)
+    succeeded: ConditionStatus
     if not phase.terminal:
         succeeded = "Unknown"
     else:
         succeeded = "True" if phase is ScenarioPhase.SUCCEEDED else "False"
-    message = status.message
-    conditions = set_condition(
+    conditions = set_ready_and_succeeded(
         status.conditions,
-        Condition(
-            type="Ready",
-            status="False" if bad else "True",
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
-    )
-    conditions = set_condition(
-        conditions,
-        Condition(
-            type="Succeeded",
-            status=succeeded,
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
+        ready="False" if bad else "True",
+        succeeded=succeeded,
+        reason=phase.value,
+        message=status.message,
+        now=now,
+        generation=generation,
     )
     update: dict[str, object] = {"conditions": conditions}
     if generation is not None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, RunCounts, RunPhase
-from enduro.api.conditions import Condition, ConditionStatus, set_condition
+from enduro.api.conditions import Condition, ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, Usage
 from enduro.api.settings import RunSettings
 from enduro.scenarios.generator import GeneratorSpec
@@ -126,17 +126,15 @@ def run_conditions(
     else:
         succeeded = "Unknown"
     ready: ConditionStatus = "False" if phase in (RunPhase.FAILED, RunPhase.CANCELED) else "True"
-    result = list(conditions)
-    for type_, status in (("Ready", ready), ("Succeeded", succeeded)):
-        new = Condition(
-            type=type_,
-            status=status,
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        )
-        result = set_condition(result, new, now)
-    return result
+    return set_ready_and_succeeded(
+        conditions,
+        ready=ready,
+        succeeded=succeeded,
+        reason=phase.value,
+        message=message,
+        now=now,
+        generation=generation,
+    )
 
 
 def build_scenario_run_spec(

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
-from enduro.api.conditions import Condition, set_condition
+from enduro.api.conditions import set_ready_and_succeeded
+from enduro.api.errors import explain
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
 from enduro.engine.run import (
     aggregate_run,
@@ -53,35 +54,17 @@ class RunPlan:
         return self.status.phase in TERMINAL_RUN
 
 
-def explain(error: ValidationError, prefix: str) -> str:
-    """A validation error as 'field: problem' lines naming the YAML fields."""
-    lines = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(part) for part in item["loc"])
-        lines.append(f"{prefix}{'.' if where else ''}{where}: {item['msg']}")
-    return "; ".join(lines)
-
-
 def _not_ready(
     status: BenchmarkRunStatus, reason: str, message: str, now: datetime, generation: int | None
 ) -> RunPlan:
-    conditions = set_condition(
+    conditions = set_ready_and_succeeded(
         status.conditions,
-        Condition(
-            type="Ready",
-            status="False",
-            reason=reason,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
-    )
-    conditions = set_condition(
-        conditions,
-        Condition(
-            type="Succeeded", status="Unknown", reason=reason, observed_generation=generation
-        ),
-        now,
+        ready="False",
+        succeeded="Unknown",
+        reason=reason,
+        message=message,
+        now=now,
+        generation=generation,
     )
     new = status.model_copy(
         update={

@@ -21,6 +21,8 @@ import kopf
 from pydantic import ValidationError
 
 from enduro import metrics
+from enduro.api.conditions import set_ready_and_succeeded
+from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Canceled, Event, Started, StepFailedInfra
@@ -31,7 +33,6 @@ from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.podresults import next_check_in, step_event
 from enduro.operator.pods import build_pod
-from enduro.operator.runplan import explain
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
@@ -101,14 +102,19 @@ class ScenarioRunDriver:
         except ValidationError as error:
             message = f"invalid ScenarioRun: {explain(error, 'spec')}"
             if self.status.message != message[:1024]:
-                ready = {
-                    "type": "Ready",
-                    "status": "False",
-                    "reason": "InvalidSpec",
-                    "message": message,
-                    "lastTransitionTime": utcnow().isoformat(),
-                }
-                patch = {"status": {"message": message[:1024], "conditions": [ready]}}
+                conditions = set_ready_and_succeeded(
+                    self.status.conditions,
+                    ready="False",
+                    succeeded="Unknown",
+                    reason="InvalidSpec",
+                    message=message,
+                    now=utcnow(),
+                    generation=self.body["metadata"].get("generation"),
+                )
+                self.status = self.status.model_copy(
+                    update={"message": message[:1024], "conditions": conditions}
+                )
+                patch = {"status": self.status.model_dump(mode="json", by_alias=True)}
                 await self.api.patch(
                     SCENARIO_RUN.api_version,
                     SCENARIO_RUN.plural,
@@ -117,7 +123,6 @@ class ScenarioRunDriver:
                     patch,
                     status=True,
                 )
-                self.status = self.status.model_copy(update={"message": message[:1024]})
                 self.logger.warning(message)
             return None
 
@@ -142,10 +147,10 @@ class ScenarioRunDriver:
                     await self._create_pod(spec, step)
                 return False
             event = step_event(
-                StepRole.AGENT if isinstance(step, AgentStep) else StepRole.TEST,
+                step,
                 pod,
                 utcnow(),
-                main="agent" if isinstance(step, AgentStep) else "test-runner",
+                timeout_seconds=build_step(self.name, spec, step).timeout_seconds,
                 unschedulable_seconds=self.config.unschedulable_seconds,
             )
             if event is None:

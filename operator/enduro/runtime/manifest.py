@@ -17,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
+from enduro.api.errors import field_errors
 from enduro.api.scenariorun import ScenarioRunSpec
-from enduro.api.settings import RunSettings
-from enduro.engine.run import scenario_indices
+from enduro.engine.run import build_scenario_run_spec, scenario_indices
 
 API_VERSION = "enduro.dev/v1alpha1"
 KINDS: dict[str, type[BaseModel]] = {
@@ -52,13 +52,8 @@ class RunPlan:
         return scenario_indices(self.spec, self.benchmark.generator.scenarios)
 
     def scenario_spec(self, scenario: int) -> ScenarioRunSpec:
-        settings = {name: getattr(self.spec, name) for name in RunSettings.model_fields}
-        return ScenarioRunSpec(
-            **settings,
-            benchmark_run=self.name,
-            generator=self.benchmark.generator,
-            scenario=scenario,
-            agent=self.agent,
+        return build_scenario_run_spec(
+            self.name, self.spec, self.benchmark.generator, self.agent, scenario
         )
 
 
@@ -97,7 +92,7 @@ def load_plan(path: Path) -> RunPlan:
         try:
             objects[kind][name] = KINDS[kind].model_validate(doc.get("spec") or {})
         except ValidationError as exc:
-            problems.extend(f"{where}: {line}" for line in _field_errors(exc))
+            problems.extend(f"{where}: {line}" for line in field_errors(exc))
     runs = objects["BenchmarkRun"]
     if not problems and len(runs) != 1:
         problems.append(
@@ -130,14 +125,3 @@ def load_plan(path: Path) -> RunPlan:
     except ValueError as exc:
         raise ManifestError([f"{where}: {exc}"]) from None
     return plan
-
-
-def _field_errors(exc: ValidationError) -> list[str]:
-    lines = []
-    for error in exc.errors():
-        loc = ".".join(str(part) for part in ("spec", *error["loc"]))
-        hint = ""
-        if error.get("input", "") is None and "'null'" in error["msg"]:
-            hint = ' (YAML reads a bare null as "no value": write "null" in quotes)'
-        lines.append(f"{loc}: {error['msg']}{hint}")
-    return lines
