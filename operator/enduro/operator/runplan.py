@@ -22,6 +22,7 @@ from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPha
 from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
+from enduro.api.validation import parse_spec
 from enduro.engine.run import (
     aggregate_run,
     run_conditions,
@@ -91,7 +92,7 @@ def plan_run(
     except ValidationError:
         status = BenchmarkRunStatus()
     try:
-        spec = BenchmarkRunSpec.model_validate(run.get("spec") or {})
+        spec = parse_spec(BenchmarkRunSpec, run.get("spec") or {})
     except ValidationError as error:
         return _not_ready(status, "InvalidSpec", explain(error, "spec"), now, generation)
 
@@ -109,12 +110,12 @@ def plan_run(
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
     try:
-        benchmark_spec = BenchmarkSpec.model_validate(benchmark)
+        benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
     except ValidationError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidBenchmark", message, now, generation)
     try:
-        agent_spec = AgentSpec.model_validate(agent)
+        agent_spec = parse_spec(AgentSpec, agent)
     except ValidationError as error:
         message = f"Agent {spec.agent_ref.name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)

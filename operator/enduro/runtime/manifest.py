@@ -19,6 +19,7 @@ from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.errors import field_errors
 from enduro.api.scenariorun import ScenarioRunSpec
+from enduro.api.validation import document_problems, load_documents, parse_spec
 from enduro.engine.run import build_scenario_run_spec, scenario_indices
 
 API_VERSION = "enduro.dev/v1alpha1"
@@ -60,9 +61,11 @@ class RunPlan:
 def load_plan(path: Path) -> RunPlan:
     """Read and validate ``path``; raise ``ManifestError`` naming every problem."""
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+        docs = load_documents(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ManifestError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ManifestError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
     except yaml.YAMLError as exc:
         raise ManifestError([f"{path}: not valid YAML: {exc}"]) from None
     problems: list[str] = []
@@ -73,7 +76,8 @@ def load_plan(path: Path) -> RunPlan:
             problems.append(f"{where}: expected a mapping with apiVersion, kind, metadata, spec")
             continue
         kind = doc.get("kind")
-        name = (doc.get("metadata") or {}).get("name")
+        metadata = doc.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
         if kind not in KINDS:
             problems.append(
                 f"{where}: kind: {kind!r} is not one of {', '.join(KINDS)} "
@@ -83,6 +87,10 @@ def load_plan(path: Path) -> RunPlan:
         where = f"{where} ({kind} {name or '?'})"
         if doc.get("apiVersion") != API_VERSION:
             problems.append(f"{where}: apiVersion: expected {API_VERSION!r}")
+        shape = document_problems(doc)
+        if shape:
+            problems.extend(f"{where}: {line}" for line in shape)
+            continue
         if not isinstance(name, str) or not name:
             problems.append(f"{where}: metadata.name: required")
             continue
@@ -90,7 +98,7 @@ def load_plan(path: Path) -> RunPlan:
             problems.append(f"{where}: metadata.name: a second {kind} named {name!r}")
             continue
         try:
-            objects[kind][name] = KINDS[kind].model_validate(doc.get("spec") or {})
+            objects[kind][name] = parse_spec(KINDS[kind], doc.get("spec") or {})
         except ValidationError as exc:
             problems.extend(f"{where}: {line}" for line in field_errors(exc))
     runs = objects["BenchmarkRun"]
@@ -103,6 +111,14 @@ def load_plan(path: Path) -> RunPlan:
         raise ManifestError(problems)
     [(run_name, run)] = runs.items()
     assert isinstance(run, BenchmarkRunSpec)
+    if run.cancel:
+        raise ManifestError(
+            [
+                f"{path} (BenchmarkRun {run_name}): spec.cancel: true would cancel the run "
+                "before it starts (every scenario scores 0); remove it (stop a local run "
+                "with Ctrl-C)"
+            ]
+        )
     benchmark = objects["Benchmark"].get(run.benchmark_ref.name)
     agent = objects["Agent"].get(run.agent_ref.name)
     where = f"{path} (BenchmarkRun {run_name})"
