@@ -25,6 +25,7 @@ from enduro.engine.machine import (
     current_step,
     deadline,
     decide,
+    scenario_timed_out,
     step_timed_out,
 )
 from enduro.engine.results import AgentOutcome, FailureClass, TestSummary
@@ -224,6 +225,20 @@ def test_the_scenario_deadline_follows_its_start() -> None:
     assert deadline(spec, status) == NOW + timedelta(hours=1)
     assert deadline(spec, ScenarioRunStatus()) is None
     assert deadline(make_spec(), status) is None
+
+
+def test_any_event_after_the_scenario_deadline_ends_it_timed_out() -> None:
+    spec = make_spec(turns=3, timeouts={"scenarioSeconds": 2})
+    started = play(spec, Started())[-1].status
+    assert scenario_timed_out(spec, started, NOW + timedelta(seconds=1)) is None
+    late = NOW + timedelta(seconds=2)
+    assert isinstance(scenario_timed_out(spec, started, late), TimedOut)
+    after = decide(spec, started, OK, late)  # a step that finished too late
+    assert after.step == Done(ScenarioPhase.TIMED_OUT)
+    assert after.status.phase is ScenarioPhase.TIMED_OUT and after.status.score == 0.0
+    assert "scenarioSeconds" in after.status.message
+    canceled = decide(spec, started, Canceled(), late)
+    assert canceled.status.phase is ScenarioPhase.CANCELED
 
 
 def test_a_killed_agent_step_spends_the_attempt_and_a_killed_test_step_is_retried() -> None:

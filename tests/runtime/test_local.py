@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,10 +175,10 @@ def test_a_runtime_error_stops_one_scenario_and_the_rest_finish(
 
     original = local.LocalRun._execute
 
-    def failing(self: local.LocalRun, spec: object, step: object, directory: Path) -> object:
+    def failing(self: local.LocalRun, spec: object, step: object, directory: Path, *a: Any) -> Any:
         if directory.name == "scenario_1":
             raise OSError(28, "No space left on device")
-        return original(self, spec, step, directory)  # type: ignore[arg-type]
+        return original(self, spec, step, directory, *a)  # type: ignore[arg-type]
 
     monkeypatch.setattr(local.LocalRun, "_execute", failing)
     out = tmp_path / "out"

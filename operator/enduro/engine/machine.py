@@ -12,7 +12,8 @@ Rules (DESIGN.md, "Contracts"):
 * after a failed turn the next turn starts, unless `stopOnFailure` ends the scenario;
 * infrastructure failures re-run the same step without spending an attempt, at most
   `maxInfraRetries` times in a row; then the scenario is Failed;
-* Canceled and TimedOut end the scenario at once; unreached turns score 0;
+* Canceled and TimedOut end the scenario at once; unreached turns score 0; any event
+  that arrives after `timeouts.scenarioSeconds` is TimedOut;
 * events that do not match the step in flight (duplicates, stale deliveries) and any
   event on an ended scenario change nothing.
 """
@@ -58,6 +59,7 @@ __all__ = [
     "current_step",
     "deadline",
     "decide",
+    "scenario_timed_out",
     "step_timed_out",
 ]
 
@@ -91,6 +93,9 @@ def decide(
     """The next step and the new status after `event`. Inputs are never mutated."""
     if status.phase.terminal:
         return Decision(Done(status.phase), status)
+    expired = scenario_timed_out(spec, status, now)
+    if expired is not None and not isinstance(event, Canceled):
+        event = expired
     if spec.cancel and not isinstance(event, TimedOut):
         event = Canceled("canceled by spec.cancel")
     if _about_another_step(event, status):
@@ -328,6 +333,18 @@ def deadline(spec: ScenarioRunSpec, status: ScenarioRunStatus) -> datetime | Non
     if seconds is None or status.started_at is None:
         return None
     return status.started_at + timedelta(seconds=seconds)
+
+
+def scenario_timed_out(
+    spec: ScenarioRunSpec, status: ScenarioRunStatus, now: datetime
+) -> TimedOut | None:
+    """`TimedOut` once a running scenario passed its deadline (`timeouts.scenarioSeconds`
+    after its start), else None. `decide` applies it to whatever event comes later; a
+    runtime with nothing else to report sends it itself (and stops the step in flight)."""
+    limit = deadline(spec, status)
+    if limit is None or status.phase.terminal or now < limit:
+        return None
+    return TimedOut(f"timed out: timeouts.scenarioSeconds ({spec.timeouts.scenario_seconds}s)")
 
 
 def step_timed_out(step: AgentStep | TestStep, seconds: int) -> Event:

@@ -43,6 +43,12 @@ def scenario_indices(spec: BenchmarkRunSpec, scenarios_in_benchmark: int) -> lis
     return list(spec.scenarios)
 
 
+def may_start(spec: BenchmarkRunSpec) -> bool:
+    """Whether scenarios not started yet may start: not while suspended or canceled
+    (started ones go on either way)."""
+    return not (spec.suspend or spec.cancel)
+
+
 def scenarios_to_start(
     spec: BenchmarkRunSpec,
     indices: Sequence[int],
@@ -50,7 +56,7 @@ def scenarios_to_start(
 ) -> list[int]:
     """Indices whose ScenarioRun should be created now: none while suspended or canceled,
     otherwise the first ones not created yet, keeping at most `parallelism` unfinished."""
-    if spec.suspend or spec.cancel:
+    if not may_start(spec):
         return []
     active = sum(1 for phase in existing.values() if not phase.terminal)
     free = max(0, spec.parallelism - active)

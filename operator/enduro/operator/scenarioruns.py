@@ -26,7 +26,16 @@ from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Canceled, Event, Started, StepFailedInfra
-from enduro.engine.machine import AgentStep, Done, Step, TestStep, current_step, decide
+from enduro.engine.machine import (
+    AgentStep,
+    Done,
+    Step,
+    TestStep,
+    current_step,
+    deadline,
+    decide,
+    scenario_timed_out,
+)
 from enduro.operator import telemetry
 from enduro.operator.children import build_pvc
 from enduro.operator.config import OperatorConfig
@@ -139,6 +148,9 @@ class ScenarioRunDriver:
         elif spec.cancel:
             event = Canceled("canceled by spec.cancel")
             pod = self.pods(pod_name(self.name, step))
+        elif expired := scenario_timed_out(spec, self.status, utcnow()):
+            event = expired  # the step in flight is stopped below
+            pod = self.pods(pod_name(self.name, step))
         else:
             name = pod_name(self.name, step)
             pod = self.pods(name)
@@ -230,6 +242,9 @@ class ScenarioRunDriver:
             )
             if check is not None:
                 timeout = min(timeout, check + 0.01)
+        limit = deadline(spec, self.status)
+        if limit is not None and not self.status.phase.terminal:
+            timeout = min(timeout, max(0.0, (limit - utcnow()).total_seconds()) + 0.01)
         return timeout
 
 

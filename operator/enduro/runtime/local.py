@@ -21,11 +21,20 @@ from pathlib import Path
 
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Event, Started, StepFailedInfra
-from enduro.engine.machine import AgentStep, Done, TestStep, current_step, decide
+from enduro.engine.machine import (
+    AgentStep,
+    Done,
+    TestStep,
+    current_step,
+    deadline,
+    decide,
+    scenario_timed_out,
+)
+from enduro.engine.run import may_start
 from enduro.engine.stepend import StepEnd, step_finished
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
-from enduro.runtime.state import load_status, save_status
+from enduro.runtime.state import load_status, save_status, state_path
 from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
@@ -50,14 +59,21 @@ class LocalRun:
     errors: dict[int, str] = field(default_factory=dict)
 
     def run(self) -> dict[int, ScenarioRunStatus]:
-        """Play every scenario (``parallelism`` at once) until done or stopped."""
-        indices = self.plan.scenarios()
+        """Play every scenario (``parallelism`` at once) until done or stopped. While the
+        run is suspended, only scenarios that already started go on (as on a cluster)."""
+        indices = self.runnable()
         statuses: dict[int, ScenarioRunStatus] = {}
         with ThreadPoolExecutor(max_workers=self.plan.spec.parallelism) as pool:
             futures = {i: pool.submit(self._guarded, i) for i in indices}
             for i, future in futures.items():
                 statuses[i] = future.result()
         return statuses
+
+    def runnable(self) -> list[int]:
+        """The scenarios this invocation plays."""
+        if may_start(self.plan.spec):
+            return self.plan.scenarios()
+        return [i for i in self.plan.scenarios() if state_path(scenario_dir(self.out, i)).exists()]
 
     def _guarded(self, scenario: int) -> ScenarioRunStatus:
         """One scenario; a runtime error (a full disk, a bug) stops that scenario only,
@@ -88,7 +104,9 @@ class LocalRun:
         while not isinstance(step, Done):
             if self.processes.stopped.is_set():
                 return status
-            event = self._execute(spec, step, directory)
+            expired = scenario_timed_out(spec, status, datetime.now(UTC))
+            limit = deadline(spec, status)
+            event = expired or self._execute(spec, step, directory, limit)
             if self.processes.stopped.is_set() and isinstance(event, StepFailedInfra):
                 return status  # cut short by the stop: the step runs again on resume
             status, step = self._advance(spec, status, event, directory, scenario)
@@ -108,7 +126,13 @@ class LocalRun:
             self.listener(scenario, decision.status)
         return decision.status, decision.step
 
-    def _execute(self, spec: ScenarioRunSpec, step: AgentStep | TestStep, directory: Path) -> Event:
+    def _execute(
+        self,
+        spec: ScenarioRunSpec,
+        step: AgentStep | TestStep,
+        directory: Path,
+        scenario_deadline: datetime | None,
+    ) -> Event:
         name = scenario_run_name(self.plan.name, spec.scenario)
         built = build_step(name, spec, step, isolation=self.isolation)
         summary = directory / STEP_LOGS / f"{built.name}.summary.json"
@@ -116,9 +140,13 @@ class LocalRun:
             {VolumeName.WORKSPACE: directory / "workspace", VolumeName.ARTIFACTS: directory},
             summary_file=summary,
         )
-        return step_finished(step, self._run_step(local, directory, summary))
+        # Cut short by the scenario's deadline, the step's event is past it: `decide`
+        # makes it TimedOut.
+        return step_finished(step, self._run_step(local, directory, summary, scenario_deadline))
 
-    def _run_step(self, step: StepSpec, directory: Path, summary: Path) -> StepEnd:
+    def _run_step(
+        self, step: StepSpec, directory: Path, summary: Path, scenario_deadline: datetime | None
+    ) -> StepEnd:
         """Run the step's containers as a kubelet would and say how the main one ended.
         Every wait is bounded by the step's limit, as a pod's `activeDeadlineSeconds`."""
         logs = directory / STEP_LOGS
@@ -128,10 +156,13 @@ class LocalRun:
                 Path(mount.path).mkdir(parents=True, exist_ok=True)
         limit = step.timeout_seconds
         timed_out = StepEnd(timed_out=True, timeout_seconds=limit)
-        deadline = time.monotonic() + limit  # the whole step's, init included
+        until = time.monotonic() + limit  # the whole step's, init included
+        if scenario_deadline is not None:
+            remaining = (scenario_deadline - datetime.now(UTC)).total_seconds() + 0.05
+            until = min(until, time.monotonic() + max(0.0, remaining))
 
         def left() -> float:
-            return max(0.0, deadline - time.monotonic())
+            return max(0.0, until - time.monotonic())
 
         try:
             if step.init is not None:
