@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 from typing import Any
@@ -21,7 +22,7 @@ import kopf
 from enduro import metrics
 from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
-from enduro.operator import benchmarkruns, scenarioruns, telemetry
+from enduro.operator import benchmarkruns, benchmarks, scenarioruns, telemetry
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
@@ -185,6 +186,37 @@ async def benchmark_run_changed(
 @kopf.on.event(AGENT.group, AGENT.version, AGENT.plural)
 async def reference_changed(*, namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
     memo.wakeups.wake_all(benchmarkruns.KIND, _ns(namespace))
+
+
+@kopf.on.event(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
+async def benchmark_changed(
+    *,
+    event: kopf.RawEvent,
+    body: kopf.Body,
+    namespace: str | None,
+    name: str,
+    memo: kopf.Memo,
+    **_: Any,
+) -> None:
+    """Keep the Benchmark's status (phase, scenarioCount, Ready) in step with its spec."""
+    if event.get("type") == "DELETED":
+        return
+    old = dict(body.get("status") or {})
+    new = benchmarks.benchmark_status(
+        dict(body.get("spec") or {}),
+        old,
+        body["metadata"].get("generation"),
+        datetime.datetime.now(tz=datetime.UTC),
+    )
+    if not benchmarks.same_status(new, old):
+        await memo.api.patch(
+            BENCHMARK.api_version,
+            BENCHMARK.plural,
+            _ns(namespace),
+            name,
+            {"status": new.model_dump(mode="json", by_alias=True)},
+            status=True,
+        )
 
 
 # -- daemons and finalizers ---------------------------------------------------------------
