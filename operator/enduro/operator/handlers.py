@@ -250,6 +250,16 @@ async def scenario_run_deleted(
 ) -> None:
     await scenarioruns.delete_workspace(memo.api, _ns(namespace), name)
     memo.wakeups.forget(scenarioruns.KIND, _ns(namespace), name)
+    forget_pods(memo, _ns(namespace), name)
+
+
+def forget_pods(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
+    """Drop what the memo holds about a deleted ScenarioRun's pods (it would grow forever)."""
+    prefix = f"{scenario_run}-"
+    for key in [k for k in memo.gone_pods if k[0] == namespace and k[1].startswith(prefix)]:
+        memo.gone_pods.discard(key)
+    for key in [k for k in memo.pods if k[0] == namespace and k[1].startswith(prefix)]:
+        memo.pods.pop(key, None)
 
 
 @kopf.daemon(*BR, cancellation_timeout=10)

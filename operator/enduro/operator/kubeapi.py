@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import ssl
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -42,12 +43,22 @@ def _ssl_context(info: kopf.ConnectionInfo) -> ssl.SSLContext | bool:
         cafile=str(info.ca_path) if info.ca_path else None,
         cadata=_text(info.ca_data) if info.ca_data else None,
     )
-    cert, key = info.certificate_path, info.private_key_path
     if info.certificate_data and info.private_key_data:
-        cert, key = _to_file(info.certificate_data), _to_file(info.private_key_data)
-    if cert and key:
-        context.load_cert_chain(str(cert), str(key))
+        _load_cert_chain_data(context, info.certificate_data, info.private_key_data)
+    elif info.certificate_path and info.private_key_path:
+        context.load_cert_chain(str(info.certificate_path), str(info.private_key_path))
     return context
+
+
+def _load_cert_chain_data(context: ssl.SSLContext, cert: str | bytes, key: str | bytes) -> None:
+    """ssl reads a client certificate only from files: write them into a private folder,
+    load them, and remove them at once, so no private key is left behind in /tmp."""
+    with tempfile.TemporaryDirectory(prefix="enduro-tls-") as folder:  # mode 0700
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_text(_text(cert))
+        key_file.touch(mode=0o600)
+        key_file.write_text(_text(key))
+        context.load_cert_chain(str(cert_file), str(key_file))
 
 
 def _text(data: str | bytes) -> str:
@@ -56,12 +67,6 @@ def _text(data: str | bytes) -> str:
         return base64.b64decode(raw, validate=True).decode()
     except ValueError:
         return raw.decode()
-
-
-def _to_file(data: str | bytes) -> str:
-    with tempfile.NamedTemporaryFile("w", delete=False, suffix=".pem") as handle:
-        handle.write(_text(data))
-        return handle.name
 
 
 class KubeApi:

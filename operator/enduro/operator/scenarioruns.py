@@ -195,6 +195,8 @@ class ScenarioRunDriver:
             seconds=telemetry.step_seconds(pod, now),
         )
         self.status = decision.status
+        if isinstance(step, AgentStep | TestStep):  # that pod's deletion no longer matters
+            self.gone.discard((self.namespace, pod_name(self.name, step)))
         if pod is not None and pod.get("status", {}).get("phase") in ("Pending", "Running"):
             # The step is over for the engine (canceled, stuck, out of time): stop its pod.
             await self.api.delete("v1", "pods", self.namespace, pod["metadata"]["name"])
