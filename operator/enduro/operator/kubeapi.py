@@ -7,9 +7,11 @@ library) using the connection kopf logged in with, so it works wherever kopf doe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,28 @@ USER_AGENT = f"enduro-operator/{__version__}"
 Obj = dict[str, Any]
 
 
+RETRIES = 8
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
+MAX_DELAY_SECONDS = 5.0
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
+        self.retry_after = retry_after
+
+
+def _seconds(headers: Mapping[str, str]) -> float | None:
+    """The Retry-After header in seconds, if it is a number."""
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(0.1 * 2**attempt, 2.0))
 
 
 def resource_path(api_version: str, plural: str, namespace: str | None, name: str = "") -> str:
@@ -86,6 +106,27 @@ class KubeApi:
         return headers
 
     async def _request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        """One call, retried while the API server is busy or briefly failing (429 with its
+        Retry-After, 5xx, a dropped connection, a conflicting write under a merge patch,
+        which carries no resourceVersion and can simply be sent again)."""
+        for attempt in range(RETRIES + 1):
+            try:
+                return await self._request_once(method, path, body, headers)
+            except ApiError as error:
+                transient = error.status in TRANSIENT or (error.status == 409 and method == "PATCH")
+                if not transient or attempt == RETRIES:
+                    raise
+                delay = error.retry_after if error.retry_after is not None else _backoff(attempt)
+            except (aiohttp.ClientError, TimeoutError):
+                if attempt == RETRIES:
+                    raise
+                delay = _backoff(attempt)
+            await asyncio.sleep(min(delay, MAX_DELAY_SECONDS))
+        raise AssertionError("unreachable")
+
+    async def _request_once(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> Any:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(ssl=_ssl_context(self.info), limit=50)
             self._session = aiohttp.ClientSession(
@@ -102,7 +143,7 @@ class KubeApi:
             )
             if response.status >= 400:
                 message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
-                raise ApiError(response.status, message)
+                raise ApiError(response.status, message, _seconds(response.headers))
             return payload
 
     async def create(self, plural: str, obj: Obj) -> Obj | None:
