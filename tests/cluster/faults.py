@@ -39,7 +39,10 @@ class ApiFaults:
     def choose(self, verb: str) -> str | None:
         if self._random.random() >= self.rate:
             return None
-        kinds = [k for k in self.kinds if k != "409" or verb in ("PATCH", "PUT")]
+        writes = verb in ("PATCH", "PUT")
+        if writes and "409" in self.kinds and self._random.random() < 0.6:
+            return "409"  # conflicts are what writes meet most under contention
+        kinds = [k for k in self.kinds if k != "409"]
         return self._random.choice(kinds) if kinds else None
 
 

@@ -77,7 +77,7 @@ def test_api_server_errors_slow_answers_and_dropped_watches_change_nothing(
     calm = play(start_cluster(canned=Canned(scripted_results(scores))))
 
     cluster = start_cluster(canned=Canned(scripted_results(scores)), operator=False)
-    faults = ApiFaults(rate=0.15, seed=11)
+    faults = ApiFaults(rate=0.2, seed=11)
     inject(cluster.cluster, faults)
     cluster.start_operator()
     disturbed = play(cluster)
