@@ -126,24 +126,50 @@ def run(
 
 @app.command("report")
 def report(
-    runs: Annotated[list[Path], typer.Argument(help="Run directories (with report.json).")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(help="Run directories (with report.json), or br/NAME for a cluster run."),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="Where report.md and plots go (default: the first run).")
     ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of br/NAME runs (kubeconfig's)."),
+    ] = None,
 ) -> None:
-    """Summarise runs side by side: a table, report.md and PNG plots."""
-    from enduro.reports.report import read_report
+    """Summarise runs side by side: a table, report.md and PNG plots. A cluster run
+    (`br/NAME`) is read through the Kubernetes API and gets its report.json in
+    `--out` (default `runs/NAME`), like a local run."""
+    from enduro.reports.cluster import ClusterReportError, fetch_report, run_name
+    from enduro.reports.report import read_report, write_report
     from enduro.reports.summary import print_summary, write_markdown_report
 
     reports = []
-    for path in runs:
+    first: Path | None = None
+    for argument in runs:
+        name = run_name(argument)
+        if name is not None and not Path(argument).is_dir():
+            try:
+                found = fetch_report(name, namespace)
+            except ClusterReportError as exc:
+                typer.echo(f"error: {argument}: {exc}", err=True)
+                raise typer.Exit(2) from None
+            folder = out or Path("runs") / name
+            folder.mkdir(parents=True, exist_ok=True)
+            write_report(folder, found)
+            reports.append(found)
+            first = first or folder
+            continue
         try:
-            reports.append(read_report(path))
+            reports.append(read_report(Path(argument)))
         except (OSError, ValueError) as exc:
-            typer.echo(f"error: {path}: no readable report.json ({exc})", err=True)
+            typer.echo(f"error: {argument}: no readable report.json ({exc})", err=True)
             raise typer.Exit(2) from None
+        first = first or Path(argument)
+    assert first is not None
     print_summary(reports)
-    markdown = write_markdown_report(reports, out or runs[0])
+    markdown = write_markdown_report(reports, out or first)
     typer.echo(f"report: {markdown}")
 
 

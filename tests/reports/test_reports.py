@@ -10,6 +10,7 @@ from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus, TurnSummary
 from enduro.reports.curves import attempts_per_turn, survival, turn_scores
 from enduro.reports.report import RunReport, build_report, read_report, write_report
 from enduro.reports.summary import render_markdown
+from enduro.sandbox.policy import Isolation
 
 
 def _turn(turn: int, score: float, attempts: int = 1) -> TurnSummary:
@@ -50,6 +51,7 @@ def _report(run: str = "run-a") -> RunReport:
             0: _status(_turn(1, 1.0), _turn(2, 1.0), _turn(3, 1.0)),
             1: _status(_turn(1, 1.0), _turn(2, 0.5, attempts=3), _turn(3, 1.0, attempts=2)),
         },
+        isolation=Isolation.BWRAP,
     )
 
 
