@@ -281,6 +281,12 @@ def operator_command(
         "http://0.0.0.0:8080/healthz", "--liveness", help="Liveness endpoint URL ('' to disable)."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    peering: str | None = typer.Option(
+        None, "--peering", help="kopf peering object for replicas (exactly one acts)."
+    ),
+    priority: int | None = typer.Option(
+        None, "--priority", help="Priority among replicas (random if unset)."
+    ),
 ) -> None:
     """Run the Kubernetes operator (BenchmarkRuns, ScenarioRuns) with kopf."""
     from enduro.operator.main import run_operator
@@ -291,6 +297,8 @@ def operator_command(
             all_namespaces=all_namespaces,
             liveness_endpoint=liveness or None,
             verbose=verbose,
+            peering=peering,
+            priority=priority,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error

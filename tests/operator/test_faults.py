@@ -171,3 +171,68 @@ def test_a_step_pod_lost_with_its_node_mid_step_is_retried_without_spending_an_a
     assert (turn["attempts"], turn["passedTurn"]) == (1, True)
     names = {p["metadata"]["name"] for p in cluster.kube.list(PODS)}
     assert f"{lost}-r1" in names
+
+
+PEERING_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "kopfpeerings.kopf.dev"},
+    "spec": {
+        "group": "kopf.dev",
+        "scope": "Namespaced",
+        "names": {"kind": "KopfPeering", "plural": "kopfpeerings", "singular": "kopfpeering"},
+        "versions": [{"name": "v1", "served": True, "storage": True}],
+    },
+}
+
+
+def test_two_replicas_one_acts_and_the_other_takes_over_when_it_is_killed(
+    start_cluster: Start, tmp_path: pathlib.Path
+) -> None:
+    calm = play(start_cluster(canned=Canned(scripted_results(scores), delay=0.5)), turns=6)
+
+    cluster = start_cluster(canned=Canned(scripted_results(scores), delay=0.5), operator=False)
+    cluster.cluster.call(cluster.cluster.emulator.register_crd, PEERING_CRD)
+    peering = {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering", "metadata": {"name": "enduro"}}
+    cluster.kube.create("kopf.dev/v1/kopfpeerings", peering)
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(cluster.cluster.kubeconfig),
+        "ENDURO_PEERING_SECONDS": "4",
+    }
+
+    def replica(priority: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "enduro", "operator", "-n", "default", "--liveness", "",
+             "--peering", "enduro", "--priority", str(priority)],
+            env=env, stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"replica-{priority}.log").open("w"),
+        )  # fmt: skip
+
+    leader, follower = replica(200), replica(100)
+    took_over = [False]
+
+    def kill_the_leader_mid_run() -> None:
+        def turns_done() -> int:
+            return sum(
+                len(s.get("status", {}).get("turns", [])) for s in cluster.kube.list(SCENARIO_RUNS)
+            )
+
+        cluster.kube.wait_for("two turns", lambda: turns_done() >= 2 or None, timeout=60)
+        leader.send_signal(signal.SIGKILL)
+        leader.wait()
+        before = turns_done()
+        cluster.kube.wait_for("the follower to go on", lambda: turns_done() > before, 60)
+        took_over[0] = True
+
+    try:
+        disturbed = play(cluster, kill_the_leader_mid_run, turns=6)
+    finally:
+        for process in (leader, follower):
+            process.kill()
+            process.wait()
+    assert took_over[0]
+    assert disturbed == calm
+    assert len(cluster.kube.list(PODS)) == expected_pods(calm)  # never both acting
+    follower_log = (tmp_path / "replica-100.log").read_text()
+    assert "Pausing operations in favour of" in follower_log, follower_log[-2000:]

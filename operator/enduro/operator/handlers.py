@@ -64,6 +64,8 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     # ones the drivers post on purpose (one per step decision), to keep API writes low.
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 300
+    # With replicas (`enduro operator --peering NAME`): how long a silent leader is trusted.
+    settings.peering.lifetime = int(os.environ.get("ENDURO_PEERING_SECONDS", "60"))
     settings.execution.max_workers = 8
 
 
