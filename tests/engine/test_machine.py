@@ -268,3 +268,18 @@ def test_a_report_about_another_step_is_ignored() -> None:
     wrong_turn = TestFinished(TestSummary(passed=1, total=1), step=TestStep(2, 2))
     after_agent = decide(spec, retried.status, current, NOW).status
     assert decide(spec, after_agent, wrong_turn, NOW).status == after_agent
+
+
+def test_each_turn_records_its_failure_classes_and_usage() -> None:
+    spec = make_spec(turns=2, attemptLimit=2)
+    spent = AgentFinished(AgentOutcome(tokens_in=100, tokens_out=10, cost_usd=0.25))
+    crashed = AgentFinished(AgentOutcome(exit_code=1, failure=FailureClass.AGENT, tokens_in=5))
+    *_, last = play(
+        spec, Started(),
+        crashed, HALF, StepFailedInfra("evicted"), spent, PASS,  # turn 1: 2 attempts
+        spent, PASS,                                              # turn 2: clean
+    )  # fmt: skip
+    first, second = last.status.turns
+    assert (first.agent_failures, first.infra_retries) == (1, 1)
+    assert (first.tokens_in, first.tokens_out, first.cost_usd) == (105, 10, 0.25)
+    assert (second.agent_failures, second.infra_retries, second.tokens_in) == (None, None, 100)

@@ -126,6 +126,7 @@ CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
 def answers(run: dict[str, Any], scenarios: list[dict[str, Any]]) -> dict[str, Any]:
     """What both runtimes must agree on."""
     keys = ("turn", "attempts", "passed", "total", "score", "passedTurn", "reason")
+    keys += ("agentFailures", "infraRetries", "tokensIn", "tokensOut", "costUsd")
     return {
         "run": {k: run.get(k) for k in ("averageScore", "successRate", "meanStamina")},
         "scenarios": [

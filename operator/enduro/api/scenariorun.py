@@ -89,6 +89,22 @@ class TurnSummary(StatusModel):
         max_length=REASON_MAX,
         description="Why the last attempt fell short (truncated); unset when it passed.",
     )
+    # Failure classes and usage of the turn; unset when zero (the status's size budget).
+    agent_failures: int | None = Field(
+        default=None, ge=1, description="Attempts whose agent crashed, ran out of time or memory."
+    )
+    infra_retries: int | None = Field(
+        default=None, ge=1, description="Steps of the turn re-run after infrastructure failures."
+    )
+    tokens_in: int | None = Field(
+        default=None, ge=1, description="Input tokens over the turn's attempts."
+    )
+    tokens_out: int | None = Field(
+        default=None, ge=1, description="Output tokens over the turn's attempts."
+    )
+    cost_usd: float | None = Field(
+        default=None, ge=0, description="Model spend over the turn's attempts, USD."
+    )
 
 
 class Usage(StatusModel):
@@ -133,6 +149,15 @@ class ScenarioRunStatus(StatusModel):
     stamina: int = Field(default=0, ge=0, description="Consecutive turns passed from turn 1.")
     turns_passed: int = Field(default=0, ge=0, description="Turns with every test passed.")
     usage: Usage = Field(default_factory=Usage, description="Agent consumption so far.")
+    turn_usage: Usage = Field(
+        default_factory=Usage, description="Agent consumption in the current turn."
+    )
+    turn_agent_failures: int = Field(
+        default=0, ge=0, description="Agent failures in the current turn so far."
+    )
+    turn_infra_retries: int = Field(
+        default=0, ge=0, description="Infrastructure re-runs in the current turn so far."
+    )
     agent_reason: str | None = Field(
         default=None,
         max_length=REASON_MAX,

@@ -64,6 +64,12 @@ __all__ = [
 ]
 
 MESSAGE_MAX = 256
+# What a new turn starts from: nothing spent, nothing failed yet.
+_NEW_TURN: dict[str, object] = {
+    "turn_usage": Usage(),
+    "turn_agent_failures": 0,
+    "turn_infra_retries": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ def _start(
             "started_at": now,
             "progress": _progress(0, spec),
             "message": "",
+            **_NEW_TURN,
         }
     )
     return Decision(AgentStep(1, 1), _with_conditions(new, now, generation))
@@ -159,8 +166,9 @@ def _agent_finished(
     generation: int | None,
 ) -> Decision:
     usage = _add_usage(status.usage, outcome)
+    turn_usage = _add_usage(status.turn_usage, outcome)
     if outcome.failure is FailureClass.INFRASTRUCTURE:
-        charged = status.model_copy(update={"usage": usage})
+        charged = status.model_copy(update={"usage": usage, "turn_usage": turn_usage})
         return _infra_failure(spec, charged, outcome.reason or "agent step", now, generation)
     crashed = outcome.failure is FailureClass.AGENT or outcome.exit_code != 0
     reason = outcome.reason or f"exit code {outcome.exit_code}"
@@ -169,6 +177,8 @@ def _agent_finished(
             "step": StepKind.TEST,
             "infra_retries": 0,
             "usage": usage,
+            "turn_usage": turn_usage,
+            "turn_agent_failures": status.turn_agent_failures + (1 if crashed else 0),
             "agent_reason": shorten(reason) if crashed else None,
             "message": "",
         }
@@ -196,7 +206,16 @@ def _test_finished(
         )
         return Decision(AgentStep(turn, attempt + 1), _with_conditions(new, now, generation))
 
-    turns = [*status.turns, turn_summary(turn, attempt, summary, status.agent_reason)]
+    record = turn_summary(turn, attempt, summary, status.agent_reason).model_copy(
+        update={
+            "agent_failures": status.turn_agent_failures or None,
+            "infra_retries": status.turn_infra_retries or None,
+            "tokens_in": status.turn_usage.tokens_in or None,
+            "tokens_out": status.turn_usage.tokens_out or None,
+            "cost_usd": status.turn_usage.cost_usd or None,
+        }
+    )
+    turns = [*status.turns, record]
     finished = status.model_copy(update={"turns": turns, "agent_reason": None})
     n_turns = spec.generator.turns
     if turn >= n_turns:
@@ -214,6 +233,7 @@ def _test_finished(
                 "step": StepKind.AGENT,
                 "infra_retries": 0,
                 "message": "",
+                **_NEW_TURN,
             }
         ),
         spec,
@@ -239,6 +259,7 @@ def _infra_failure(
     new = status.model_copy(
         update={
             "infra_retries": retries,
+            "turn_infra_retries": status.turn_infra_retries + 1,
             "message": shorten(f"retry {retries} of the {where}: {reason}", MESSAGE_MAX),
         }
     )
