@@ -75,6 +75,14 @@ class StepKind(StrEnum):
     NONE = "none"
 
 
+class AttemptSeconds(StatusModel):
+    """Wall-clock seconds of one attempt, by part (0 when not reported)."""
+
+    agent: float = Field(default=0.0, ge=0, description="The agent step's harness.")
+    server_start: float = Field(default=0.0, ge=0, description="Until /health answered.")
+    suite: float = Field(default=0.0, ge=0, description="Running the suite.")
+
+
 class TurnSummary(StatusModel):
     """Result of one finished turn: its last attempt decides."""
 
@@ -104,6 +112,9 @@ class TurnSummary(StatusModel):
     )
     cost_usd: float | None = Field(
         default=None, ge=0, description="Model spend over the turn's attempts, USD."
+    )
+    seconds: AttemptSeconds | None = Field(
+        default=None, description="Where the last attempt's time went."
     )
 
 
@@ -157,6 +168,9 @@ class ScenarioRunStatus(StatusModel):
     )
     turn_infra_retries: int = Field(
         default=0, ge=0, description="Infrastructure re-runs in the current turn so far."
+    )
+    attempt_agent_seconds: float = Field(
+        default=0.0, ge=0, description="The current attempt's agent step, seconds."
     )
     agent_reason: str | None = Field(
         default=None,

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from enduro.api.conditions import ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import (
+    AttemptSeconds,
     ScenarioPhase,
     ScenarioRunSpec,
     ScenarioRunStatus,
@@ -179,6 +180,7 @@ def _agent_finished(
             "usage": usage,
             "turn_usage": turn_usage,
             "turn_agent_failures": status.turn_agent_failures + (1 if crashed else 0),
+            "attempt_agent_seconds": outcome.seconds,
             "agent_reason": shorten(reason) if crashed else None,
             "message": "",
         }
@@ -213,6 +215,11 @@ def _test_finished(
             "tokens_in": status.turn_usage.tokens_in or None,
             "tokens_out": status.turn_usage.tokens_out or None,
             "cost_usd": status.turn_usage.cost_usd or None,
+            "seconds": AttemptSeconds(
+                agent=status.attempt_agent_seconds,
+                server_start=summary.server_start_seconds,
+                suite=summary.suite_seconds,
+            ),
         }
     )
     turns = [*status.turns, record]
