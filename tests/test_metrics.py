@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -11,10 +10,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from enduro import metrics
-from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import AgentFinished, Event, Started, StepFailedInfra, TestFinished
-from enduro.engine.machine import decide
-from enduro.engine.results import AgentOutcome, TestSummary
 from enduro.metrics import EnduroMetrics, ScenarioRunKey
 
 
@@ -241,68 +236,3 @@ def test_stages_are_the_step_roles() -> None:
     from enduro.steps.spec import StepRole
 
     assert set(metrics.STAGES) == {role.value for role in StepRole}
-
-
-# --- engine decisions -> metrics -------------------------------------------------------
-
-
-def play_scenario(m: EnduroMetrics, turns: int, *events: Event) -> list[metrics.Transition]:
-    """Drive the real engine and record every decision, as the operator's handler does."""
-    spec = ScenarioRunSpec.model_validate(
-        {
-            "generator": {"seed": 1, "scenarios": 1, "turns": turns},
-            "scenario": 0,
-            "agent": {"harness": "oracle"},
-            "attemptLimit": 2,
-        }
-    )
-    status = ScenarioRunStatus()
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    recorded = []
-    for i, event in enumerate(events):
-        decision = decide(spec, status, event, now + timedelta(seconds=i))  # type: ignore[arg-type]
-        recorded.append(
-            m.record_transition(
-                "ns",
-                "b",
-                "a",
-                before=status,
-                after=decision.status,
-                event=event,  # type: ignore[arg-type]
-            )
-        )
-        status = decision.status
-    return recorded
-
-
-def test_engine_decisions_become_attempts_turns_and_stamina() -> None:
-    ok = AgentFinished(AgentOutcome(seconds=12.0, tokens_in=100, tokens_out=10, cost_usd=0.01))
-    passed = TestFinished(TestSummary(passed=4, total=4))
-    half = TestFinished(TestSummary(passed=2, failed=2, total=4))
-    m = EnduroMetrics()
-    play_scenario(
-        m, 2,
-        Started(),
-        ok, passed,                                   # turn 1 passes at the first attempt
-        StepFailedInfra("ImagePullBackOff"), ok, half,  # turn 2: an infra retry, then half
-        ok, half,                                     # second attempt fails too: turn 2 fails
-    )  # fmt: skip
-    labels = {"namespace": "ns", "benchmark": "b", "agent": "a"}
-    get = m.registry.get_sample_value
-    assert get("enduro_attempts_total", labels) == 3  # the infra retry spends no attempt
-    assert get("enduro_turns_completed_total", {**labels, "outcome": "passed"}) == 1
-    assert get("enduro_turns_completed_total", {**labels, "outcome": "failed"}) == 1
-    assert get("enduro_turn_score_sum", labels) == 1.5
-    assert get("enduro_scenario_stamina_turns_count", labels) == 1
-    assert get("enduro_scenario_stamina_turns_sum", labels) == 1
-    assert get("enduro_scenario_score_sum", labels) == 0.75
-    retry = {"namespace": "ns", "stage": "agent", "reason": "ImagePull"}
-    assert get("enduro_infrastructure_retries_total", retry) == 1
-    assert get("enduro_step_duration_seconds_count", {**labels, "stage": "agent"}) == 3
-    assert get("enduro_agent_input_tokens_total", labels) == 300
-    assert get("enduro_agent_cost_usd_total", labels) == pytest.approx(0.03)
-
-
-def test_a_replayed_decision_records_nothing() -> None:
-    status = ScenarioRunStatus(phase="Running", turn=1, attempt=1, step="agent")
-    assert metrics.transition(status, status, Started()) == metrics.Transition(stamina=0, score=0.0)

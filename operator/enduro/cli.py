@@ -152,7 +152,10 @@ def run(
 def report(
     runs: Annotated[
         list[str],
-        typer.Argument(help="Run directories (with report.json) or s3://BUCKET/PREFIX/RUN URLs."),
+        typer.Argument(
+            help="Run directories (with report.json), s3://BUCKET/PREFIX/RUN URLs, or br/NAME "
+            "for a cluster run."
+        ),
     ],
     out: Annotated[
         Path | None,
@@ -161,24 +164,48 @@ def report(
         ),
     ] = None,
     region: Annotated[str | None, typer.Option(help="Region of s3:// runs.")] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of br/NAME runs (kubeconfig's)."),
+    ] = None,
 ) -> None:
-    """Summarise runs side by side: a table, report.md and PNG plots."""
+    """Summarise runs side by side: a table, report.md and PNG plots. A cluster run
+    (`br/NAME`) is read through the Kubernetes API and gets its report.json in
+    `--out` (default `runs/NAME`), like a local run."""
+    from enduro.reports.cluster import ClusterReportError, fetch_report, run_name
+    from enduro.reports.report import write_report
     from enduro.reports.summary import print_summary, write_markdown_report
     from enduro.storage import StorageError, is_s3_url
     from enduro.storage.runs import read_run_report
 
     reports = []
-    for path in runs:
+    first: Path | None = None
+    for argument in runs:
+        name = run_name(argument)
+        if name is not None and not Path(argument).is_dir():
+            try:
+                found = fetch_report(name, namespace)
+            except ClusterReportError as exc:
+                typer.echo(f"error: {argument}: {exc}", err=True)
+                raise typer.Exit(2) from None
+            folder = out or Path("runs") / name
+            folder.mkdir(parents=True, exist_ok=True)
+            write_report(folder, found)
+            reports.append(found)
+            first = first or folder
+            continue
         try:
-            reports.append(read_run_report(path, region=region))
+            reports.append(read_run_report(argument, region=region))
         except StorageError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         except (OSError, ValueError) as exc:
-            typer.echo(f"error: {path}: no readable report.json ({exc})", err=True)
+            typer.echo(f"error: {argument}: no readable report.json ({exc})", err=True)
             raise typer.Exit(2) from None
+        first = first or (Path("report") if is_s3_url(argument) else Path(argument))
+    assert first is not None
     print_summary(reports)
-    target = out or (Path("report") if is_s3_url(runs[0]) else Path(runs[0]))
+    target = out or first
     target.mkdir(parents=True, exist_ok=True)
     markdown = write_markdown_report(reports, target)
     typer.echo(f"report: {markdown}")
@@ -307,6 +334,12 @@ def operator_command(
         "http://0.0.0.0:8080/healthz", "--liveness", help="Liveness endpoint URL ('' to disable)."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    peering: str | None = typer.Option(
+        None, "--peering", help="kopf peering object for replicas (exactly one acts)."
+    ),
+    priority: int | None = typer.Option(
+        None, "--priority", help="Priority among replicas (random if unset)."
+    ),
 ) -> None:
     """Run the Kubernetes operator (BenchmarkRuns, ScenarioRuns) with kopf."""
     from enduro.operator.main import run_operator
@@ -317,6 +350,8 @@ def operator_command(
             all_namespaces=all_namespaces,
             liveness_endpoint=liveness or None,
             verbose=verbose,
+            peering=peering,
+            priority=priority,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error

@@ -12,7 +12,7 @@ count (the k6-operator and Katib lesson). Recorders validate every value and rai
 
 Handlers stay one-liners::
 
-    metrics.record_transition(ns, bm, agent, before=status, after=decision.status, event=event)
+    telemetry.record_decision(labels, step=..., event=..., old=..., new=..., ...)  # operator
     metrics.record_step(ns, benchmark, agent, stage="test", seconds=pod_seconds)
     metrics.set_scenario_runs(ScenarioRunKey(ns, bm, agent, phase) for ... in index)
     with metrics.time_reconcile("ScenarioRun"):
@@ -31,8 +31,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus, StepKind, TurnSummary
-from enduro.engine.events import AgentFinished, Event, StepFailedInfra
+from enduro.api.scenariorun import ScenarioPhase
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TurnOutcome = Literal["passed", "failed"]
@@ -193,10 +192,6 @@ def exported_series() -> dict[str, frozenset[str]]:
     return series
 
 
-def exported_metric_names() -> frozenset[str]:
-    return frozenset(exported_series())
-
-
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
@@ -251,52 +246,6 @@ def count_scenario_runs(
         counts.setdefault(key, {})
         counts[key][phase] = counts[key].get(phase, 0) + 1
     return counts
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What one engine decision (status `before` -> `after` on `event`) means for metrics."""
-
-    attempt_started: bool = False
-    turns_finished: tuple[TurnSummary, ...] = ()
-    scenario_ended: bool = False
-    stamina: int = 0
-    score: float = 0.0
-    infra_retry: tuple[Stage, str] | None = None
-    agent_seconds: float | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-
-
-def transition(before: ScenarioRunStatus, after: ScenarioRunStatus, event: Event) -> Transition:
-    """Derive the metric observations of one decision from the two statuses (pure).
-
-    Reading the difference of statuses, not the event alone, keeps a replayed event (a
-    restarted operator re-deciding) from counting twice: an unchanged status observes
-    nothing."""
-    known = {t.turn for t in before.turns}
-    new_attempt = (after.turn, after.attempt) != (before.turn, before.attempt)
-    ended = after.phase != before.phase and ScenarioPhase(after.phase).terminal
-    retry = None
-    if isinstance(event, StepFailedInfra) and after.infra_retries > before.infra_retries:
-        stage = before.step if before.step is not StepKind.NONE else StepKind.AGENT
-        retry = (cast(Stage, stage.value), event.reason)
-    agent_seconds = None
-    if isinstance(event, AgentFinished) and after.step != before.step:
-        agent_seconds = event.outcome.seconds
-    return Transition(
-        attempt_started=after.step is StepKind.AGENT and new_attempt,
-        turns_finished=tuple(t for t in after.turns if t.turn not in known),
-        scenario_ended=ended,
-        stamina=after.stamina,
-        score=after.score or 0.0,
-        infra_retry=retry,
-        agent_seconds=agent_seconds,
-        tokens_in=max(0, after.usage.tokens_in - before.usage.tokens_in),
-        tokens_out=max(0, after.usage.tokens_out - before.usage.tokens_out),
-        cost_usd=max(0.0, after.usage.cost_usd - before.usage.cost_usd),
-    )
 
 
 def infra_reason(reason: str) -> str:
@@ -418,37 +367,6 @@ class EnduroMetrics:
             if value is not None:
                 self._counter(name).labels(*run).inc(_non_negative(name, value))
 
-    def record_transition(
-        self,
-        namespace: str,
-        benchmark: str,
-        agent: str,
-        *,
-        before: ScenarioRunStatus,
-        after: ScenarioRunStatus,
-        event: Event,
-    ) -> Transition:
-        """Record everything one engine decision means (attempts, turns, scenario end,
-        infrastructure retries, agent time and usage); returns what was recorded."""
-        t = transition(before, after, event)
-        if t.attempt_started:
-            self.record_attempt(namespace, benchmark, agent)
-        for turn in t.turns_finished:
-            outcome: TurnOutcome = "passed" if turn.passed_turn else "failed"
-            self.record_turn(namespace, benchmark, agent, outcome=outcome, score=turn.score)
-        if t.scenario_ended:
-            self.record_scenario_end(namespace, benchmark, agent, stamina=t.stamina, score=t.score)
-        if t.infra_retry is not None:
-            self.record_infra_retry(namespace, stage=t.infra_retry[0], reason=t.infra_retry[1])
-        if t.agent_seconds is not None:
-            self.record_step(namespace, benchmark, agent, stage="agent", seconds=t.agent_seconds)
-        if t.tokens_in or t.tokens_out or t.cost_usd:
-            self.record_agent_usage(
-                namespace, benchmark, agent,
-                input_tokens=t.tokens_in, output_tokens=t.tokens_out, cost_usd=t.cost_usd,
-            )  # fmt: skip
-        return t
-
     def record_reconcile(self, kind: Kind, seconds: float, error: BaseException | None) -> None:
         _one_of("kind", kind, KINDS)
         self._histogram("enduro_reconcile_duration_seconds").labels(kind).observe(
@@ -494,7 +412,6 @@ record_step = DEFAULT.record_step
 record_infra_retry = DEFAULT.record_infra_retry
 record_pod_created = DEFAULT.record_pod_created
 record_agent_usage = DEFAULT.record_agent_usage
-record_transition = DEFAULT.record_transition
 record_reconcile = DEFAULT.record_reconcile
 time_reconcile = DEFAULT.time_reconcile
 

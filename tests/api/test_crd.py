@@ -261,3 +261,25 @@ def test_the_crds_command_writes_and_checks(tmp_path: Path) -> None:
     checked = enduro("crds", "--out", str(out), "--check")
     assert checked.exit_code == 1
     assert "agents.enduro.dev.yaml is out of date: run `uv run enduro crds`" in checked.stderr
+
+
+@pytest.mark.parametrize("definition", crds(), ids=file_name)
+def test_names_that_cannot_be_label_values_are_refused_at_apply(definition: dict[str, Any]) -> None:
+    rules = [v["rule"] for v in openapi_schema(definition)["x-kubernetes-validations"]]
+    assert "self.metadata.name.size() <= 63" in rules
+    assert any(r.startswith("self.metadata.name.matches(") for r in rules)
+
+
+def test_single_object_rules_of_an_agent_are_in_its_schema() -> None:
+    spec = openapi_schema(BY_KIND["Agent"])["properties"]["spec"]
+    for key in ("env", "secretEnv"):  # a name twice: the API server refuses the list
+        assert spec["properties"][key]["x-kubernetes-list-type"] == "map"
+        assert spec["properties"][key]["x-kubernetes-list-map-keys"] == ["name"]
+    messages = [v["message"] for v in spec["x-kubernetes-validations"]]
+    assert "set a variable in env or secretEnv, not both" in messages
+
+
+def test_time_limits_have_a_maximum_in_the_schema() -> None:
+    spec = openapi_schema(BY_KIND["BenchmarkRun"])["properties"]["spec"]
+    timeouts = spec["properties"]["timeouts"]["properties"]
+    assert all("maximum" in timeouts[key] for key in timeouts), timeouts

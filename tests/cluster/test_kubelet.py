@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pathlib
-import time
 from typing import Any
 
 import pytest
@@ -192,13 +191,24 @@ def test_deleting_a_running_pod_kills_its_processes(
     cluster: EmulatedCluster, kube: KubeClient, node: pathlib.Path
 ) -> None:
     executor = start(cluster, node)
-    marker = node / "survived"
-    kube.create(PODS, pod("p1", [sh("main", f"sleep 1; touch {marker}")]))
-    kube.wait_for("the pod to run", lambda: kube.get(PODS, "p1")["status"]["phase"] == "Running")
+    marker, pid_file = node / "survived", node / "pid"
+    script = f"echo $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}; sleep 30; touch {marker}"
+    kube.create(PODS, pod("p1", [sh("main", script)]))
+    kube.wait_for("the pod to run", pid_file.exists)
+    pid = int(pid_file.read_text())
     kube.delete(PODS, "p1")
     kube.wait_for("the executor to forget the pod", lambda: not executor.tasks)
-    time.sleep(1.5)
+    # Event-driven: the shell that would touch the marker is gone (or a reaped zombie).
+    kube.wait_for("the pod's process to be killed", lambda: not _alive(pid))
     assert not marker.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return not fh.read().split(") ", 1)[1].startswith("Z")
+    except FileNotFoundError:
+        return False
 
 
 def test_fault_unschedulable(

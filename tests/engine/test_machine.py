@@ -25,6 +25,7 @@ from enduro.engine.machine import (
     current_step,
     deadline,
     decide,
+    scenario_timed_out,
     step_timed_out,
 )
 from enduro.engine.results import AgentOutcome, FailureClass, TestSummary
@@ -226,6 +227,20 @@ def test_the_scenario_deadline_follows_its_start() -> None:
     assert deadline(make_spec(), status) is None
 
 
+def test_any_event_after_the_scenario_deadline_ends_it_timed_out() -> None:
+    spec = make_spec(turns=3, timeouts={"scenarioSeconds": 2})
+    started = play(spec, Started())[-1].status
+    assert scenario_timed_out(spec, started, NOW + timedelta(seconds=1)) is None
+    late = NOW + timedelta(seconds=2)
+    assert isinstance(scenario_timed_out(spec, started, late), TimedOut)
+    after = decide(spec, started, OK, late)  # a step that finished too late
+    assert after.step == Done(ScenarioPhase.TIMED_OUT)
+    assert after.status.phase is ScenarioPhase.TIMED_OUT and after.status.score == 0.0
+    assert "scenarioSeconds" in after.status.message
+    canceled = decide(spec, started, Canceled(), late)
+    assert canceled.status.phase is ScenarioPhase.CANCELED
+
+
 def test_a_killed_agent_step_spends_the_attempt_and_a_killed_test_step_is_retried() -> None:
     spec = make_spec(turns=1, attemptLimit=1)
     status = play(spec, Started())[-1].status
@@ -253,3 +268,18 @@ def test_a_report_about_another_step_is_ignored() -> None:
     wrong_turn = TestFinished(TestSummary(passed=1, total=1), step=TestStep(2, 2))
     after_agent = decide(spec, retried.status, current, NOW).status
     assert decide(spec, after_agent, wrong_turn, NOW).status == after_agent
+
+
+def test_each_turn_records_its_failure_classes_and_usage() -> None:
+    spec = make_spec(turns=2, attemptLimit=2)
+    spent = AgentFinished(AgentOutcome(tokens_in=100, tokens_out=10, cost_usd=0.25))
+    crashed = AgentFinished(AgentOutcome(exit_code=1, failure=FailureClass.AGENT, tokens_in=5))
+    *_, last = play(
+        spec, Started(),
+        crashed, HALF, StepFailedInfra("evicted"), spent, PASS,  # turn 1: 2 attempts
+        spent, PASS,                                              # turn 2: clean
+    )  # fmt: skip
+    first, second = last.status.turns
+    assert (first.agent_failures, first.infra_retries) == (1, 1)
+    assert (first.tokens_in, first.tokens_out, first.cost_usd) == (105, 10, 0.25)
+    assert (second.agent_failures, second.infra_retries, second.tokens_in) == (None, None, 100)

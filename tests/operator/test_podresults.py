@@ -7,12 +7,14 @@ import json
 from typing import Any
 
 from enduro.engine.events import AgentFinished, StepFailedInfra, TestFinished
+from enduro.engine.machine import step_timed_out
+from enduro.engine.plan import AgentStep, TestStep
 from enduro.engine.results import FailureClass
 from enduro.operator.podresults import next_check_in, step_event
-from enduro.steps.spec import StepRole
 
 NOW = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.UTC)
-AGENT, TEST = StepRole.AGENT, StepRole.TEST
+AGENT, TEST = AgentStep(2, 1), TestStep(2, 1)
+LIMIT = 2100
 
 
 def pod(
@@ -26,14 +28,17 @@ def pod(
 
 
 def test_running_pods_have_no_event_yet() -> None:
-    assert step_event(AGENT, pod("Running"), NOW, main="agent") is None
-    assert step_event(TEST, pod("Pending"), NOW, main="test-runner") is None
+    assert step_event(AGENT, pod("Running"), NOW, timeout_seconds=LIMIT) is None
+    assert step_event(TEST, pod("Pending"), NOW, timeout_seconds=LIMIT) is None
 
 
 def test_the_agent_outcome_comes_from_its_termination_message() -> None:
     outcome = {"exitCode": 0, "steps": 7, "tokensIn": 10}
     event = step_event(
-        AGENT, pod("Succeeded", code=0, message="log\n" + json.dumps(outcome)), NOW, main="agent"
+        AGENT,
+        pod("Succeeded", code=0, message="log\n" + json.dumps(outcome)),
+        NOW,
+        timeout_seconds=LIMIT,
     )
     assert isinstance(event, AgentFinished)
     assert (event.outcome.steps, event.outcome.tokens_in) == (7, 10)
@@ -45,51 +50,63 @@ def test_the_test_summary_comes_from_the_runner_termination_message() -> None:
         TEST,
         pod("Succeeded", main="test-runner", code=0, message=json.dumps(summary)),
         NOW,
-        main="test-runner",
+        timeout_seconds=LIMIT,
     )
     assert isinstance(event, TestFinished) and event.summary.passed == 3
 
 
 def test_a_crashed_test_runner_or_missing_summary_is_infrastructure() -> None:
-    crashed = step_event(TEST, pod("Failed", main="test-runner", code=2), NOW, main="test-runner")
+    crashed = step_event(
+        TEST, pod("Failed", main="test-runner", code=2), NOW, timeout_seconds=LIMIT
+    )
     assert isinstance(crashed, StepFailedInfra) and "exited 2" in crashed.reason
-    silent = step_event(TEST, pod("Succeeded", main="test-runner", code=0), NOW, main="test-runner")
+    silent = step_event(
+        TEST, pod("Succeeded", main="test-runner", code=0), NOW, timeout_seconds=LIMIT
+    )
     assert isinstance(silent, StepFailedInfra) and "summary" in silent.reason
 
 
 def test_an_agent_without_outcome_is_infrastructure() -> None:
-    event = step_event(AGENT, pod("Failed", code=1, message="Traceback"), NOW, main="agent")
+    event = step_event(
+        AGENT, pod("Failed", code=1, message="Traceback"), NOW, timeout_seconds=LIMIT
+    )
     assert isinstance(event, StepFailedInfra)
 
 
 def test_the_agent_running_out_of_time_or_memory_is_the_agents_failure() -> None:
-    late = step_event(AGENT, pod("Failed", reason="DeadlineExceeded"), NOW, main="agent")
+    late = step_event(AGENT, pod("Failed", reason="DeadlineExceeded"), NOW, timeout_seconds=LIMIT)
+    assert late == step_timed_out(AGENT, LIMIT)  # the engine's one decision, as locally
     assert isinstance(late, AgentFinished) and late.outcome.failure is FailureClass.AGENT
     oom = {"exitCode": 137, "reason": "OOMKilled"}
     body = pod("Failed")
     body["status"]["containerStatuses"] = [{"name": "agent", "state": {"terminated": oom}}]
-    event = step_event(AGENT, body, NOW, main="agent")
+    event = step_event(AGENT, body, NOW, timeout_seconds=LIMIT)
     assert isinstance(event, AgentFinished) and event.outcome.reason == "out of memory"
 
 
 def test_a_test_step_past_its_deadline_is_infrastructure() -> None:
-    event = step_event(TEST, pod("Failed", reason="DeadlineExceeded"), NOW, main="test-runner")
+    event = step_event(TEST, pod("Failed", reason="DeadlineExceeded"), NOW, timeout_seconds=LIMIT)
+    assert event == step_timed_out(TEST, LIMIT)
     assert isinstance(event, StepFailedInfra)
 
 
 def test_eviction_and_image_pulls_are_infrastructure() -> None:
     evicted = step_event(
-        AGENT, pod("Failed", reason="Evicted", message="low memory"), NOW, main="agent"
+        AGENT, pod("Failed", reason="Evicted", message="low memory"), NOW, timeout_seconds=LIMIT
     )
     assert isinstance(evicted, StepFailedInfra) and "evicted" in evicted.reason
     waiting = {"name": "prepare-workspace", "state": {"waiting": {"reason": "ImagePullBackOff"}}}
-    pulling = step_event(AGENT, pod("Pending", initContainerStatuses=[waiting]), NOW, main="agent")
+    pulling = step_event(
+        AGENT, pod("Pending", initContainerStatuses=[waiting]), NOW, timeout_seconds=LIMIT
+    )
     assert isinstance(pulling, StepFailedInfra) and "ImagePullBackOff" in pulling.reason
 
 
 def test_a_failing_init_container_is_infrastructure() -> None:
     init = {"name": "prepare-workspace", "state": {"terminated": {"exitCode": 1}}}
-    event = step_event(AGENT, pod("Failed", initContainerStatuses=[init]), NOW, main="agent")
+    event = step_event(
+        AGENT, pod("Failed", initContainerStatuses=[init]), NOW, timeout_seconds=LIMIT
+    )
     assert isinstance(event, StepFailedInfra) and "prepare-workspace" in event.reason
 
 
@@ -103,11 +120,11 @@ def test_unschedulable_only_counts_after_the_limit() -> None:
         "lastTransitionTime": since,
     }
     body = pod("Pending", conditions=[condition])
-    assert step_event(AGENT, body, NOW, main="agent", unschedulable_seconds=300) is None
+    assert step_event(AGENT, body, NOW, timeout_seconds=LIMIT, unschedulable_seconds=300) is None
     assert next_check_in(body, NOW, 300) == 200
-    late = step_event(AGENT, body, NOW, main="agent", unschedulable_seconds=60)
+    late = step_event(AGENT, body, NOW, timeout_seconds=LIMIT, unschedulable_seconds=60)
     assert isinstance(late, StepFailedInfra) and "0/3 nodes" in late.reason
 
 
 def test_a_vanished_pod_is_infrastructure() -> None:
-    assert isinstance(step_event(AGENT, None, NOW, main="agent"), StepFailedInfra)
+    assert isinstance(step_event(AGENT, None, NOW, timeout_seconds=LIMIT), StepFailedInfra)

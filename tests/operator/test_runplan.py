@@ -95,3 +95,18 @@ def test_the_status_aggregates_the_children() -> None:
     assert plan.status.progress == "4/4"
     assert condition(plan, "Succeeded").status == "True"
     assert plan.status.completed_at == NOW
+
+
+def test_the_operator_is_as_strict_as_enduro_run() -> None:
+    for bad, field in (
+        ({"parallelism": "1"}, "spec.parallelism"),
+        ({"suspend": "yes"}, "spec.suspend"),
+        ({"attempt_limit": 2}, "did you mean `attemptLimit`?"),
+    ):
+        ready = condition(plan_run(run(**bad), BENCHMARK, AGENT, {}, NOW), "Ready")
+        assert ready.reason == "InvalidSpec" and field in ready.message, ready.message
+
+
+def test_scenario_indices_beyond_the_benchmark_are_a_condition() -> None:
+    ready = condition(plan_run(run(scenarios=[0, 9]), BENCHMARK, AGENT, {}, NOW), "Ready")
+    assert ready.status == "False" and "spec.scenarios lists [9]" in ready.message

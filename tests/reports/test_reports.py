@@ -106,3 +106,21 @@ def test_enduro_report_names_a_directory_without_report(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "no readable report.json" in proc.stderr
+
+
+def test_markdown_shows_failure_classes_usage_and_timing_per_turn(tmp_path: Path) -> None:
+    from enduro.api.scenariorun import AttemptSeconds, ScenarioRunStatus, TurnSummary
+    from enduro.reports.summary import render_markdown
+
+    turn = TurnSummary(
+        turn=1, attempts=2, passed=1, total=2, score=0.5, passed_turn=False,
+        agent_failures=1, infra_retries=2, tokens_in=100, tokens_out=10, cost_usd=0.5,
+        seconds=AttemptSeconds(agent=12.0, server_start=1.5, suite=3.0),
+    )  # fmt: skip
+    status = ScenarioRunStatus(phase="Succeeded", turns=[turn], score=0.5)
+    report = build_report(
+        agent="a", harness="oracle", benchmark="b", benchmark_run="r", n_turns=1,
+        statuses={0: status}, isolation=Isolation.POD,
+    )  # fmt: skip
+    text = render_markdown([report], [])
+    assert "| 1 | 0.500 | 0.00 | 2.0 | 1 | 2 | 100/10 | 0.5000 | 12.0/1.5/3.0 |" in text

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,10 +175,10 @@ def test_a_runtime_error_stops_one_scenario_and_the_rest_finish(
 
     original = local.LocalRun._execute
 
-    def failing(self: local.LocalRun, spec: object, step: object, directory: Path) -> object:
+    def failing(self: local.LocalRun, spec: object, step: object, directory: Path, *a: Any) -> Any:
         if directory.name == "scenario_1":
             raise OSError(28, "No space left on device")
-        return original(self, spec, step, directory)  # type: ignore[arg-type]
+        return original(self, spec, step, directory, *a)  # type: ignore[arg-type]
 
     monkeypatch.setattr(local.LocalRun, "_execute", failing)
     out = tmp_path / "out"
@@ -199,3 +200,56 @@ def test_a_scenario_that_cannot_be_evaluated_fails_the_command(
     err = capsys.readouterr().err
     assert "error: scenario 0 failed: infrastructure failure in the agent step" in err
     assert _report(out)["results"][0]["phase"] == "Failed"  # type: ignore[index]
+
+
+def test_an_agent_step_killed_at_its_limit_is_the_agents_failure_as_on_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime's own kill (the pod's activeDeadlineSeconds on a cluster) goes through
+    the engine's `step_timed_out`: the attempt is spent and the server still tested."""
+    from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
+    from enduro.engine.events import AgentFinished
+    from enduro.engine.machine import step_timed_out
+    from enduro.engine.plan import AgentStep
+    from enduro.runtime.local import LocalRun
+    from enduro.steps import build
+
+    monkeypatch.setattr(build, "AGENT_STEP_GRACE_SECONDS", 0)
+    path = tmp_path / "hang.yaml"
+    path.write_text(
+        HANG.format(command="[sh, -c, \"trap '' TERM; exec sleep 60\"]", agent_seconds=2)
+    )
+    seen: list[ScenarioRunStatus] = []
+    run = LocalRun(load_plan(path), tmp_path / "out", listener=lambda _, s: seen.append(s))
+    [status] = run.run().values()
+    expected = step_timed_out(AgentStep(1, 1), 2)
+    assert isinstance(expected, AgentFinished)
+    assert expected.outcome.reason in {s.agent_reason for s in seen}  # then tested
+    [turn] = status.turns
+    assert (status.phase, turn.attempts, turn.passed_turn) == (ScenarioPhase.SUCCEEDED, 1, False)
+    assert turn.total > 0 and status.infra_retries == 0
+
+
+HANG = """\
+apiVersion: enduro.dev/v1alpha1
+kind: Benchmark
+metadata: {{name: bench}}
+spec:
+  generator: {{seed: 3, scenarios: 1, turns: 1, changesPerTurn: 2}}
+---
+apiVersion: enduro.dev/v1alpha1
+kind: Agent
+metadata: {{name: hang}}
+spec:
+  harness: command
+  command: {command}
+---
+apiVersion: enduro.dev/v1alpha1
+kind: BenchmarkRun
+metadata: {{name: hang}}
+spec:
+  benchmarkRef: {{name: bench}}
+  agentRef: {{name: hang}}
+  attemptLimit: 1
+  timeouts: {{agentSeconds: {agent_seconds}, testSeconds: 60, serverStartSeconds: 5}}
+"""

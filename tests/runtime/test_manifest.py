@@ -44,7 +44,8 @@ def test_field_errors_name_the_document_and_field_path(tmp_path: Path) -> None:
 
 def test_unknown_field_is_an_error_not_ignored(tmp_path: Path) -> None:
     text = QUICKSTART.replace("parallelism: 2", "paralelism: 2")
-    assert "spec.paralelism: Extra inputs are not permitted" in _problems(_write(tmp_path, text))
+    problems = _problems(_write(tmp_path, text))
+    assert "spec.paralelism: unknown field (did you mean `parallelism`?)" in problems
 
 
 def test_dangling_references_are_named(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def test_test_step_runs_the_server_sidecar_and_the_runner() -> None:
     assert ("workspace", WORKSPACE, "", True) in mounts(runner)  # the runner cannot edit code
     context = StepContext.model_validate_json(flag(runner, "--context"))
     assert context.agent is None
-    assert step.timeout_seconds == 60 + 600
+    assert step.timeout_seconds == 60 + 600 + 60  # server start, suite, grace
 
 
 def test_outside_a_pod_the_runner_starts_the_server_itself() -> None:

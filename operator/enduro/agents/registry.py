@@ -29,8 +29,3 @@ def get_harness(name: str) -> Harness:
         raise KeyError(
             f"no harness named {name!r} in this build of enduro (available: {known})"
         ) from None
-
-
-def harness_names() -> list[str]:
-    _load()
-    return sorted(_HARNESSES)

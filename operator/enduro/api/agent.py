@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -170,6 +171,13 @@ class Baseline(SpecModel):
     seed: int = Field(default=0, ge=0, description="Seed of its random choices.")
 
 
+# A list whose items are keyed by name: the API server refuses two items with one name.
+NAMED_LIST: dict[str, Any] = {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["name"],
+}
+
+
 class AgentSpec(SpecModel):
     """A coding-agent harness and everything it needs to run."""
 
@@ -178,7 +186,12 @@ class AgentSpec(SpecModel):
             (
                 "(self.harness == 'command') == (has(self.command) && size(self.command) > 0)",
                 "command is required for harness command, and only for it",
-            )
+            ),
+            (
+                "!has(self.env) || !has(self.secretEnv) || "
+                "self.env.all(e, !self.secretEnv.exists(s, s.name == e.name))",
+                "set a variable in env or secretEnv, not both",
+            ),
         )
     )
 
@@ -196,11 +209,13 @@ class AgentSpec(SpecModel):
         default_factory=list,
         max_length=ENV_MAX,
         description="Plain environment variables (no credentials).",
+        json_schema_extra=NAMED_LIST,
     )
     secret_env: list[SecretEnvVar] = Field(
         default_factory=list,
         max_length=ENV_MAX,
         description="Environment variables read from Secrets (API keys).",
+        json_schema_extra=NAMED_LIST,
     )
     command: list[str] = Field(
         default_factory=list,

@@ -56,6 +56,31 @@ def set_condition(
     return result
 
 
+def set_ready_and_succeeded(
+    conditions: Sequence[Condition],
+    *,
+    ready: ConditionStatus,
+    succeeded: ConditionStatus,
+    reason: str,
+    message: str,
+    now: datetime,
+    generation: int | None = None,
+) -> list[Condition]:
+    """`Ready` and `Succeeded` as every Enduro kind reports them (`kubectl wait` and
+    Argo CD read these two): one helper for ScenarioRuns, BenchmarkRuns and Benchmarks."""
+    result = list(conditions)
+    for type_, status in (("Ready", ready), ("Succeeded", succeeded)):
+        new = Condition(
+            type=type_,
+            status=status,
+            reason=reason,
+            message=message,
+            observed_generation=generation,
+        )
+        result = set_condition(result, new, now)
+    return result
+
+
 def get_condition(conditions: Sequence[Condition], type_: str) -> Condition | None:
     """The condition of type `type_`, or None."""
     return next((c for c in conditions if c.type == type_), None)

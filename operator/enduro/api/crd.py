@@ -22,6 +22,7 @@ from enduro.api.benchmark import BenchmarkSpec, BenchmarkStatus
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus
 from enduro.api.resources import Resource
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
+from enduro.api.validation import NAME_MAX, NAME_PATTERN
 
 Schema = dict[str, Any]
 
@@ -229,6 +230,18 @@ def object_schema(kind: Kind) -> Schema:
             "spec": spec,
             "status": status,
         },
+        "x-kubernetes-validations": [
+            {
+                "rule": f"self.metadata.name.size() <= {NAME_MAX}",
+                "message": f"metadata.name: at most {NAME_MAX} characters (it becomes a "
+                "label value and a pod name)",
+            },
+            {
+                "rule": f"self.metadata.name.matches('{NAME_PATTERN}')",
+                "message": "metadata.name: lowercase letters, digits and '-' only, starting "
+                "and ending with a letter or digit",
+            },
+        ],
     }
 
 

@@ -75,6 +75,14 @@ class StepKind(StrEnum):
     NONE = "none"
 
 
+class AttemptSeconds(StatusModel):
+    """Wall-clock seconds of one attempt, by part (0 when not reported)."""
+
+    agent: float = Field(default=0.0, ge=0, description="The agent step's harness.")
+    server_start: float = Field(default=0.0, ge=0, description="Until /health answered.")
+    suite: float = Field(default=0.0, ge=0, description="Running the suite.")
+
+
 class TurnSummary(StatusModel):
     """Result of one finished turn: its last attempt decides."""
 
@@ -88,6 +96,25 @@ class TurnSummary(StatusModel):
         default=None,
         max_length=REASON_MAX,
         description="Why the last attempt fell short (truncated); unset when it passed.",
+    )
+    # Failure classes and usage of the turn; unset when zero (the status's size budget).
+    agent_failures: int | None = Field(
+        default=None, ge=1, description="Attempts whose agent crashed, ran out of time or memory."
+    )
+    infra_retries: int | None = Field(
+        default=None, ge=1, description="Steps of the turn re-run after infrastructure failures."
+    )
+    tokens_in: int | None = Field(
+        default=None, ge=1, description="Input tokens over the turn's attempts."
+    )
+    tokens_out: int | None = Field(
+        default=None, ge=1, description="Output tokens over the turn's attempts."
+    )
+    cost_usd: float | None = Field(
+        default=None, ge=0, description="Model spend over the turn's attempts, USD."
+    )
+    seconds: AttemptSeconds | None = Field(
+        default=None, description="Where the last attempt's time went."
     )
 
 
@@ -140,6 +167,18 @@ class ScenarioRunStatus(StatusModel):
     stamina: int = Field(default=0, ge=0, description="Consecutive turns passed from turn 1.")
     turns_passed: int = Field(default=0, ge=0, description="Turns with every test passed.")
     usage: Usage = Field(default_factory=Usage, description="Agent consumption so far.")
+    turn_usage: Usage = Field(
+        default_factory=Usage, description="Agent consumption in the current turn."
+    )
+    turn_agent_failures: int = Field(
+        default=0, ge=0, description="Agent failures in the current turn so far."
+    )
+    turn_infra_retries: int = Field(
+        default=0, ge=0, description="Infrastructure re-runs in the current turn so far."
+    )
+    attempt_agent_seconds: float = Field(
+        default=0.0, ge=0, description="The current attempt's agent step, seconds."
+    )
     agent_reason: str | None = Field(
         default=None,
         max_length=REASON_MAX,

@@ -9,6 +9,7 @@ from pydantic import Field
 from enduro.api.base import SpecModel
 from enduro.api.storage import ArtifactsSpec
 
+DAY = 86400
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"
 
 
@@ -25,15 +26,21 @@ class Timeouts(SpecModel):
     """Time limits of one step, in seconds."""
 
     agent_seconds: int = Field(
-        default=1800, ge=1, description="Wall-clock limit of one agent step."
+        default=1800, ge=1, le=DAY * 7, description="Wall-clock limit of one agent step."
     )
-    test_seconds: int = Field(default=600, ge=1, description="Wall-clock limit of one test step.")
+    test_seconds: int = Field(
+        default=600, ge=1, le=DAY, description="Wall-clock limit of one test step."
+    )
     server_start_seconds: int = Field(
-        default=60, ge=1, description="How long the agent's server may take to answer /health."
+        default=60,
+        ge=1,
+        le=3600,
+        description="How long the agent's server may take to answer /health.",
     )
     scenario_seconds: int | None = Field(
         default=None,
         ge=1,
+        le=DAY * 366,
         description="Wall-clock limit of a whole scenario (it ends TimedOut); none if unset.",
     )
 

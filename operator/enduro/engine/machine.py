@@ -12,7 +12,8 @@ Rules (DESIGN.md, "Contracts"):
 * after a failed turn the next turn starts, unless `stopOnFailure` ends the scenario;
 * infrastructure failures re-run the same step without spending an attempt, at most
   `maxInfraRetries` times in a row; then the scenario is Failed;
-* Canceled and TimedOut end the scenario at once; unreached turns score 0;
+* Canceled and TimedOut end the scenario at once; unreached turns score 0; any event
+  that arrives after `timeouts.scenarioSeconds` is TimedOut;
 * events that do not match the step in flight (duplicates, stale deliveries) and any
   event on an ended scenario change nothing.
 """
@@ -22,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from enduro.api.conditions import Condition, set_condition
+from enduro.api.conditions import ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import (
+    AttemptSeconds,
     ScenarioPhase,
     ScenarioRunSpec,
     ScenarioRunStatus,
@@ -58,10 +60,17 @@ __all__ = [
     "current_step",
     "deadline",
     "decide",
+    "scenario_timed_out",
     "step_timed_out",
 ]
 
 MESSAGE_MAX = 256
+# What a new turn starts from: nothing spent, nothing failed yet.
+_NEW_TURN: dict[str, object] = {
+    "turn_usage": Usage(),
+    "turn_agent_failures": 0,
+    "turn_infra_retries": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,9 @@ def decide(
     """The next step and the new status after `event`. Inputs are never mutated."""
     if status.phase.terminal:
         return Decision(Done(status.phase), status)
+    expired = scenario_timed_out(spec, status, now)
+    if expired is not None and not isinstance(event, Canceled):
+        event = expired
     if spec.cancel and not isinstance(event, TimedOut):
         event = Canceled("canceled by spec.cancel")
     if _about_another_step(event, status):
@@ -141,6 +153,7 @@ def _start(
             "started_at": now,
             "progress": _progress(0, spec),
             "message": "",
+            **_NEW_TURN,
         }
     )
     return Decision(AgentStep(1, 1), _with_conditions(new, now, generation))
@@ -154,8 +167,9 @@ def _agent_finished(
     generation: int | None,
 ) -> Decision:
     usage = _add_usage(status.usage, outcome)
+    turn_usage = _add_usage(status.turn_usage, outcome)
     if outcome.failure is FailureClass.INFRASTRUCTURE:
-        charged = status.model_copy(update={"usage": usage})
+        charged = status.model_copy(update={"usage": usage, "turn_usage": turn_usage})
         return _infra_failure(spec, charged, outcome.reason or "agent step", now, generation)
     crashed = outcome.failure is FailureClass.AGENT or outcome.exit_code != 0
     reason = outcome.reason or f"exit code {outcome.exit_code}"
@@ -164,6 +178,9 @@ def _agent_finished(
             "step": StepKind.TEST,
             "infra_retries": 0,
             "usage": usage,
+            "turn_usage": turn_usage,
+            "turn_agent_failures": status.turn_agent_failures + (1 if crashed else 0),
+            "attempt_agent_seconds": outcome.seconds,
             "agent_reason": shorten(reason) if crashed else None,
             "message": "",
         }
@@ -191,7 +208,21 @@ def _test_finished(
         )
         return Decision(AgentStep(turn, attempt + 1), _with_conditions(new, now, generation))
 
-    turns = [*status.turns, turn_summary(turn, attempt, summary, status.agent_reason)]
+    record = turn_summary(turn, attempt, summary, status.agent_reason).model_copy(
+        update={
+            "agent_failures": status.turn_agent_failures or None,
+            "infra_retries": status.turn_infra_retries or None,
+            "tokens_in": status.turn_usage.tokens_in or None,
+            "tokens_out": status.turn_usage.tokens_out or None,
+            "cost_usd": status.turn_usage.cost_usd or None,
+            "seconds": AttemptSeconds(
+                agent=status.attempt_agent_seconds,
+                server_start=summary.server_start_seconds,
+                suite=summary.suite_seconds,
+            ),
+        }
+    )
+    turns = [*status.turns, record]
     finished = status.model_copy(update={"turns": turns, "agent_reason": None})
     n_turns = spec.generator.turns
     if turn >= n_turns:
@@ -209,6 +240,7 @@ def _test_finished(
                 "step": StepKind.AGENT,
                 "infra_retries": 0,
                 "message": "",
+                **_NEW_TURN,
             }
         ),
         spec,
@@ -234,6 +266,7 @@ def _infra_failure(
     new = status.model_copy(
         update={
             "infra_retries": retries,
+            "turn_infra_retries": status.turn_infra_retries + 1,
             "message": shorten(f"retry {retries} of the {where}: {reason}", MESSAGE_MAX),
         }
     )
@@ -301,32 +334,19 @@ def _with_conditions(
     """`Ready` is False once the scenario ended badly; `Succeeded` is Unknown until it ends."""
     phase = status.phase
     bad = phase in (ScenarioPhase.FAILED, ScenarioPhase.TIMED_OUT, ScenarioPhase.CANCELED)
+    succeeded: ConditionStatus
     if not phase.terminal:
         succeeded = "Unknown"
     else:
         succeeded = "True" if phase is ScenarioPhase.SUCCEEDED else "False"
-    message = status.message
-    conditions = set_condition(
+    conditions = set_ready_and_succeeded(
         status.conditions,
-        Condition(
-            type="Ready",
-            status="False" if bad else "True",
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
-    )
-    conditions = set_condition(
-        conditions,
-        Condition(
-            type="Succeeded",
-            status=succeeded,
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
+        ready="False" if bad else "True",
+        succeeded=succeeded,
+        reason=phase.value,
+        message=status.message,
+        now=now,
+        generation=generation,
     )
     update: dict[str, object] = {"conditions": conditions}
     if generation is not None:
@@ -341,6 +361,18 @@ def deadline(spec: ScenarioRunSpec, status: ScenarioRunStatus) -> datetime | Non
     if seconds is None or status.started_at is None:
         return None
     return status.started_at + timedelta(seconds=seconds)
+
+
+def scenario_timed_out(
+    spec: ScenarioRunSpec, status: ScenarioRunStatus, now: datetime
+) -> TimedOut | None:
+    """`TimedOut` once a running scenario passed its deadline (`timeouts.scenarioSeconds`
+    after its start), else None. `decide` applies it to whatever event comes later; a
+    runtime with nothing else to report sends it itself (and stops the step in flight)."""
+    limit = deadline(spec, status)
+    if limit is None or status.phase.terminal or now < limit:
+        return None
+    return TimedOut(f"timed out: timeouts.scenarioSeconds ({spec.timeouts.scenario_seconds}s)")
 
 
 def step_timed_out(step: AgentStep | TestStep, seconds: int) -> Event:

@@ -63,6 +63,10 @@ class TestSummary(_Result):
     )
     reason: str = Field(default="", description="Why it fell short, e.g. server never started.")
     digest: str = Field(default="", description="Digest of the full result in the artifacts.")
+    server_start_seconds: float = Field(
+        default=0.0, ge=0, description="Until the server answered /health."
+    )
+    suite_seconds: float = Field(default=0.0, ge=0, description="Running the suite.")
 
     @model_validator(mode="after")
     def _counts_add_up(self) -> TestSummary:

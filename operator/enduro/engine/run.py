@@ -12,7 +12,7 @@ from datetime import datetime
 
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, RunCounts, RunPhase
-from enduro.api.conditions import Condition, ConditionStatus, set_condition
+from enduro.api.conditions import Condition, ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, Usage
 from enduro.api.settings import RunSettings
 from enduro.scenarios.generator import GeneratorSpec
@@ -43,6 +43,12 @@ def scenario_indices(spec: BenchmarkRunSpec, scenarios_in_benchmark: int) -> lis
     return list(spec.scenarios)
 
 
+def may_start(spec: BenchmarkRunSpec) -> bool:
+    """Whether scenarios not started yet may start: not while suspended or canceled
+    (started ones go on either way)."""
+    return not (spec.suspend or spec.cancel)
+
+
 def scenarios_to_start(
     spec: BenchmarkRunSpec,
     indices: Sequence[int],
@@ -50,7 +56,7 @@ def scenarios_to_start(
 ) -> list[int]:
     """Indices whose ScenarioRun should be created now: none while suspended or canceled,
     otherwise the first ones not created yet, keeping at most `parallelism` unfinished."""
-    if spec.suspend or spec.cancel:
+    if not may_start(spec):
         return []
     active = sum(1 for phase in existing.values() if not phase.terminal)
     free = max(0, spec.parallelism - active)
@@ -126,17 +132,15 @@ def run_conditions(
     else:
         succeeded = "Unknown"
     ready: ConditionStatus = "False" if phase in (RunPhase.FAILED, RunPhase.CANCELED) else "True"
-    result = list(conditions)
-    for type_, status in (("Ready", ready), ("Succeeded", succeeded)):
-        new = Condition(
-            type=type_,
-            status=status,
-            reason=phase.value,
-            message=message,
-            observed_generation=generation,
-        )
-        result = set_condition(result, new, now)
-    return result
+    return set_ready_and_succeeded(
+        conditions,
+        ready=ready,
+        succeeded=succeeded,
+        reason=phase.value,
+        message=message,
+        now=now,
+        generation=generation,
+    )
 
 
 def build_scenario_run_spec(

@@ -10,8 +10,8 @@ from typing import Any
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.resources import SCENARIO_RUN
-from enduro.api.scenariorun import ScenarioRunSpec
-from enduro.api.settings import RunSettings, WorkspaceSpec
+from enduro.api.settings import WorkspaceSpec
+from enduro.engine.run import build_scenario_run_spec
 from enduro.operator.pods import MANAGED_BY, owner_reference
 from enduro.scenarios.generator import GeneratorSpec
 from enduro.steps.names import scenario_run_name, workspace_claim_name
@@ -57,15 +57,8 @@ def build_scenario_run(
     """`<br>-s007`: scenario 7 of the BenchmarkRun, with snapshots of the Benchmark's
     generator and the Agent's spec, and the run settings the BenchmarkRun chose."""
     run_spec = BenchmarkRunSpec.model_validate(benchmark_run["spec"])
-    settings = {name: getattr(run_spec, name) for name in RunSettings.model_fields}
-    spec = ScenarioRunSpec(
-        **settings,
-        benchmark_run=benchmark_run["metadata"]["name"],
-        generator=generator,
-        scenario=index,
-        agent=agent,
-    )
     meta = benchmark_run["metadata"]
+    spec = build_scenario_run_spec(meta["name"], run_spec, generator, agent, index)
     return {
         "apiVersion": SCENARIO_RUN.api_version,
         "kind": SCENARIO_RUN.kind,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 from typing import Any
@@ -21,7 +22,7 @@ import kopf
 from enduro import metrics
 from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
-from enduro.operator import benchmarkruns, scenarioruns, telemetry
+from enduro.operator import benchmarkruns, benchmarks, scenarioruns, telemetry
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
@@ -63,6 +64,8 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     # ones the drivers post on purpose (one per step decision), to keep API writes low.
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 300
+    # With replicas (`enduro operator --peering NAME`): how long a silent leader is trusted.
+    settings.peering.lifetime = int(os.environ.get("ENDURO_PEERING_SECONDS", "60"))
     settings.execution.max_workers = 8
 
 
@@ -187,6 +190,37 @@ async def reference_changed(*, namespace: str | None, memo: kopf.Memo, **_: Any)
     memo.wakeups.wake_all(benchmarkruns.KIND, _ns(namespace))
 
 
+@kopf.on.event(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
+async def benchmark_changed(
+    *,
+    event: kopf.RawEvent,
+    body: kopf.Body,
+    namespace: str | None,
+    name: str,
+    memo: kopf.Memo,
+    **_: Any,
+) -> None:
+    """Keep the Benchmark's status (phase, scenarioCount, Ready) in step with its spec."""
+    if event.get("type") == "DELETED":
+        return
+    old = dict(body.get("status") or {})
+    new = benchmarks.benchmark_status(
+        dict(body.get("spec") or {}),
+        old,
+        body["metadata"].get("generation"),
+        datetime.datetime.now(tz=datetime.UTC),
+    )
+    if not benchmarks.same_status(new, old):
+        await memo.api.patch(
+            BENCHMARK.api_version,
+            BENCHMARK.plural,
+            _ns(namespace),
+            name,
+            {"status": new.model_dump(mode="json", by_alias=True)},
+            status=True,
+        )
+
+
 # -- daemons and finalizers ---------------------------------------------------------------
 
 
@@ -218,6 +252,16 @@ async def scenario_run_deleted(
 ) -> None:
     await scenarioruns.delete_workspace(memo.api, _ns(namespace), name)
     memo.wakeups.forget(scenarioruns.KIND, _ns(namespace), name)
+    forget_pods(memo, _ns(namespace), name)
+
+
+def forget_pods(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
+    """Drop what the memo holds about a deleted ScenarioRun's pods (it would grow forever)."""
+    prefix = f"{scenario_run}-"
+    for key in [k for k in memo.gone_pods if k[0] == namespace and k[1].startswith(prefix)]:
+        memo.gone_pods.discard(key)
+    for key in [k for k in memo.pods if k[0] == namespace and k[1].startswith(prefix)]:
+        memo.pods.pop(key, None)
 
 
 @kopf.daemon(*BR, cancellation_timeout=10)

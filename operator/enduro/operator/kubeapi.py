@@ -7,9 +7,12 @@ library) using the connection kopf logged in with, so it works wherever kopf doe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
 import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,10 +24,28 @@ USER_AGENT = f"enduro-operator/{__version__}"
 Obj = dict[str, Any]
 
 
+RETRIES = 8
+TRANSIENT = frozenset({429, 500, 502, 503, 504})
+MAX_DELAY_SECONDS = 5.0
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
+        self.retry_after = retry_after
+
+
+def _seconds(headers: Mapping[str, str]) -> float | None:
+    """The Retry-After header in seconds, if it is a number."""
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(0.1 * 2**attempt, 2.0))
 
 
 def resource_path(api_version: str, plural: str, namespace: str | None, name: str = "") -> str:
@@ -42,12 +63,22 @@ def _ssl_context(info: kopf.ConnectionInfo) -> ssl.SSLContext | bool:
         cafile=str(info.ca_path) if info.ca_path else None,
         cadata=_text(info.ca_data) if info.ca_data else None,
     )
-    cert, key = info.certificate_path, info.private_key_path
     if info.certificate_data and info.private_key_data:
-        cert, key = _to_file(info.certificate_data), _to_file(info.private_key_data)
-    if cert and key:
-        context.load_cert_chain(str(cert), str(key))
+        _load_cert_chain_data(context, info.certificate_data, info.private_key_data)
+    elif info.certificate_path and info.private_key_path:
+        context.load_cert_chain(str(info.certificate_path), str(info.private_key_path))
     return context
+
+
+def _load_cert_chain_data(context: ssl.SSLContext, cert: str | bytes, key: str | bytes) -> None:
+    """ssl reads a client certificate only from files: write them into a private folder,
+    load them, and remove them at once, so no private key is left behind in /tmp."""
+    with tempfile.TemporaryDirectory(prefix="enduro-tls-") as folder:  # mode 0700
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_text(_text(cert))
+        key_file.touch(mode=0o600)
+        key_file.write_text(_text(key))
+        context.load_cert_chain(str(cert_file), str(key_file))
 
 
 def _text(data: str | bytes) -> str:
@@ -56,12 +87,6 @@ def _text(data: str | bytes) -> str:
         return base64.b64decode(raw, validate=True).decode()
     except ValueError:
         return raw.decode()
-
-
-def _to_file(data: str | bytes) -> str:
-    with tempfile.NamedTemporaryFile("w", delete=False, suffix=".pem") as handle:
-        handle.write(_text(data))
-        return handle.name
 
 
 class KubeApi:
@@ -81,6 +106,27 @@ class KubeApi:
         return headers
 
     async def _request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        """One call, retried while the API server is busy or briefly failing (429 with its
+        Retry-After, 5xx, a dropped connection, a conflicting write under a merge patch,
+        which carries no resourceVersion and can simply be sent again)."""
+        for attempt in range(RETRIES + 1):
+            try:
+                return await self._request_once(method, path, body, headers)
+            except ApiError as error:
+                transient = error.status in TRANSIENT or (error.status == 409 and method == "PATCH")
+                if not transient or attempt == RETRIES:
+                    raise
+                delay = error.retry_after if error.retry_after is not None else _backoff(attempt)
+            except (aiohttp.ClientError, TimeoutError):
+                if attempt == RETRIES:
+                    raise
+                delay = _backoff(attempt)
+            await asyncio.sleep(min(delay, MAX_DELAY_SECONDS))
+        raise AssertionError("unreachable")
+
+    async def _request_once(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> Any:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(ssl=_ssl_context(self.info), limit=50)
             self._session = aiohttp.ClientSession(
@@ -97,7 +143,7 @@ class KubeApi:
             )
             if response.status >= 400:
                 message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
-                raise ApiError(response.status, message)
+                raise ApiError(response.status, message, _seconds(response.headers))
             return payload
 
     async def create(self, plural: str, obj: Obj) -> Obj | None:

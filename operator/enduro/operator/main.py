@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import threading
 from collections.abc import Sequence
 
@@ -18,9 +19,15 @@ def run_operator(
     liveness_endpoint: str | None = None,
     verbose: bool = False,
     stop_flag: threading.Event | None = None,
+    peering: str | None = None,
+    priority: int | None = None,
 ) -> None:
-    """Run until stopped (SIGINT/SIGTERM, or `stop_flag`), namespaced or cluster-wide,
-    standalone (one replica: no kopf peering); Prometheus metrics on the configured port."""
+    """Run until stopped (SIGINT/SIGTERM, or `stop_flag`), namespaced or cluster-wide;
+    Prometheus metrics on the configured port. Without `peering`, standalone (one
+    replica). With it, replicas coordinate through the kopf peering object of that name:
+    the one with the highest `priority` (random when not given, so replicas differ)
+    acts, the others pause, and one of them takes over when it stops renewing its record
+    (`ENDURO_PEERING_SECONDS`, default 60)."""
     if all_namespaces == bool(namespaces):
         raise ValueError("give either --namespace (one or more) or --all-namespaces, not both")
     import enduro.operator.handlers  # noqa: F401  (registers the handlers with kopf)
@@ -35,7 +42,9 @@ def run_operator(
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(
         kopf.operator(
-            standalone=True,
+            standalone=peering is None,
+            peering_name=peering,
+            priority=(priority or random.randint(1, 2**31)) if peering else None,
             clusterwide=all_namespaces,
             namespaces=list(namespaces),
             liveness_endpoint=liveness_endpoint,

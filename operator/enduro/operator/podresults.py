@@ -1,6 +1,6 @@
 """What a step's pod says about the step: still going, or the engine event it ended with.
 
-Pure: `step_event(role, pod, now, ...)` reads a pod's status and returns None while the
+Pure: `step_event(step, pod, now, ...)` reads a pod's status and returns None while the
 step runs, or one of the engine's events once it is decided:
 
 * the test step's summary comes from the test runner's termination message
@@ -11,8 +11,10 @@ step runs, or one of the engine's events once it is decided:
   (`StepFailedInfra`): eviction, image pulls, unschedulable for too long, an init
   container (Enduro's own prepare-workspace) failing, a test runner crashing or running
   out of time, a pod that disappeared;
-* the agent running out of time (the pod's deadline) or being OOM-killed is the
-  agent's failure: it is scored and spends the attempt.
+* what a finished pod means is the engine's (`enduro.engine.stepend.step_finished`, the
+  translator the local runtime calls too): a pod past its deadline is
+  `step_timed_out` (the agent's failure for an agent step, the infrastructure's for a
+  test step); an OOM-killed agent is scored and spends the attempt.
 """
 
 from __future__ import annotations
@@ -21,11 +23,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
-from enduro.engine.events import AgentFinished, Event, StepFailedInfra, TestFinished
-from enduro.engine.results import AgentOutcome, FailureClass, TestSummary
-from enduro.steps.spec import StepRole
+from enduro.engine.events import Event, StepFailedInfra
+from enduro.engine.plan import AgentStep, TestStep
+from enduro.engine.stepend import EXIT_OOM, StepEnd, step_finished
 
 # Waiting reasons of a container that will not start without outside help.
 STUCK_WAITING = frozenset(
@@ -38,7 +38,6 @@ STUCK_WAITING = frozenset(
         "CreateContainerError",
     }
 )
-EXIT_OOM = 137
 
 Pod = Mapping[str, Any]
 
@@ -82,78 +81,55 @@ def _unschedulable_since(pod: Pod) -> tuple[datetime, str] | None:
     return None
 
 
-def _agent_event(pod: Pod, main: str) -> Event:
-    status = pod.get("status", {})
-    if status.get("reason") == "DeadlineExceeded":
-        return AgentFinished(
-            AgentOutcome(exit_code=124, reason="timed out", failure=FailureClass.AGENT)
-        )
+def _main_end(pod: Pod, main: str) -> StepEnd:
+    """How the step's main container ended, for the engine's translator."""
     terminated = _terminated(pod, main)
     if terminated is None:
-        return StepFailedInfra(f"agent pod {status.get('phase', '?')} without a result")
+        phase = pod.get("status", {}).get("phase", "?")
+        return StepEnd(infra=f"{main} pod {phase} without a result")
     code = int(terminated.get("exitCode", 0))
-    if terminated.get("reason") == "OOMKilled" or (
-        code == EXIT_OOM and not terminated.get("message")
-    ):
-        return AgentFinished(
-            AgentOutcome(exit_code=code, reason="out of memory", failure=FailureClass.AGENT)
-        )
-    message = str(terminated.get("message") or "").strip()
-    last_line = message.splitlines()[-1] if message else ""
-    try:
-        outcome = AgentOutcome.model_validate_json(last_line)
-    except ValidationError:
-        return StepFailedInfra(f"agent step exited {code} without an outcome")
-    return AgentFinished(outcome)
+    message = str(terminated.get("message") or "")
+    oom = terminated.get("reason") == "OOMKilled" or (code == EXIT_OOM and not message)
+    return StepEnd(exit_code=code, output=message, oom=oom)
 
 
-def _test_event(pod: Pod, main: str) -> Event:
-    status = pod.get("status", {})
-    if status.get("reason") == "DeadlineExceeded":
-        return StepFailedInfra("test step ran past its deadline")
-    terminated = _terminated(pod, main)
-    if terminated is None:
-        return StepFailedInfra(f"test pod {status.get('phase', '?')} without a result")
-    code = int(terminated.get("exitCode", 0))
-    if code != 0:
-        return StepFailedInfra(f"test runner exited {code}")
-    try:
-        summary = TestSummary.model_validate_json(str(terminated.get("message") or ""))
-    except ValidationError:
-        return StepFailedInfra("test runner left no valid summary in its termination message")
-    return TestFinished(summary)
+def main_container(step: AgentStep | TestStep) -> str:
+    return "agent" if isinstance(step, AgentStep) else "test-runner"
 
 
 def step_event(
-    role: StepRole,
+    step: AgentStep | TestStep,
     pod: Pod | None,
     now: datetime,
     *,
-    main: str,
+    timeout_seconds: int,
     unschedulable_seconds: float = 300,
 ) -> Event | None:
-    """The event that ends the step whose pod is `pod` (None: the pod is gone), or None
-    while it is still pending or running normally."""
+    """The event that ends `step`, whose pod is `pod` (None: the pod is gone), or None
+    while it is still pending or running normally. `timeout_seconds` is the pod's
+    `activeDeadlineSeconds` (the StepSpec's limit)."""
     if pod is None:
-        return StepFailedInfra("the step's pod disappeared")
+        return StepFailedInfra("the step's pod disappeared", step=step)
     status = pod.get("status", {})
     phase = status.get("phase", "Pending")
     if status.get("reason") == "Evicted":
-        return StepFailedInfra(f"evicted: {status.get('message', '')}".strip())
+        return StepFailedInfra(f"evicted: {status.get('message', '')}".strip(), step=step)
     if phase in ("Pending", "Running", "Unknown"):
         stuck = _stuck(pod)
         if stuck:
-            return StepFailedInfra(stuck)
+            return StepFailedInfra(stuck, step=step)
         unschedulable = _unschedulable_since(pod)
         if unschedulable and (now - unschedulable[0]).total_seconds() >= unschedulable_seconds:
-            return StepFailedInfra(f"unschedulable: {unschedulable[1]}")
+            return StepFailedInfra(f"unschedulable: {unschedulable[1]}", step=step)
         return None
     failed_init = _failed_init(pod)
-    if failed_init:
-        return StepFailedInfra(failed_init)
-    if role is StepRole.AGENT:
-        return _agent_event(pod, main)
-    return _test_event(pod, main)
+    if status.get("reason") == "DeadlineExceeded":
+        end = StepEnd(timed_out=True, timeout_seconds=timeout_seconds)
+    elif failed_init:
+        end = StepEnd(infra=failed_init)
+    else:
+        end = _main_end(pod, main_container(step))
+    return step_finished(step, end)
 
 
 def next_check_in(pod: Pod | None, now: datetime, unschedulable_seconds: float) -> float | None:

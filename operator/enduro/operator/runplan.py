@@ -19,8 +19,10 @@ from pydantic import ValidationError
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
-from enduro.api.conditions import Condition, set_condition
+from enduro.api.conditions import set_ready_and_succeeded
+from enduro.api.errors import explain
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
+from enduro.api.validation import parse_spec
 from enduro.engine.run import (
     aggregate_run,
     run_conditions,
@@ -55,35 +57,17 @@ class RunPlan:
         return self.status.phase in TERMINAL_RUN
 
 
-def explain(error: ValidationError, prefix: str) -> str:
-    """A validation error as 'field: problem' lines naming the YAML fields."""
-    lines = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(part) for part in item["loc"])
-        lines.append(f"{prefix}{'.' if where else ''}{where}: {item['msg']}")
-    return "; ".join(lines)
-
-
 def _not_ready(
     status: BenchmarkRunStatus, reason: str, message: str, now: datetime, generation: int | None
 ) -> RunPlan:
-    conditions = set_condition(
+    conditions = set_ready_and_succeeded(
         status.conditions,
-        Condition(
-            type="Ready",
-            status="False",
-            reason=reason,
-            message=message,
-            observed_generation=generation,
-        ),
-        now,
-    )
-    conditions = set_condition(
-        conditions,
-        Condition(
-            type="Succeeded", status="Unknown", reason=reason, observed_generation=generation
-        ),
-        now,
+        ready="False",
+        succeeded="Unknown",
+        reason=reason,
+        message=message,
+        now=now,
+        generation=generation,
     )
     new = status.model_copy(
         update={
@@ -112,7 +96,7 @@ def plan_run(
     except ValidationError:
         status = BenchmarkRunStatus()
     try:
-        spec = BenchmarkRunSpec.model_validate(run.get("spec") or {})
+        spec = parse_spec(BenchmarkRunSpec, run.get("spec") or {})
     except ValidationError as error:
         return _not_ready(status, "InvalidSpec", explain(error, "spec"), now, generation)
 
@@ -133,12 +117,12 @@ def plan_run(
         message = kueue.queue_not_found(missing_queue, str(namespace))
         return _not_ready(status, "QueueNotFound", message, now, generation)
     try:
-        benchmark_spec = BenchmarkSpec.model_validate(benchmark)
+        benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
     except ValidationError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidBenchmark", message, now, generation)
     try:
-        agent_spec = AgentSpec.model_validate(agent)
+        agent_spec = parse_spec(AgentSpec, agent)
     except ValidationError as error:
         message = f"Agent {spec.agent_ref.name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)

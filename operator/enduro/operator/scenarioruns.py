@@ -21,17 +21,27 @@ import kopf
 from pydantic import ValidationError
 
 from enduro import metrics
+from enduro.api.conditions import set_ready_and_succeeded
+from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Canceled, Event, Started, StepFailedInfra
-from enduro.engine.machine import AgentStep, Done, Step, TestStep, current_step, decide
+from enduro.engine.machine import (
+    AgentStep,
+    Done,
+    Step,
+    TestStep,
+    current_step,
+    deadline,
+    decide,
+    scenario_timed_out,
+)
 from enduro.operator import kueue, telemetry
 from enduro.operator.children import build_pvc
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.podresults import next_check_in, step_event
 from enduro.operator.pods import build_pod
-from enduro.operator.runplan import explain
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
@@ -102,14 +112,19 @@ class ScenarioRunDriver:
         except ValidationError as error:
             message = f"invalid ScenarioRun: {explain(error, 'spec')}"
             if self.status.message != message[:1024]:
-                ready = {
-                    "type": "Ready",
-                    "status": "False",
-                    "reason": "InvalidSpec",
-                    "message": message,
-                    "lastTransitionTime": utcnow().isoformat(),
-                }
-                patch = {"status": {"message": message[:1024], "conditions": [ready]}}
+                conditions = set_ready_and_succeeded(
+                    self.status.conditions,
+                    ready="False",
+                    succeeded="Unknown",
+                    reason="InvalidSpec",
+                    message=message,
+                    now=utcnow(),
+                    generation=self.body["metadata"].get("generation"),
+                )
+                self.status = self.status.model_copy(
+                    update={"message": message[:1024], "conditions": conditions}
+                )
+                patch = {"status": self.status.model_dump(mode="json", by_alias=True)}
                 await self.api.patch(
                     SCENARIO_RUN.api_version,
                     SCENARIO_RUN.plural,
@@ -118,7 +133,6 @@ class ScenarioRunDriver:
                     patch,
                     status=True,
                 )
-                self.status = self.status.model_copy(update={"message": message[:1024]})
                 self.logger.warning(message)
             return None
 
@@ -136,6 +150,9 @@ class ScenarioRunDriver:
         elif spec.cancel:
             event = Canceled("canceled by spec.cancel")
             pod = self.pods(pod_name(self.name, step))
+        elif expired := scenario_timed_out(spec, self.status, utcnow()):
+            event = expired  # the step in flight is stopped below
+            pod = self.pods(pod_name(self.name, step))
         else:
             name = pod_name(self.name, step)
             pod = self.pods(name)
@@ -144,10 +161,10 @@ class ScenarioRunDriver:
                     await self._create_pod(spec, step)
                 return False
             event = step_event(
-                StepRole.AGENT if isinstance(step, AgentStep) else StepRole.TEST,
+                step,
                 pod,
                 utcnow(),
-                main="agent" if isinstance(step, AgentStep) else "test-runner",
+                timeout_seconds=build_step(self.name, spec, step).timeout_seconds,
                 unschedulable_seconds=self.config.unschedulable_seconds,
             )
             if event is None:
@@ -180,6 +197,8 @@ class ScenarioRunDriver:
             seconds=telemetry.step_seconds(pod, now),
         )
         self.status = decision.status
+        if isinstance(step, AgentStep | TestStep):  # that pod's deletion no longer matters
+            self.gone.discard((self.namespace, pod_name(self.name, step)))
         if pod is not None and pod.get("status", {}).get("phase") in ("Pending", "Running"):
             # The step is over for the engine (canceled, stuck, out of time): stop its pod.
             await self.api.delete("v1", "pods", self.namespace, pod["metadata"]["name"])
@@ -233,6 +252,9 @@ class ScenarioRunDriver:
             )
             if check is not None:
                 timeout = min(timeout, check + 0.01)
+        limit = deadline(spec, self.status)
+        if limit is not None and not self.status.phase.terminal:
+            timeout = min(timeout, max(0.0, (limit - utcnow()).total_seconds()) + 0.01)
         return timeout
 
 

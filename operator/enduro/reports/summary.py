@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from enduro.api.scenariorun import TurnSummary
 from enduro.reports.curves import attempts_per_turn, survival, turn_scores
 from enduro.reports.plots import PLOTS
 from enduro.reports.report import RunReport
@@ -71,14 +72,38 @@ def render_markdown(reports: Sequence[RunReport], plots: Sequence[Path]) -> str:
             f"| {s.scenario} | {s.phase} | {s.score:.3f} | {s.stamina} | {s.turns_passed} |"
             for s in r.results
         ]
-        lines += ["", "| turn | mean score | survival | mean attempts |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "| turn | mean score | survival | mean attempts | agent failures | "
+            "infrastructure retries | tokens in/out | cost USD | "
+            "seconds agent/server start/suite |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         alive, scores, attempts = survival(r), turn_scores(r), attempts_per_turn(r)
         for t in range(1, r.n_turns + 1):
             a = attempts[t - 1]
+            played = [turn for s in r.results for turn in s.turns if turn.turn == t]
+            failures = sum(turn.agent_failures or 0 for turn in played)
+            retries = sum(turn.infra_retries or 0 for turn in played)
+            tokens_in = sum(turn.tokens_in or 0 for turn in played)
+            tokens_out = sum(turn.tokens_out or 0 for turn in played)
+            cost = sum(turn.cost_usd or 0.0 for turn in played)
             lines.append(
-                f"| {t} | {scores[t - 1]:.3f} | {alive[t]:.2f} | {'-' if a is None else a} |"
+                f"| {t} | {scores[t - 1]:.3f} | {alive[t]:.2f} | {'-' if a is None else a} "
+                f"| {failures} | {retries} | {tokens_in}/{tokens_out} | {cost:.4f} "
+                f"| {_seconds(played)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _seconds(turns: Sequence[TurnSummary]) -> str:
+    """Mean seconds of the turns' last attempts: agent / server start / suite."""
+    timed = [t.seconds for t in turns if t.seconds is not None]
+    if not timed:
+        return "-"
+    n = len(timed)
+    parts = (sum(x.agent for x in timed), sum(x.server_start for x in timed))
+    return "/".join(f"{v / n:.1f}" for v in (*parts, sum(x.suite for x in timed)))
 
 
 def write_markdown_report(reports: Sequence[RunReport], out: Path) -> Path:

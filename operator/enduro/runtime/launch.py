@@ -130,6 +130,15 @@ def _run_locked(
         print(f"error: {problem}", file=sys.stderr)
         return 2
     (out / PLAN_FILE).write_text(_plan_json(plan))
+    if plan.spec.suspend:
+        waiting = len(plan.scenarios()) - len(LocalRun(plan, out).runnable())
+        print(
+            f"suspended (spec.suspend): {waiting} scenario(s) not started; set suspend: false "
+            f"and continue with `enduro run {file} --out {out} --resume`",
+            file=sys.stderr,
+        )
+        if waiting == len(plan.scenarios()):
+            return 0
 
     from enduro.runtime.progress import Progress
 
@@ -201,7 +210,8 @@ def _plan_json(plan: RunPlan) -> str:
             "benchmarkRun": plan.name,
             "benchmark": plan.benchmark_name,
             "agent": plan.agent_name,
-            "spec": plan.spec.model_dump(mode="json"),
+            # Suspending and resuming does not make it another plan.
+            "spec": plan.spec.model_dump(mode="json", exclude={"suspend"}),
             "generator": plan.benchmark.generator.model_dump(mode="json", by_alias=True),
             "agentSpec": plan.agent.model_dump(mode="json"),
         },

@@ -11,33 +11,36 @@ kills every process group and keeps the states; ``resume`` continues from them.
 
 from __future__ import annotations
 
-import json
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import AgentFinished, Event, Started, StepFailedInfra, TestFinished
-from enduro.engine.machine import AgentStep, Done, TestStep, current_step, decide
-from enduro.engine.results import AgentOutcome, TestSummary, summary_problem
+from enduro.engine.events import Event, Started, StepFailedInfra
+from enduro.engine.machine import (
+    AgentStep,
+    Done,
+    TestStep,
+    current_step,
+    deadline,
+    decide,
+    scenario_timed_out,
+)
+from enduro.engine.run import may_start
+from enduro.engine.stepend import StepEnd, step_finished
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
-from enduro.runtime.state import load_status, save_status
+from enduro.runtime.state import load_status, save_status, state_path
 from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import StepRole, StepSpec, VolumeName
 from enduro.storage.sync import RunUploader
 
-# The step commands enforce their own limits (agent time, server start, suite) and then
-# still write their results; the hard limit leaves them room to, so only a hung command
-# is cut off (an infrastructure failure).
-STEP_GRACE_SECONDS = 60
 STEP_LOGS = "step_logs"  # stdout/stderr of each step's processes, for debugging the runtime
 
 Listener = Callable[[int, ScenarioRunStatus], None]
@@ -58,14 +61,21 @@ class LocalRun:
     uploader: RunUploader | None = None  # also copies each step's outputs to a store
 
     def run(self) -> dict[int, ScenarioRunStatus]:
-        """Play every scenario (``parallelism`` at once) until done or stopped."""
-        indices = self.plan.scenarios()
+        """Play every scenario (``parallelism`` at once) until done or stopped. While the
+        run is suspended, only scenarios that already started go on (as on a cluster)."""
+        indices = self.runnable()
         statuses: dict[int, ScenarioRunStatus] = {}
         with ThreadPoolExecutor(max_workers=self.plan.spec.parallelism) as pool:
             futures = {i: pool.submit(self._guarded, i) for i in indices}
             for i, future in futures.items():
                 statuses[i] = future.result()
         return statuses
+
+    def runnable(self) -> list[int]:
+        """The scenarios this invocation plays."""
+        if may_start(self.plan.spec):
+            return self.plan.scenarios()
+        return [i for i in self.plan.scenarios() if state_path(scenario_dir(self.out, i)).exists()]
 
     def _guarded(self, scenario: int) -> ScenarioRunStatus:
         """One scenario; a runtime error (a full disk, a bug) stops that scenario only,
@@ -99,7 +109,9 @@ class LocalRun:
         while not isinstance(step, Done):
             if self.processes.stopped.is_set():
                 return status
-            event = self._execute(spec, step, directory)
+            expired = scenario_timed_out(spec, status, datetime.now(UTC))
+            limit = deadline(spec, status)
+            event = expired or self._execute(spec, step, directory, limit)
             if self.processes.stopped.is_set() and isinstance(event, StepFailedInfra):
                 return status  # cut short by the stop: the step runs again on resume
             status, step = self._advance(spec, status, event, directory, scenario)
@@ -124,7 +136,13 @@ class LocalRun:
             self.listener(scenario, status)
         return status, decision.step
 
-    def _execute(self, spec: ScenarioRunSpec, step: AgentStep | TestStep, directory: Path) -> Event:
+    def _execute(
+        self,
+        spec: ScenarioRunSpec,
+        step: AgentStep | TestStep,
+        directory: Path,
+        scenario_deadline: datetime | None,
+    ) -> Event:
         name = scenario_run_name(self.plan.name, spec.scenario)
         built = build_step(name, spec, step, isolation=self.isolation)
         summary = directory / STEP_LOGS / f"{built.name}.summary.json"
@@ -132,23 +150,41 @@ class LocalRun:
             {VolumeName.WORKSPACE: directory / "workspace", VolumeName.ARTIFACTS: directory},
             summary_file=summary,
         )
-        return self._run_step(local, directory, summary)
+        # Cut short by the scenario's deadline, the step's event is past it: `decide`
+        # makes it TimedOut.
+        return step_finished(step, self._run_step(local, directory, summary, scenario_deadline))
 
-    def _run_step(self, step: StepSpec, directory: Path, summary: Path) -> Event:
+    def _run_step(
+        self, step: StepSpec, directory: Path, summary: Path, scenario_deadline: datetime | None
+    ) -> StepEnd:
+        """Run the step's containers as a kubelet would and say how the main one ended.
+        Every wait is bounded by the step's limit, as a pod's `activeDeadlineSeconds`."""
         logs = directory / STEP_LOGS
         summary.unlink(missing_ok=True)
         for container in step.containers():  # as a kubelet creates a volume's sub-paths
             for mount in container.mounts:
                 Path(mount.path).mkdir(parents=True, exist_ok=True)
+        limit = step.timeout_seconds
+        timed_out = StepEnd(timed_out=True, timeout_seconds=limit)
+        until = time.monotonic() + limit  # the whole step's, init included
+        if scenario_deadline is not None:
+            remaining = (scenario_deadline - datetime.now(UTC)).total_seconds() + 0.05
+            until = min(until, time.monotonic() + max(0.0, remaining))
+
+        def left() -> float:
+            return max(0.0, until - time.monotonic())
+
         try:
             if step.init is not None:
                 init = self.processes.start(
                     step.init, container_env(step.init), logs / f"{step.name}.init.log"
                 )
-                done = self.processes.wait(init, step.timeout_seconds + STEP_GRACE_SECONDS)
+                done = self.processes.wait(init, left())
+                if done.timed_out:
+                    return timed_out
                 if done.returncode != 0:
-                    return StepFailedInfra(
-                        _failure(step.init.name, done.returncode, done.timed_out)
+                    return StepEnd(
+                        infra=f"init container {step.init.name} exited {done.returncode}"
                     )
             sidecar = None
             if step.sidecar is not None:
@@ -161,46 +197,29 @@ class LocalRun:
             main_log.unlink(missing_ok=True)
             try:
                 main = self.processes.start(step.main, container_env(step.main), main_log)
-                done = self.processes.wait(main, step.timeout_seconds + STEP_GRACE_SECONDS)
+                done = self.processes.wait(main, left())
             finally:
                 if sidecar is not None:
                     self.processes.stop_process(sidecar)
         except MissingSecretError as exc:
-            return StepFailedInfra(str(exc))
+            return StepEnd(infra=str(exc))
         except (InterruptedError, OSError) as exc:
-            return StepFailedInfra(f"could not start the {step.role.value} step: {exc}")
-        if done.returncode != 0 or done.timed_out:
-            return StepFailedInfra(_failure(step.main.name, done.returncode, done.timed_out))
+            return StepEnd(infra=f"could not start the {step.role.value} step: {exc}")
+        if done.timed_out:
+            return timed_out
         if step.role is StepRole.AGENT:
-            return _agent_event(main_log)
-        return _test_event(summary, directory / "test_results" / f"{_tag(step)}.json")
+            return StepEnd(exit_code=done.returncode, output=_read(main_log))
+        full = directory / "test_results" / f"{_tag(step)}.json"
+        return StepEnd(
+            exit_code=done.returncode,
+            output=_read(summary),
+            full_result=full.read_bytes() if full.is_file() else b"",
+        )
 
 
-def _failure(name: str, returncode: int, timed_out: bool) -> str:
-    if timed_out:
-        return f"{name} exceeded the step's time limit"
-    return f"{name} exited with code {returncode}"
-
-
-def _agent_event(log: Path) -> Event:
-    lines = log.read_text(errors="replace").strip().splitlines() if log.is_file() else []
-    try:
-        return AgentFinished(AgentOutcome.model_validate_json(lines[-1]))
-    except (IndexError, ValidationError):
-        return StepFailedInfra("enduro agent printed no outcome as its last line")
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.is_file() else ""
 
 
 def _tag(step: StepSpec) -> str:
     return f"turn_{step.turn:03d}_attempt_{step.attempt}"
-
-
-def _test_event(summary: Path, full_result: Path) -> Event:
-    """The runner's summary, accepted only when its digest matches the full result."""
-    try:
-        found = TestSummary.model_validate(json.loads(summary.read_text()))
-        problem = summary_problem(found, full_result.read_bytes())
-    except (OSError, ValueError):
-        return StepFailedInfra("the test runner wrote no summary")
-    if problem:
-        return StepFailedInfra(problem)
-    return TestFinished(found)

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ValidationError
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
+from enduro.api.errors import field_errors
 from enduro.api.scenariorun import ScenarioRunSpec
-from enduro.api.settings import RunSettings
-from enduro.engine.run import scenario_indices
+from enduro.api.validation import document_problems, load_documents, parse_spec
+from enduro.engine.run import build_scenario_run_spec, scenario_indices
 
 API_VERSION = "enduro.dev/v1alpha1"
 KINDS: dict[str, type[BaseModel]] = {
@@ -52,22 +53,19 @@ class RunPlan:
         return scenario_indices(self.spec, self.benchmark.generator.scenarios)
 
     def scenario_spec(self, scenario: int) -> ScenarioRunSpec:
-        settings = {name: getattr(self.spec, name) for name in RunSettings.model_fields}
-        return ScenarioRunSpec(
-            **settings,
-            benchmark_run=self.name,
-            generator=self.benchmark.generator,
-            scenario=scenario,
-            agent=self.agent,
+        return build_scenario_run_spec(
+            self.name, self.spec, self.benchmark.generator, self.agent, scenario
         )
 
 
 def load_plan(path: Path) -> RunPlan:
     """Read and validate ``path``; raise ``ManifestError`` naming every problem."""
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+        docs = load_documents(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ManifestError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ManifestError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
     except yaml.YAMLError as exc:
         raise ManifestError([f"{path}: not valid YAML: {exc}"]) from None
     problems: list[str] = []
@@ -78,7 +76,8 @@ def load_plan(path: Path) -> RunPlan:
             problems.append(f"{where}: expected a mapping with apiVersion, kind, metadata, spec")
             continue
         kind = doc.get("kind")
-        name = (doc.get("metadata") or {}).get("name")
+        metadata = doc.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
         if kind not in KINDS:
             problems.append(
                 f"{where}: kind: {kind!r} is not one of {', '.join(KINDS)} "
@@ -88,6 +87,10 @@ def load_plan(path: Path) -> RunPlan:
         where = f"{where} ({kind} {name or '?'})"
         if doc.get("apiVersion") != API_VERSION:
             problems.append(f"{where}: apiVersion: expected {API_VERSION!r}")
+        shape = document_problems(doc)
+        if shape:
+            problems.extend(f"{where}: {line}" for line in shape)
+            continue
         if not isinstance(name, str) or not name:
             problems.append(f"{where}: metadata.name: required")
             continue
@@ -95,9 +98,9 @@ def load_plan(path: Path) -> RunPlan:
             problems.append(f"{where}: metadata.name: a second {kind} named {name!r}")
             continue
         try:
-            objects[kind][name] = KINDS[kind].model_validate(doc.get("spec") or {})
+            objects[kind][name] = parse_spec(KINDS[kind], doc.get("spec") or {})
         except ValidationError as exc:
-            problems.extend(f"{where}: {line}" for line in _field_errors(exc))
+            problems.extend(f"{where}: {line}" for line in field_errors(exc))
     runs = objects["BenchmarkRun"]
     if not problems and len(runs) != 1:
         problems.append(
@@ -108,6 +111,14 @@ def load_plan(path: Path) -> RunPlan:
         raise ManifestError(problems)
     [(run_name, run)] = runs.items()
     assert isinstance(run, BenchmarkRunSpec)
+    if run.cancel:
+        raise ManifestError(
+            [
+                f"{path} (BenchmarkRun {run_name}): spec.cancel: true would cancel the run "
+                "before it starts (every scenario scores 0); remove it (stop a local run "
+                "with Ctrl-C)"
+            ]
+        )
     benchmark = objects["Benchmark"].get(run.benchmark_ref.name)
     agent = objects["Agent"].get(run.agent_ref.name)
     where = f"{path} (BenchmarkRun {run_name})"
@@ -130,14 +141,3 @@ def load_plan(path: Path) -> RunPlan:
     except ValueError as exc:
         raise ManifestError([f"{where}: {exc}"]) from None
     return plan
-
-
-def _field_errors(exc: ValidationError) -> list[str]:
-    lines = []
-    for error in exc.errors():
-        loc = ".".join(str(part) for part in ("spec", *error["loc"]))
-        hint = ""
-        if error.get("input", "") is None and "'null'" in error["msg"]:
-            hint = ' (YAML reads a bare null as "no value": write "null" in quotes)'
-        lines.append(f"{loc}: {error['msg']}{hint}")
-    return lines

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import requests
 from enduro.scenarios.render.server import render_server
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.schema import Schema
+from enduro.testrunner.server import free_port
 
 WORKERS = 2
 START_TIMEOUT = 30.0
@@ -223,12 +223,6 @@ def forked_server(source: str, path: str) -> Iterator[str]:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

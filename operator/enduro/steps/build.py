@@ -25,6 +25,9 @@ TERMINATION_LOG = "/dev/termination-log"
 # Slack over the agent's own time limit (enforced by `enduro agent`) for preparing the
 # workspace and writing results, before the runtime kills the step outright.
 AGENT_STEP_GRACE_SECONDS = 300
+# Slack over the runner's own limits (server start, suite) for regenerating the suite,
+# snapshotting the workspace and writing results: only a hung runner reaches the limit.
+TEST_STEP_GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,9 @@ def build_test_step(
         sidecar=sidecar if in_pod else None,
         main=main,
         summary_file=TERMINATION_LOG,
-        timeout_seconds=spec.timeouts.server_start_seconds + spec.timeouts.test_seconds,
+        timeout_seconds=spec.timeouts.server_start_seconds
+        + spec.timeouts.test_seconds
+        + TEST_STEP_GRACE_SECONDS,
         runtime_class_name=spec.agent.runtime_class_name,
     )
 

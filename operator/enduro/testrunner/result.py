@@ -88,4 +88,6 @@ def summarize(result: TestResult, result_json: str) -> TestSummary:
         failing=[c.id for c in result.failing()],
         reason=result.reason[:REASON_LIMIT],  # leave room for failing ids in 4 KiB
         digest=digest(result_json),
+        server_start_seconds=result.server_start_seconds,
+        suite_seconds=result.suite_seconds,
     )

@@ -17,6 +17,7 @@ from enduro.testrunner.server import free_port, log_tail, start_server, wait_hea
 from enduro.testrunner.suite import collect_suite, not_run, run_suite
 
 LOG_TAIL_BYTES = 4096
+STILL_UP_SECONDS = 2.0  # after the suite, how long GET /health may take to answer
 
 
 def run_tests(
@@ -52,8 +53,10 @@ def run_tests(
                 suite_start = time.monotonic()
                 cases, reason = run_suite(suite_dir, server_url, test_seconds)
                 suite_seconds = time.monotonic() - suite_start
-                if not reason and proc is not None and proc.poll() not in (None, 0):
-                    reason = f"the server exited with code {proc.returncode} during the suite"
+                if not reason and not _still_up(server_url, proc):
+                    # Said the same way whether the server is ours (a process we can see)
+                    # or a pod's sidecar (only its port is visible): both runtimes agree.
+                    reason = "the server stopped answering during the suite"
         finally:
             if proc is not None:
                 kill_group(proc)  # before reading the log, so its last lines are in it
@@ -66,6 +69,12 @@ def run_tests(
         server_start_seconds=round(health.seconds, 3),
         suite_seconds=round(suite_seconds, 3),
     )
+
+
+def _still_up(server_url: str, proc: subprocess.Popen[bytes] | None) -> bool:
+    if proc is not None and proc.poll() not in (None, 0):
+        return False
+    return wait_healthy(server_url, STILL_UP_SECONDS).ok
 
 
 def _nothing_ran(

@@ -1,0 +1,99 @@
+"""`enduro report br/NAME`: the report of a run on a cluster, read through the API.
+
+The scores of a cluster run live in its objects: the BenchmarkRun names the Benchmark
+and the Agent; each ScenarioRun (labelled with the run and its scenario index) holds
+the status the engine wrote, turn by turn. `report_from_objects` (pure) turns them into
+the same `RunReport` a local run writes, so `report.json`, `report.md` and the plots come
+out the same for both runtimes. Only `get` and `list` on the Enduro kinds are needed,
+which the chart's RBAC grants to readers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
+from enduro.api.scenariorun import ScenarioRunStatus
+from enduro.reports.report import RunReport, build_report
+from enduro.sandbox.policy import Isolation
+
+RUN_LABEL = "enduro.dev/benchmark-run"  # as the operator labels its ScenarioRuns
+SCENARIO_LABEL = "enduro.dev/scenario"
+PREFIXES = ("br/", "benchmarkrun/", "benchmarkruns/")
+
+
+class ClusterReportError(Exception):
+    pass
+
+
+def run_name(argument: str) -> str | None:
+    """`NAME` of a `br/NAME` argument, or None for anything else (a local folder)."""
+    for prefix in PREFIXES:
+        if argument.startswith(prefix) and len(argument) > len(prefix):
+            return argument[len(prefix) :]
+    return None
+
+
+def report_from_objects(
+    run: Mapping[str, Any], scenario_runs: Sequence[Mapping[str, Any]]
+) -> RunReport:
+    """The report of the BenchmarkRun `run` from its ScenarioRuns as read from the API."""
+    spec = run.get("spec") or {}
+    statuses: dict[int, ScenarioRunStatus] = {}
+    harness, turns = "", 0
+    for sr in scenario_runs:
+        index = (sr["metadata"].get("labels") or {}).get(SCENARIO_LABEL, "")
+        if not str(index).isdigit():
+            continue
+        statuses[int(index)] = ScenarioRunStatus.model_validate(sr.get("status") or {})
+        sr_spec = sr.get("spec") or {}
+        harness = harness or str((sr_spec.get("agent") or {}).get("harness", ""))
+        turns = turns or int((sr_spec.get("generator") or {}).get("turns", 0))
+    return build_report(
+        agent=str((spec.get("agentRef") or {}).get("name", "")),
+        harness=harness,
+        benchmark=str((spec.get("benchmarkRef") or {}).get("name", "")),
+        benchmark_run=str(run["metadata"]["name"]),
+        n_turns=turns,
+        statuses=statuses,
+        isolation=Isolation.POD,
+    )
+
+
+def fetch_report(name: str, namespace: str | None) -> RunReport:
+    """Read the BenchmarkRun `name` and its ScenarioRuns with the current kubeconfig
+    (or the pod's service account) and build its report."""
+    import importlib
+
+    # The kubernetes client is untyped: use it as Any, in this one function.
+    client: Any = importlib.import_module("kubernetes.client")
+    config: Any = importlib.import_module("kubernetes.config")
+    api_exception: Any = importlib.import_module("kubernetes.client.rest").ApiException
+
+    kubeconfig = os.environ.get("KUBECONFIG") or None  # read now, not at import time
+    try:
+        config.load_kube_config(config_file=kubeconfig)
+        _, context = config.list_kube_config_contexts(config_file=kubeconfig)
+        default_ns = (context or {}).get("context", {}).get("namespace") or "default"
+    except config.ConfigException:
+        config.load_incluster_config()
+        default_ns = "default"
+    namespace = namespace or default_ns
+    api = client.CustomObjectsApi()
+    group, version = BENCHMARK_RUN.group, BENCHMARK_RUN.version
+    try:
+        run: dict[str, Any] = api.get_namespaced_custom_object(
+            group, version, namespace, BENCHMARK_RUN.plural, name
+        )
+        children: dict[str, Any] = api.list_namespaced_custom_object(
+            group, version, namespace, SCENARIO_RUN.plural, label_selector=f"{RUN_LABEL}={name}"
+        )
+    except api_exception as exc:
+        if exc.status == 404:
+            raise ClusterReportError(
+                f"no BenchmarkRun {name!r} in namespace {namespace!r}"
+            ) from None
+        raise ClusterReportError(f"the API server answered {exc.status}: {exc.reason}") from None
+    return report_from_objects(run, children.get("items") or [])

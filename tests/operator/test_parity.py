@@ -1,0 +1,207 @@
+"""Parity: the same YAML through `enduro run` and through the operator on the emulated
+cluster gives the same answers: per-turn results (passed, total, attempts, reason),
+phases, messages, stamina, scores and the run's aggregates.
+
+The runtimes differ where they must (locally the test runner starts the agent's server
+in a sandbox of its own; on a cluster the server is the pod's sidecar) and agree on
+everything the engine decides."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
+from enduro.agents.baselines.context import BaselineContext
+from enduro.agents.baselines.flaky import breaks
+from enduro.api.agent import Baseline
+from enduro.runtime.launch import run_file
+from enduro.scenarios.generator import GeneratorSpec
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+Start = Callable[..., EnduroCluster]
+TERMINAL = ("Succeeded", "Failed", "Canceled")
+
+# A server that answers everything with `{}` and dies after a few requests: a crash in
+# the middle of the suite, at the same request in both runtimes.
+CRASHING_SERVER = textwrap.dedent(
+    """\
+    cat > app.py <<'PY'
+    import http.server, os
+    seen = [0]
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self):
+            if self.path != "/health":
+                seen[0] += 1
+                if seen[0] > 6:
+                    os._exit(1)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+        def log_message(self, *args):
+            pass
+    http.server.HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+    PY
+    printf 'exec "${PYTHON:-python}" app.py\\n' > run.sh
+    """
+)
+
+
+def flaky_seed() -> int:
+    """A seed whose flaky agent breaks turn 1 on attempt 1 and not on attempt 2."""
+    generator = GeneratorSpec(seed=1, scenarios=1, turns=2)
+    for seed in range(1000):
+        baseline = Baseline(break_probability=0.5, seed=seed)
+        first, second = (
+            BaselineContext(generator, scenario=0, turn=1, attempt=a, baseline=baseline)
+            for a in (1, 2)
+        )
+        if breaks(first) and not breaks(second):
+            return seed
+    raise AssertionError("no such seed in 0..999")
+
+
+def documents(
+    agent: dict[str, Any], turns: int = 2, attempts: int = 1, **run: Any
+) -> list[dict[str, Any]]:
+    api = "enduro.dev/v1alpha1"
+    timeouts = {"agentSeconds": 60, "testSeconds": 60, "serverStartSeconds": 15}
+    timeouts.update(run.pop("timeouts", {}))
+    return [
+        {
+            "apiVersion": api,
+            "kind": "Benchmark",
+            "metadata": {"name": "bench"},
+            "spec": {"generator": {"seed": 1, "scenarios": 1, "turns": turns}},
+        },
+        {"apiVersion": api, "kind": "Agent", "metadata": {"name": "agent"}, "spec": agent},
+        {
+            "apiVersion": api,
+            "kind": "BenchmarkRun",
+            "metadata": {"name": "run"},
+            "spec": {
+                "benchmarkRef": {"name": "bench"},
+                "agentRef": {"name": "agent"},
+                "parallelism": 1,
+                "attemptLimit": attempts,
+                "timeouts": timeouts,
+                **run,
+            },
+        },
+    ]
+
+
+CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "oracle": lambda: documents({"harness": "oracle"}),
+    "null": lambda: documents({"harness": "null"}, turns=1, attempts=2),
+    "flaky with a fixed seed": lambda: documents(
+        {"harness": "flaky", "baseline": {"breakProbability": 0.5, "seed": flaky_seed()}},
+        attempts=2,
+    ),
+    "an agent that times out": lambda: documents(
+        {"harness": "command", "command": ["sh", "-c", "sleep 60"]},
+        turns=1,
+        timeouts={"agentSeconds": 2},
+    ),
+    "a server that crashes mid-suite": lambda: documents(
+        {"harness": "command", "command": ["sh", "-c", CRASHING_SERVER]}, turns=1
+    ),
+    "stopOnFailure": lambda: documents({"harness": "null"}, turns=3, stopOnFailure=True),
+    "scenarioSeconds that expires": lambda: documents(
+        {"harness": "oracle"}, turns=3, timeouts={"scenarioSeconds": 1}
+    ),
+}
+
+
+def answers(run: dict[str, Any], scenarios: list[dict[str, Any]]) -> dict[str, Any]:
+    """What both runtimes must agree on."""
+    keys = ("turn", "attempts", "passed", "total", "score", "passedTurn", "reason")
+    keys += ("agentFailures", "infraRetries", "tokensIn", "tokensOut", "costUsd")
+    return {
+        "run": {k: run.get(k) for k in ("averageScore", "successRate", "meanStamina")},
+        "scenarios": [
+            {
+                "phase": s["phase"],
+                "message": s.get("message") or "",
+                "score": s.get("score"),
+                "stamina": s.get("stamina", 0),
+                "turnsPassed": s.get("turnsPassed", 0),
+                "turns": [{k: t.get(k) for k in keys} for t in s.get("turns", [])],
+            }
+            for s in scenarios
+        ],
+    }
+
+
+def run_locally(docs: list[dict[str, Any]], tmp: pathlib.Path) -> dict[str, Any]:
+    path = tmp / "run.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    out = tmp / "local"
+    code = run_file(path, out, resume=False)
+    assert code in (0, 1), code
+    report = json.loads((out / "report.json").read_text())
+    states = [
+        json.loads((out / f"scenario_{r['scenario']}" / "state.json").read_text())
+        for r in report["results"]
+    ]
+    aggregate = {
+        "averageScore": report["average_score"],
+        "successRate": report["success_rate"],
+        "meanStamina": report["mean_stamina"],
+    }
+    return answers(aggregate, states)
+
+
+def run_on_cluster(docs: list[dict[str, Any]], start: Start) -> dict[str, Any]:
+    cluster = start(isolate_ports=(8000,))
+    cluster.apply(*docs)
+
+    def ended() -> dict[str, Any] | None:
+        run: dict[str, Any] = cluster.kube.get(BENCHMARK_RUNS, "run")
+        return run if run.get("status", {}).get("phase") in TERMINAL else None
+
+    run = cluster.kube.wait_for("the run to end", ended, timeout=240)
+    scenarios = sorted(cluster.kube.list(SCENARIO_RUNS), key=lambda s: s["metadata"]["name"])
+    return answers(run["status"], [s["status"] for s in scenarios])
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_enduro_run_and_the_operator_give_the_same_answers(
+    case: str, tmp_path: pathlib.Path, start_cluster: Start
+) -> None:
+    docs = CASES[case]()
+    local = run_locally(docs, tmp_path)
+    cluster = run_on_cluster(docs, start_cluster)
+    assert local == cluster, json.dumps({"local": local, "cluster": cluster}, indent=1)
+    assert local["scenarios"], "nothing ran"
+
+
+def test_a_suspended_run_starts_nothing_in_either_runtime(
+    tmp_path: pathlib.Path, start_cluster: Start, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = documents({"harness": "oracle"}, suspend=True)
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    assert run_file(path, tmp_path / "local", resume=False) == 0
+    assert "suspended" in capsys.readouterr().err
+    assert not (tmp_path / "local" / "scenario_0").exists()
+
+    cluster = start_cluster(isolate_ports=(8000,))
+    cluster.apply(*docs)
+
+    def suspended() -> dict[str, Any] | None:
+        run: dict[str, Any] = cluster.kube.get(BENCHMARK_RUNS, "run")
+        return run if run.get("status", {}).get("phase") == "Suspended" else None
+
+    cluster.kube.wait_for("the run to be Suspended", suspended, timeout=30)
+    assert cluster.kube.list(SCENARIO_RUNS) == []
