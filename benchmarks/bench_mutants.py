@@ -44,6 +44,7 @@ import copy
 import json
 import os
 import random
+import shutil
 import signal
 import sys
 import tempfile
@@ -386,6 +387,14 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="enduro-mutants-"))
+    try:
+        _run(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"total: {time.perf_counter() - started:.1f} s")
+
+
+def _run(args: argparse.Namespace, scratch: Path) -> None:
     turns = load_turns(args.seeds, args.turns, scratch)
     unexecuted: Counter[str] = Counter()
     for turn in turns:
@@ -401,7 +410,6 @@ def main() -> None:
     outcomes = run_mutants(turns, sample, not args.with_unexecuted, scratch, args.workers)
     for line in report(outcomes, unexecuted):
         print(line)
-    print(f"total: {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":
