@@ -29,7 +29,8 @@ line can run while the schema never feeds it the input that would show a change:
   * ``sort_items``: ``text[1:]`` -> ``text[2:]`` is invisible when no field is sortable
     (every ``?sort=`` is 422 either way).
   * ``read_body``: ``get_data(as_text=True)`` -> ``False`` is equivalent (``json.loads``
-    reads bytes too).
+    reads bytes too); so is dropping ``super().__init__(message)`` in ``ApiError``
+    (the answer is built from ``error.message``).
   * An analytics equality filter on a read-only state field is invisible when every
     scoped row is in the same state.
 Equivalent code the ground truth used to carry was removed instead of explained: an
