@@ -77,7 +77,7 @@ def api_error(error: ApiError):
 
 @app.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return jsonify({"error": error.description or error.name}), error.code
+    return jsonify({"error": str(error.description)}), error.code
 
 
 @app.get("/health")
@@ -481,7 +481,8 @@ def _create(ent: Entity) -> Iterator[str]:
             yield "    if value is not None:"
             yield f"        check_{ent.name}_{spec.name}(value)"
         yield f"    item[{spec.name!r}] = value"
-    yield f"    check_{ent.name}_unique(item, None)"
+    if any(f.unique for f in ent.fields):
+        yield f"    check_{ent.name}_unique(item, None)"
     yield "    return item"
 
 
@@ -501,18 +502,18 @@ def _patch(ent: Entity) -> Iterator[str]:
             yield "        if value is not None:"
             yield f"            check_{ent.name}_{spec.name}(value)"
         yield f"        changes[{spec.name!r}] = value"
-    yield f"    check_{ent.name}_unique({{**item, **changes}}, item['id'])"
+    if any(f.unique for f in ent.fields):
+        yield f"    check_{ent.name}_unique({{**item, **changes}}, item['id'])"
     yield "    item.update(changes)"
 
 
 def _unique(ent: Entity) -> Iterator[str]:
+    uniques = [f for f in ent.fields if f.unique]
+    if not uniques:
+        return  # nothing to check: create and patch do not call it
     yield ""
     yield ""
     yield f"def check_{ent.name}_unique(candidate: dict, own_id: int | None) -> None:"
-    uniques = [f for f in ent.fields if f.unique]
-    if not uniques:
-        yield f'    """{ent.name} has no unique fields."""'
-        return
     yield f'    """409 when another {ent.name} holds the same non-null value."""'
     yield f"    others = [other for other in {_store(ent)}.values() if other['id'] != own_id]"
     for spec in uniques:

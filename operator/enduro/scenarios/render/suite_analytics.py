@@ -32,6 +32,7 @@ from enduro.scenarios.schema import (
     Schema,
 )
 
+TYPED = {FieldType.INTEGER, FieldType.NUMBER, FieldType.BOOLEAN, FieldType.REFERENCE}
 PASSING_ROWS = 4  # analytics rows that meet every condition, before the breaking ones
 MAX_ROWS = 7
 TOKEN_LENGTH = 16  # ``api.token()`` is at most this long
@@ -97,6 +98,13 @@ def analytics_tests(schema: Schema, analytics: Analytics, module: Module) -> Non
             f"assert response.json() == {empty}",
         ],
     )
+    typed = [f.name for f in ent.fields if f.computed is None and f.type in TYPED]
+    if typed:
+        module.add(
+            f"{analytics.name}_rejects_a_filter_value_that_does_not_parse",
+            [f'api.expect(api.get({url}, params={{name: "not-a-value"}}), 422, name)'],
+            ("name", [(name, repr(name)) for name in typed]),
+        )
     scope = scope_field(ent, analytics)
     if scope is None:
         return
