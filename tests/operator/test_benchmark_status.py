@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from operator_manifests import benchmark
 
 from cluster.enduro_cluster import BENCHMARKS, EnduroCluster
@@ -39,6 +40,7 @@ def test_an_invalid_generator_is_invalid_with_the_reason() -> None:
     assert "spec.generator.scenarios" in ready.message
 
 
+@pytest.mark.e2e
 def test_the_operator_writes_benchmark_status(start_cluster: Start) -> None:
     cluster = start_cluster(canned=Canned(lambda pod: {}))
     cluster.apply(benchmark("good", scenarios=3, turns=2))

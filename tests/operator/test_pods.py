@@ -53,7 +53,7 @@ def test_the_test_pod_runs_the_server_as_a_native_sidecar() -> None:
     assert server["command"][:2] == ["sh", "-c"] and "run.sh" in server["command"][2]
     assert runner["command"][:2] == ["enduro", "test-runner"]
     assert runner["terminationMessagePath"] == "/dev/termination-log"
-    assert pod["spec"]["activeDeadlineSeconds"] == 60
+    assert pod["spec"]["activeDeadlineSeconds"] == 60 + 60  # server start + suite + grace
 
 
 def test_volumes_are_sub_paths_of_the_scenario_claim() -> None:
