@@ -46,7 +46,7 @@ def test_the_operator_writes_benchmark_status(start_cluster: Start) -> None:
     cluster.apply(benchmark("good", scenarios=3, turns=2))
     bad = benchmark("bad")
     bad["spec"]["generator"]["turns"] = 0
-    cluster.apply(bad)
+    cluster.apply_unvalidated(bad)  # as if made under a laxer CRD: the operator still says why
 
     def status_of(name: str, phase: str) -> Callable[[], dict[str, Any] | None]:
         def check() -> dict[str, Any] | None:
