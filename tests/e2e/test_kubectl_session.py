@@ -40,7 +40,7 @@ def kubectl_for(kubeconfig: pathlib.Path, home: pathlib.Path) -> Kubectl:
         *args: str, ok: bool = True, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [binary, *args], capture_output=True, text=True, env=env, input=stdin, timeout=180,
+            [binary, *args], capture_output=True, text=True, env=env, input=stdin, timeout=660,
             check=False,
         )  # fmt: skip
         if ok:
@@ -88,7 +88,7 @@ def test_quickstart_applied_client_side_runs_to_succeeded_and_deletes_in_cascade
     assert "benchmark.enduro.dev/rest-quickstart" in everything
     assert "benchmarkrun.enduro.dev/quickstart" in everything
 
-    waited = kubectl("wait", "br/quickstart", "--for=condition=Succeeded", "--timeout=150s")
+    waited = kubectl("wait", "br/quickstart", "--for=condition=Succeeded", "--timeout=600s")
     assert waited.stdout.strip() == "benchmarkrun.enduro.dev/quickstart condition met"
 
     wide = kubectl("get", "br", "-o", "wide").stdout
@@ -147,7 +147,7 @@ def test_quickstart_applied_server_side_runs_to_succeeded(
         "agent.enduro.dev/oracle serverside-applied",
         "benchmarkrun.enduro.dev/quickstart serverside-applied",
     ]
-    waited = kubectl("wait", "br/quickstart", "--for=condition=Succeeded", "--timeout=150s")
+    waited = kubectl("wait", "br/quickstart", "--for=condition=Succeeded", "--timeout=600s")
     assert "condition met" in waited.stdout
 
     managers = kubectl(
