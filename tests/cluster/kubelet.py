@@ -479,10 +479,15 @@ class PodExecutor:
             self._port_maps[key] = {port: _free_port() for port in self.isolate_ports}
         return self._port_maps[key]
 
+    def _host_env(self, pod: Obj) -> dict[str, str]:
+        """The variables the node gives every container (the image's environment)."""
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+        env.update(HOSTNAME=pod["metadata"]["name"], HOME=str(self.root / "home"))
+        return {**env, **self.extra_env}
+
     def _env(self, pod: Obj, container: Obj) -> dict[str, str]:
         meta = pod["metadata"]
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
-        env.update(HOSTNAME=meta["name"], HOME=str(self.root / "home"), **self.extra_env)
+        env = self._host_env(pod)
         for item in container.get("env", []):
             if "value" in item:
                 env[item["name"]] = _expand(item["value"], env)
@@ -525,7 +530,14 @@ class PodExecutor:
         termination_file.write_text("")
         mounts[container.get("terminationMessagePath", "/dev/termination-log")] = termination_file
         rewrite = _path_rewriter(mounts, self._ports(pod))
-        env = {k: rewrite(v) for k, v in self._env(pod, container).items()}
+        # What the node itself provides (PATH, HOME...) is the image's, never under a volume:
+        # only the container's own variables name mount paths (a checkout under /tmp must
+        # not lose its PATH to a /tmp emptyDir).
+        host = self._host_env(pod)
+        env = {
+            k: v if k in host and host[k] == v else rewrite(v)
+            for k, v in self._env(pod, container).items()
+        }
         argv = [
             rewrite(_expand(a, env))
             for a in container.get("command", []) + container.get("args", [])
