@@ -10,13 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flaky_seeds import flaky_seed
 from operator_manifests import agent, benchmark, benchmark_run
 
 from cluster.enduro_cluster import PODS, SCENARIO_RUNS, EnduroCluster
-from enduro.agents.baselines.context import BaselineContext
-from enduro.agents.baselines.flaky import breaks
-from enduro.api.agent import Baseline
-from enduro.scenarios.generator import GeneratorSpec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -69,20 +66,6 @@ def test_the_null_agent_scores_zero(start_cluster: Start) -> None:
     assert run["status"]["averageScore"] == 0.0
     [turn] = turns(cluster, "run-s000")
     assert turn["passedTurn"] is False and turn["total"] > 0
-
-
-def flaky_seed() -> int:
-    """A seed whose flaky agent breaks turn 1 on attempt 1 and not on attempt 2."""
-    generator = GeneratorSpec(seed=1, scenarios=1, turns=1)
-    for seed in range(1000):
-        baseline = Baseline(break_probability=0.5, seed=seed)
-        first, second = (
-            BaselineContext(generator, scenario=0, turn=1, attempt=a, baseline=baseline)
-            for a in (1, 2)
-        )
-        if breaks(first) and not breaks(second):
-            return seed
-    raise AssertionError("no such seed in 0..999")
 
 
 def test_a_flaky_agent_gets_feedback_and_recovers_on_its_retry(start_cluster: Start) -> None:

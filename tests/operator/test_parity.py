@@ -16,13 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
+from flaky_seeds import flaky_seed
 
 from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
-from enduro.agents.baselines.context import BaselineContext
-from enduro.agents.baselines.flaky import breaks
-from enduro.api.agent import Baseline
 from enduro.runtime.launch import run_file
-from enduro.scenarios.generator import GeneratorSpec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -55,20 +52,6 @@ CRASHING_SERVER = textwrap.dedent(
     printf 'exec "${PYTHON:-python}" app.py\\n' > run.sh
     """
 )
-
-
-def flaky_seed() -> int:
-    """A seed whose flaky agent breaks turn 1 on attempt 1 and not on attempt 2."""
-    generator = GeneratorSpec(seed=1, scenarios=1, turns=2)
-    for seed in range(1000):
-        baseline = Baseline(break_probability=0.5, seed=seed)
-        first, second = (
-            BaselineContext(generator, scenario=0, turn=1, attempt=a, baseline=baseline)
-            for a in (1, 2)
-        )
-        if breaks(first) and not breaks(second):
-            return seed
-    raise AssertionError("no such seed in 0..999")
 
 
 def documents(
