@@ -92,7 +92,15 @@ def test_names_and_subresources() -> None:
         ["enduro"],
     )
     assert sr["metadata"]["name"] == "scenarioruns.enduro.dev"
-    assert {d["spec"]["names"]["shortNames"][0] for d in crds()} == {"bm", "ag", "br", "sr"}
+    short_names = {d["spec"]["names"]["kind"]: d["spec"]["names"]["shortNames"] for d in crds()}
+    assert short_names == {
+        "Benchmark": ["bm"],
+        "Agent": ["ag"],
+        "BenchmarkRun": ["br"],
+        "ScenarioRun": ["sr"],
+        "Scenario": ["sc"],
+        "Scorer": [],
+    }
     for definition in crds():
         version = definition["spec"]["versions"][0]
         assert version["name"] == "v1alpha1" and version["subresources"] == {"status": {}}
@@ -150,7 +158,11 @@ def test_cel_rules_mirror_the_model_validators() -> None:
         node = lookup(openapi_schema(BY_KIND[kind]), path)
         return [v["rule"] for v in node.get("x-kubernetes-validations", [])]
 
-    assert rules("ScenarioRun", ".spec") == ["self.scenario < self.generator.scenarios"]
+    assert rules("ScenarioRun", ".spec") == [
+        "has(self.generator) != has(self.definition)",
+        "!has(self.generator) || self.scenario < self.generator.scenarios",
+    ]
+    assert rules("Benchmark", ".spec")[0] == "has(self.generator) != has(self.scenarios)"
     assert "has(self.baseUrl)" in rules("Agent", ".spec.model")[0]
     env_rule = lookup(openapi_schema(BY_KIND["Agent"]), ".spec.env")["items"]
     assert "self.name.matches('(?i)(API_?KEY|" in env_rule["x-kubernetes-validations"][0]["rule"]
@@ -197,6 +209,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
 }
 
+SAMPLES["Scenario"] = {
+    "spec": {
+        "inputContext": {"problemStatement": "Fix the off-by-one in mean()."},
+        "environment": {"files": {"stats.py": "def mean(xs): ..."}},
+        "scoringContract": {
+            "functions": [
+                {"name": "tests", "weight": 3, "scorer": {"command": {"command": "pytest"}}},
+                {
+                    "name": "style",
+                    "weight": 1,
+                    "scorer": {"bashScript": {"script": "echo score=1"}},
+                },
+            ]
+        },
+        "referenceOutput": {"commands": ["sed -i s/1/0/ stats.py"]},
+    }
+}
+SAMPLES["Scorer"] = {"spec": {"bashScript": "echo score=1", "description": "always 1"}}
+
 INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("Benchmark", {"spec": {"generator": {"seed": 1, "scenarios": 0, "turns": 5}}}, "scenarios"),
     ("Agent", {"spec": {"harness": "gpt-engineer"}}, "harness"),
@@ -210,6 +241,25 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
         "ScenarioRun",
         {"spec": SAMPLES["ScenarioRun"]["spec"], "status": {"phase": "Done"}},
         "phase",
+    ),
+    (
+        "Scenario",
+        {
+            "spec": {
+                **SAMPLES["Scenario"]["spec"],
+                "scoringContract": {
+                    "functions": [
+                        {"name": "t", "weight": 0, "scorer": {"command": {"command": "true"}}}
+                    ]
+                },
+            }
+        },
+        "weight",
+    ),
+    (
+        "Scenario",
+        {"spec": {**SAMPLES["Scenario"]["spec"], "inputContext": {}}},
+        "inputContext",
     ),
 ]
 
@@ -240,6 +290,8 @@ def test_every_kind_is_generated() -> None:
         "Agent",
         "BenchmarkRun",
         "ScenarioRun",
+        "Scenario",
+        "Scorer",
     ]
 
 

@@ -543,6 +543,8 @@ def test_crds_install_with_the_chart_and_validate(kube_version: str) -> None:
         "Agent",
         "BenchmarkRun",
         "ScenarioRun",
+        "Scenario",
+        "Scorer",
     }
     for crd in crds:
         kubernetes_validate.validate(crd, kube_version, strict=True)

@@ -71,14 +71,20 @@ app.kubernetes.io/part-of: enduro
 {{- define "enduro.namespacedRules" -}}
 # The catalogue: read, plus patch for kopf's finalizers and progress annotations.
 - apiGroups: ["enduro.dev"]
-  resources: ["benchmarks", "agents"]
+  resources: ["benchmarks", "agents", "scenarios", "scorers"]
   verbs: ["get", "list", "watch", "patch"]
 # Runs: a BenchmarkRun fans out into ScenarioRuns the operator creates and may delete.
 - apiGroups: ["enduro.dev"]
   resources: ["benchmarkruns", "scenarioruns"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["enduro.dev"]
-  resources: ["benchmarks/status", "agents/status", "benchmarkruns/status", "scenarioruns/status"]
+  resources:
+    - benchmarks/status
+    - agents/status
+    - benchmarkruns/status
+    - scenarioruns/status
+    - scenarios/status
+    - scorers/status
   verbs: ["get", "patch", "update"]
 # Step pods: created per attempt, read for termination messages, deleted after a step.
 - apiGroups: [""]

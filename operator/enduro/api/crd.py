@@ -21,6 +21,7 @@ from enduro.api.agent import AgentSpec, AgentStatus
 from enduro.api.benchmark import BenchmarkSpec, BenchmarkStatus
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus
 from enduro.api.resources import Resource
+from enduro.api.scenario import ScenarioSpec, ScenarioStatus, ScorerResourceSpec, ScorerStatus
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.api.validation import NAME_MAX, NAME_PATTERN
 
@@ -162,8 +163,8 @@ KINDS = (
         BenchmarkStatus,
         "A catalogue entry: the scenarios an agent is run against.",
         (
-            Column("Scenarios", ".spec.generator.scenarios", "integer"),
-            Column("Turns", ".spec.generator.turns", "integer"),
+            Column("Scenarios", ".status.scenarioCount", "integer"),
+            Column("Turns", ".spec.generator.turns", "integer", "Turns of generated scenarios."),
             Column("Phase", ".status.phase"),
             AGE,
         ),
@@ -211,6 +212,24 @@ KINDS = (
             Column("Stamina", ".status.stamina", "integer"),
             AGE,
         ),
+    ),
+    Kind(
+        resources.SCENARIO,
+        ScenarioSpec,
+        ScenarioStatus,
+        "An explicit scenario: problem statement, environment, weighted scoring contract.",
+        (
+            Column("Image", ".spec.environment.image"),
+            Column("Description", ".spec.description", priority=1),
+            AGE,
+        ),
+    ),
+    Kind(
+        resources.SCORER,
+        ScorerResourceSpec,
+        ScorerStatus,
+        "A reusable custom scorer: a bash script printing score=X for $ENDURO_SCORER_CONTEXT.",
+        (Column("Description", ".spec.description"), AGE),
     ),
 )
 
@@ -338,6 +357,8 @@ def as_json_schema(schema: Schema) -> Schema:
             out[key] = {name: as_json_schema(sub) for name, sub in value.items()}
         elif key in ("items", "additionalProperties") and isinstance(value, dict):
             out[key] = as_json_schema(value)
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and value is True:
+            out[key] = schema["minimum" if key == "exclusiveMinimum" else "maximum"]
         elif key != "nullable":
             out[key] = value
     if schema.get("nullable") and "type" in out:

@@ -36,5 +36,7 @@ BENCHMARK = Resource("Benchmark", "benchmarks", "benchmark", ("bm",))
 AGENT = Resource("Agent", "agents", "agent", ("ag",))
 BENCHMARK_RUN = Resource("BenchmarkRun", "benchmarkruns", "benchmarkrun", ("br",))
 SCENARIO_RUN = Resource("ScenarioRun", "scenarioruns", "scenariorun", ("sr",))
+SCENARIO = Resource("Scenario", "scenarios", "scenario", ("sc",))
+SCORER = Resource("Scorer", "scorers", "scorer", ())
 
-ALL = (BENCHMARK, AGENT, BENCHMARK_RUN, SCENARIO_RUN)
+ALL = (BENCHMARK, AGENT, BENCHMARK_RUN, SCENARIO_RUN, SCENARIO, SCORER)

@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, model_validator
 from enduro.api.agent import AgentSpec
 from enduro.api.base import StatusModel, cel_rules
 from enduro.api.conditions import ConditionList
+from enduro.api.scenario import ExplicitScenario
 from enduro.api.settings import RunSettings
 from enduro.scenarios.generator import GeneratorSpec
 
@@ -22,18 +23,24 @@ REASON_MAX = 64  # characters of a turn's reason kept in the status (size budget
 
 
 class ScenarioRunSpec(RunSettings):
-    """One scenario of a generated benchmark, with everything needed to play it.
+    """One scenario of a benchmark, with everything needed to play it: a generated one
+    (`generator` + `scenario` index) or an explicit one (`definition`).
 
-    The generator and agent are snapshots taken when the run started, so editing the
-    Benchmark or Agent later never changes a run in flight.
+    The generator, definition and agent are snapshots taken when the run started, so
+    editing the Benchmark, Scenario or Agent later never changes a run in flight.
     """
 
     model_config = ConfigDict(
         json_schema_extra=cel_rules(
             (
-                "self.scenario < self.generator.scenarios",
+                "has(self.generator) != has(self.definition)",
+                "set exactly one of generator (a generated scenario) and definition (an "
+                "explicit one)",
+            ),
+            (
+                "!has(self.generator) || self.scenario < self.generator.scenarios",
                 "scenario is out of range: indices go from 0 to generator.scenarios - 1",
-            )
+            ),
         )
     )
 
@@ -42,18 +49,46 @@ class ScenarioRunSpec(RunSettings):
         max_length=253,
         description="Name of the owning BenchmarkRun; unset for a ScenarioRun created alone.",
     )
-    generator: GeneratorSpec = Field(description="Snapshot of the Benchmark's generator.")
-    scenario: int = Field(ge=0, description="Scenario index (0-based, below generator.scenarios).")
+    generator: GeneratorSpec | None = Field(
+        default=None, description="Snapshot of the Benchmark's generator."
+    )
+    definition: ExplicitScenario | None = Field(
+        default=None, description="Snapshot of the explicit Scenario (and its custom Scorers)."
+    )
+    scenario: int = Field(
+        default=0,
+        ge=0,
+        description="Scenario index in its benchmark (0-based; below generator.scenarios).",
+    )
     agent: AgentSpec = Field(description="Snapshot of the Agent's spec.")
 
     @model_validator(mode="after")
     def _scenario_in_range(self) -> ScenarioRunSpec:
-        if self.scenario >= self.generator.scenarios:
+        if (self.generator is None) == (self.definition is None):
+            raise ValueError(
+                "set exactly one of generator (a generated scenario) and definition (an "
+                "explicit one)"
+            )
+        if self.generator is not None and self.scenario >= self.generator.scenarios:
             raise ValueError(
                 f"scenario {self.scenario} is out of range: the generator has "
                 f"{self.generator.scenarios} scenarios (indices 0..{self.generator.scenarios - 1})"
             )
         return self
+
+    @property
+    def n_turns(self) -> int:
+        """Turns of the scenario: the generator's, or the explicit scenario's."""
+        if self.definition is not None:
+            return len(self.definition.spec.turn_list())
+        assert self.generator is not None
+        return self.generator.turns
+
+    def require_generator(self) -> GeneratorSpec:
+        """The generator of a generated scenario."""
+        if self.generator is None:
+            raise ValueError("this ScenarioRun plays an explicit scenario, not a generated one")
+        return self.generator
 
 
 class ScenarioPhase(StrEnum):
@@ -88,10 +123,19 @@ class TurnSummary(StatusModel):
 
     turn: int = Field(ge=1, description="Turn number (1-based).")
     attempts: int = Field(ge=1, description="Attempts used.")
-    passed: int = Field(ge=0, description="Tests passed on the last attempt.")
-    total: int = Field(ge=0, description="Tests in the turn's suite.")
-    score: float = Field(ge=0, le=1, description="passed/total on the last attempt.")
-    passed_turn: bool = Field(description="Every test passed on the last attempt.")
+    passed: int = Field(
+        ge=0, description="Tests (scoring functions: fully satisfied) passed on the last attempt."
+    )
+    total: int = Field(ge=0, description="Tests in the turn's suite (or its contract's functions).")
+    score: float = Field(
+        ge=0,
+        le=1,
+        description="passed/total on the last attempt (explicit scenarios: the contract's "
+        "weighted score).",
+    )
+    passed_turn: bool = Field(
+        description="Every test passed (explicit scenarios: the score reached passScore)."
+    )
     reason: str | None = Field(
         default=None,
         max_length=REASON_MAX,

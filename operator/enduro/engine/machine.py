@@ -224,7 +224,7 @@ def _test_finished(
     )
     turns = [*status.turns, record]
     finished = status.model_copy(update={"turns": turns, "agent_reason": None})
-    n_turns = spec.generator.turns
+    n_turns = spec.n_turns
     if turn >= n_turns:
         return _end(spec, finished, ScenarioPhase.SUCCEEDED, "", now=now, generation=generation)
     if not summary.all_passed and spec.stop_on_failure:
@@ -306,7 +306,7 @@ def _with_scores(
     turns = status.turns
     return status.model_copy(
         update={
-            "score": scenario_score(turns, spec.generator.turns, ended),
+            "score": scenario_score(turns, spec.n_turns, ended),
             "stamina": stamina(turns),
             "turns_passed": turns_passed(turns),
             "progress": _progress(len(turns), spec),
@@ -315,7 +315,7 @@ def _with_scores(
 
 
 def _progress(finished_turns: int, spec: ScenarioRunSpec) -> str:
-    return f"{finished_turns}/{spec.generator.turns}"
+    return f"{finished_turns}/{spec.n_turns}"
 
 
 def _add_usage(usage: Usage, outcome: AgentOutcome) -> Usage:

@@ -67,6 +67,16 @@ class TestSummary(_Result):
         default=0.0, ge=0, description="Until the server answered /health."
     )
     suite_seconds: float = Field(default=0.0, ge=0, description="Running the suite.")
+    contract_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="An explicit scenario's weighted contract score (then passed/total count "
+        "its scoring functions, and `failing` names those short of 1.0).",
+    )
+    pass_score: float = Field(
+        default=1.0, ge=0, le=1, description="The contract score at which the turn passes."
+    )
 
     @model_validator(mode="after")
     def _counts_add_up(self) -> TestSummary:
@@ -79,12 +89,18 @@ class TestSummary(_Result):
 
     @property
     def score(self) -> float:
-        """passed/total, 0 for an empty suite, rounded to 4 places."""
+        """The contract score when there is one, else passed/total (0 for an empty suite),
+        rounded to 4 places."""
+        if self.contract_score is not None:
+            return round(self.contract_score, 4)
         return round(self.passed / self.total, 4) if self.total else 0.0
 
     @property
     def all_passed(self) -> bool:
-        """The turn passes: a non-empty suite, every test passed."""
+        """The turn passes: the contract score reached `pass_score`; without a contract, a
+        non-empty suite with every test passed."""
+        if self.contract_score is not None:
+            return self.total > 0 and self.contract_score >= self.pass_score
         return self.total > 0 and self.passed == self.total
 
     def to_message(self) -> str:
@@ -117,4 +133,10 @@ def summary_problem(summary: TestSummary, full_result: bytes) -> str:
     claimed = {key: getattr(summary, key) for key in expected}
     if claimed != expected:
         return f"the test summary's counts {claimed} are not the full result's {expected}"
+    full_score = counts.get("contractScore")
+    if summary.contract_score != full_score:
+        return (
+            f"the summary's contract score {summary.contract_score} is not the full "
+            f"result's {full_score}"
+        )
     return ""

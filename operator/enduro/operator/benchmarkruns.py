@@ -100,7 +100,7 @@ class BenchmarkRunDriver:
         if plan.create and plan.benchmark is not None and plan.agent is not None:
             for index in plan.create:
                 manifest = build_scenario_run(
-                    self.body, plan.benchmark.generator, plan.agent, index
+                    self.body, plan.benchmark.require_generator(), plan.agent, index
                 )
                 await self.api.create(SCENARIO_RUN.plural, manifest)
                 self.created[index] = Child(ScenarioRunStatus())
@@ -170,7 +170,7 @@ class BenchmarkRunDriver:
             "harness": plan.agent.harness.value,
             "benchmark": spec["benchmarkRef"]["name"],
             "benchmark_run": self.name,
-            "n_turns": plan.benchmark.generator.turns,
+            "n_turns": plan.benchmark.require_generator().turns,
             "isolation": Isolation.POD,
         }
         statuses = {i: c.status for i, c in self.children().items()}

@@ -43,12 +43,18 @@ def benchmark_status(
                 "conditions": set_condition(old.conditions, ready, now),
             }
         )
-    count = parsed.generator.scenarios
+    if parsed.generator is not None:
+        count: int | None = parsed.generator.scenarios
+        message = f"{count} scenarios of {parsed.generator.turns} turns"
+    else:
+        assert parsed.scenarios is not None
+        count = len(parsed.scenarios.names) if parsed.scenarios.names is not None else None
+        message = "explicit scenarios"
     ready = Condition(
         type="Ready",
         status="True",
         reason=BenchmarkPhase.READY.value,
-        message=f"{count} scenarios of {parsed.generator.turns} turns",
+        message=message,
         observed_generation=generation,
     )
     return old.model_copy(

@@ -126,7 +126,7 @@ def plan_run(
     except ValidationError as error:
         message = f"Agent {spec.agent_ref.name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)
-    generator = benchmark_spec.generator
+    generator = benchmark_spec.require_generator()
     try:
         indices = scenario_indices(spec, generator.scenarios)
     except ValueError as error:

@@ -142,7 +142,7 @@ def _run_locked(
 
     from enduro.runtime.progress import Progress
 
-    n_turns = plan.benchmark.generator.turns
+    n_turns = plan.benchmark.require_generator().turns
     progress = Progress(
         f"{plan.name}: {plan.agent_name} on {plan.benchmark_name}", plan.scenarios(), n_turns
     )
@@ -212,7 +212,7 @@ def _plan_json(plan: RunPlan) -> str:
             "agent": plan.agent_name,
             # Suspending and resuming does not make it another plan.
             "spec": plan.spec.model_dump(mode="json", exclude={"suspend"}),
-            "generator": plan.benchmark.generator.model_dump(mode="json", by_alias=True),
+            "generator": plan.benchmark.require_generator().model_dump(mode="json", by_alias=True),
             "agentSpec": plan.agent.model_dump(mode="json"),
         },
         indent=1,

@@ -50,11 +50,11 @@ class RunPlan:
     agent: AgentSpec
 
     def scenarios(self) -> list[int]:
-        return scenario_indices(self.spec, self.benchmark.generator.scenarios)
+        return scenario_indices(self.spec, self.benchmark.require_generator().scenarios)
 
     def scenario_spec(self, scenario: int) -> ScenarioRunSpec:
         return build_scenario_run_spec(
-            self.name, self.spec, self.benchmark.generator, self.agent, scenario
+            self.name, self.spec, self.benchmark.require_generator(), self.agent, scenario
         )
 
 

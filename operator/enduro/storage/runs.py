@@ -112,7 +112,7 @@ def use_stored_set(plan: RunPlan, out: Path) -> str:
     from enduro.scenarios.store import StoreError, fetch_source
 
     try:
-        path = fetch_source(source, plan.benchmark.generator, out / "scenario_set")
+        path = fetch_source(source, plan.benchmark.require_generator(), out / "scenario_set")
     except StoreError as exc:
         return f"Benchmark {plan.benchmark_name}: spec.source: {exc}"
     os.environ[SCENARIO_SET_ENV] = str(path)

@@ -122,7 +122,7 @@ def benchmark_generator(path: Path) -> GeneratorSpec:
 
     for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
         if isinstance(document, dict) and document.get("kind") == "Benchmark":
-            return BenchmarkSpec.model_validate(document.get("spec") or {}).generator
+            return BenchmarkSpec.model_validate(document.get("spec") or {}).require_generator()
     raise ScriptError(f"{path}: no `kind: Benchmark` document with a generator")
 
 
