@@ -64,6 +64,7 @@ def _context(
 ) -> StepContext:
     return StepContext(
         generator=spec.generator,
+        definition=spec.definition,
         scenario=spec.scenario,
         turn=turn,
         attempt=attempt,
@@ -75,12 +76,13 @@ def _context(
 
 
 def _untrusted_view(context: StepContext) -> StepContext:
-    """What the container of an untrusted agent CLI is told: no generator (nor anything
-    else that could rebuild the suite or the ground truth)."""
+    """What the container of an untrusted agent CLI is told: no generator and no explicit
+    scenario (nor anything else that could rebuild the suite, the ground truth, the
+    scoring contracts or the reference outputs)."""
     assert context.agent is not None
     if context.agent.harness.baseline:
         return context
-    return context.model_copy(update={"generator": None})
+    return context.model_copy(update={"generator": None, "definition": None})
 
 
 def build_agent_step(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from enduro.agents.context import AgentStepContext
+from enduro.api.scenario import ExplicitScenario
 from enduro.scenarios.generator import GeneratorSpec
 
 
@@ -20,6 +21,17 @@ class StepContext(AgentStepContext):
     generator: GeneratorSpec | None = Field(
         default=None, description="The Benchmark's generator (trusted steps only)."
     )
+    definition: ExplicitScenario | None = Field(
+        default=None,
+        description="The explicit scenario with its scoring contracts and reference outputs "
+        "(trusted steps only).",
+    )
+
+    def require_definition(self) -> ExplicitScenario:
+        """The explicit scenario, for the trusted steps that prepare or score its turns."""
+        if self.definition is None:
+            raise ValueError("this step needs the context's explicit scenario, and it has none")
+        return self.definition
 
     def require_generator(self) -> GeneratorSpec:
         """The generator, for the trusted steps that regenerate a turn."""
