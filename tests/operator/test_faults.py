@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 from operator_manifests import agent, benchmark, benchmark_run
 
 from cluster.enduro_cluster import (
@@ -173,17 +174,15 @@ def test_a_step_pod_lost_with_its_node_mid_step_is_retried_without_spending_an_a
     assert f"{lost}-r1" in names
 
 
-PEERING_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "kopfpeerings.kopf.dev"},
-    "spec": {
-        "group": "kopf.dev",
-        "scope": "Namespaced",
-        "names": {"kind": "KopfPeering", "plural": "kopfpeerings", "singular": "kopfpeering"},
-        "versions": [{"name": "v1", "served": True, "storage": True}],
-    },
-}
+# The chart's own peering CRDs (charts/enduro/crds/kopf-peering.yaml): what a Helm install
+# with operator.peering.enabled gives the replicas.
+PEERING_CRD = next(
+    doc
+    for doc in yaml.safe_load_all(
+        (pathlib.Path(__file__).parents[2] / "charts/enduro/crds/kopf-peering.yaml").read_text()
+    )
+    if doc["spec"]["names"]["kind"] == "KopfPeering"
+)
 
 
 def test_two_replicas_one_acts_and_the_other_takes_over_when_it_is_killed(
