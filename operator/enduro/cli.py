@@ -157,6 +157,7 @@ def report(
             "for a cluster run."
         ),
     ],
+    *,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -168,10 +169,23 @@ def report(
         str | None,
         typer.Option("--namespace", "-n", help="Namespace of br/NAME runs (kubeconfig's)."),
     ] = None,
+    attempts: Annotated[
+        bool,
+        typer.Option(
+            help="For br/NAME: read every attempt's timing and failure class off each "
+            "ScenarioRun's volume with a short-lived reader pod (needs pod create, get, "
+            "delete and pods/log in the namespace)."
+        ),
+    ] = True,
+    reader_image: Annotated[
+        str | None,
+        typer.Option(help="Image of the reader pods (default: the enduro image of this version)."),
+    ] = None,
 ) -> None:
     """Summarise runs side by side: a table, report.md and PNG plots. A cluster run
-    (`br/NAME`) is read through the Kubernetes API and gets its report.json in
-    `--out` (default `runs/NAME`), like a local run."""
+    (`br/NAME`) is read through the Kubernetes API (its attempts off its volumes, by
+    reader pods) and gets its report.json in `--out` (default `runs/NAME`), like a local
+    run."""
     from enduro.reports.cluster import ClusterReportError, fetch_report, run_name
     from enduro.reports.report import write_report
     from enduro.reports.summary import print_summary, write_markdown_report
@@ -183,11 +197,16 @@ def report(
     for argument in runs:
         name = run_name(argument)
         if name is not None and not Path(argument).is_dir():
+            from enduro.steps.build import Images
+
+            image = (reader_image or Images().enduro) if attempts else None
             try:
-                found = fetch_report(name, namespace)
+                found, warnings = fetch_report(name, namespace, reader_image=image)
             except ClusterReportError as exc:
                 typer.echo(f"error: {argument}: {exc}", err=True)
                 raise typer.Exit(2) from None
+            for warning in warnings:
+                typer.echo(f"warning: {argument}: {warning}", err=True)
             folder = out or Path("runs") / name
             folder.mkdir(parents=True, exist_ok=True)
             write_report(folder, found)
@@ -209,6 +228,18 @@ def report(
     target.mkdir(parents=True, exist_ok=True)
     markdown = write_markdown_report(reports, target)
     typer.echo(f"report: {markdown}")
+
+
+@app.command("report-attempts", hidden=True)
+def report_attempts(
+    artifacts: Annotated[Path, typer.Option(help="A scenario's artifacts folder.")],
+) -> None:
+    """Print the scenario's attempts (timing, failure classes) as one JSON line: what a
+    report's reader pod runs on a ScenarioRun's volume."""
+    from enduro.reports.attempts import read_attempts
+    from enduro.reports.reader import attempts_json
+
+    typer.echo(attempts_json(read_attempts(artifacts)))
 
 
 @app.command()

@@ -27,6 +27,7 @@ import base64
 import contextlib
 import dataclasses
 import fnmatch
+import hashlib
 import os
 import pathlib
 import random
@@ -183,6 +184,7 @@ class PodExecutor:
 
     def _status(self, pod: Obj, status: Obj) -> bool:
         meta = pod["metadata"]
+        _with_images(pod, status)
         try:
             self.emulator.write(
                 PODS, meta["namespace"], meta["name"], {"status": status}, status=True
@@ -623,6 +625,25 @@ def _condition(type_: str, status: str, reason: str = "", message: str = "") -> 
     if reason:
         condition.update(reason=reason, message=message)
     return condition
+
+
+def _with_images(pod: Obj, status: Obj) -> None:
+    """Every container status names its image and image ID, as a real kubelet's do (typed
+    clients refuse statuses without them)."""
+    spec = pod["spec"]
+    images = {
+        c["name"]: c.get("image", "")
+        for c in [*spec.get("initContainers", []), *spec.get("containers", [])]
+    }
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for entry in status.get(key, []):
+            image = entry.setdefault("image", images.get(entry["name"], ""))
+            pulled = "running" in entry["state"] or "terminated" in entry["state"]
+            entry.setdefault("imageID", f"sha256:{_image_digest(image)}" if pulled else "")
+
+
+def _image_digest(image: str) -> str:
+    return hashlib.sha256(image.encode()).hexdigest()
 
 
 def _pending(condition: Obj) -> Obj:

@@ -59,3 +59,45 @@ def test_a_missing_cluster_run_exits_2_naming_it(
     result = CliRunner().invoke(app, ["report", "br/nope", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "no BenchmarkRun 'nope' in namespace 'default'" in result.output
+
+
+def test_a_cluster_report_reads_every_attempt_off_the_volumes_with_a_reader_pod(
+    start_cluster: Start, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = start_cluster()  # real steps: the artifacts are on the emulated volumes
+    cluster.apply(benchmark(scenarios=1, turns=2), agent(), benchmark_run(attemptLimit=1))
+    cluster.wait_for_run("run")
+    monkeypatch.setenv("KUBECONFIG", str(cluster.cluster.kubeconfig))
+    out = tmp_path / "report"
+
+    result = CliRunner().invoke(app, ["report", "br/run", "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    [scenario] = json.loads((out / "report.json").read_text())["results"]
+    attempts = scenario["attempts"]
+    assert [(a["turn"], a["attempt"], a["suite_failure"]) for a in attempts] == [
+        (1, 1, "none"),
+        (2, 1, "none"),
+    ]
+    assert all(a["suite_seconds"] > 0 and a["passed"] == a["total"] > 0 for a in attempts)
+    assert "Every attempt (from the artifacts)" in (out / "report.md").read_text()
+    # The reader pods are gone; only the steps' pods remain.
+    pods = {p["metadata"]["name"] for p in cluster.kube.list("v1/pods")}
+    assert not [p for p in pods if p.endswith("-report")]
+
+
+def test_without_reading_attempts_no_pod_is_created(
+    start_cluster: Start, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = start_cluster(canned=Canned(scripted_results(half_on_turn_two)))
+    cluster.apply(benchmark(scenarios=1, turns=1), agent(), benchmark_run(attemptLimit=1))
+    cluster.wait_for_run("run")
+    monkeypatch.setenv("KUBECONFIG", str(cluster.cluster.kubeconfig))
+    before = {p["metadata"]["name"] for p in cluster.kube.list("v1/pods")}
+    result = CliRunner().invoke(
+        app, ["report", "br/run", "--no-attempts", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 0, result.output
+    assert {p["metadata"]["name"] for p in cluster.kube.list("v1/pods")} == before
+    [scenario] = json.loads((tmp_path / "r" / "report.json").read_text())["results"]
+    assert scenario["attempts"] == []

@@ -16,6 +16,7 @@ from typing import Any
 
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
+from enduro.reports.attempts import AttemptRecord
 from enduro.reports.report import RunReport, build_report
 from enduro.sandbox.policy import Isolation
 
@@ -37,17 +38,22 @@ def run_name(argument: str) -> str | None:
 
 
 def report_from_objects(
-    run: Mapping[str, Any], scenario_runs: Sequence[Mapping[str, Any]]
+    run: Mapping[str, Any],
+    scenario_runs: Sequence[Mapping[str, Any]],
+    attempts: Mapping[str, list[AttemptRecord]] | None = None,
 ) -> RunReport:
-    """The report of the BenchmarkRun `run` from its ScenarioRuns as read from the API."""
+    """The report of the BenchmarkRun `run` from its ScenarioRuns as read from the API
+    (`attempts`: by ScenarioRun name, what its artifacts hold, where they were read)."""
     spec = run.get("spec") or {}
     statuses: dict[int, ScenarioRunStatus] = {}
+    by_index: dict[int, list[AttemptRecord]] = {}
     harness, turns = "", 0
     for sr in scenario_runs:
         index = (sr["metadata"].get("labels") or {}).get(SCENARIO_LABEL, "")
         if not str(index).isdigit():
             continue
         statuses[int(index)] = ScenarioRunStatus.model_validate(sr.get("status") or {})
+        by_index[int(index)] = (attempts or {}).get(sr["metadata"]["name"], [])
         sr_spec = sr.get("spec") or {}
         harness = harness or str((sr_spec.get("agent") or {}).get("harness", ""))
         turns = turns or int((sr_spec.get("generator") or {}).get("turns", 0))
@@ -59,12 +65,17 @@ def report_from_objects(
         n_turns=turns,
         statuses=statuses,
         isolation=Isolation.POD,
+        attempts=by_index,
     )
 
 
-def fetch_report(name: str, namespace: str | None) -> RunReport:
+def fetch_report(
+    name: str, namespace: str | None, *, reader_image: str | None = None
+) -> tuple[RunReport, list[str]]:
     """Read the BenchmarkRun `name` and its ScenarioRuns with the current kubeconfig
-    (or the pod's service account) and build its report."""
+    (or the pod's service account) and build its report; with `reader_image`, each
+    ScenarioRun's attempts are read off its volume by a reader pod. Also returns a warning
+    per ScenarioRun whose artifacts could not be read (its report keeps the statuses)."""
     import importlib
 
     # The kubernetes client is untyped: use it as Any, in this one function.
@@ -96,4 +107,19 @@ def fetch_report(name: str, namespace: str | None) -> RunReport:
                 f"no BenchmarkRun {name!r} in namespace {namespace!r}"
             ) from None
         raise ClusterReportError(f"the API server answered {exc.status}: {exc.reason}") from None
-    return report_from_objects(run, children.get("items") or [])
+    items: list[dict[str, Any]] = children.get("items") or []
+    attempts: dict[str, list[AttemptRecord]] = {}
+    warnings: list[str] = []
+    if reader_image is not None:
+        from enduro.reports.reader import read_through_pod
+
+        core = client.CoreV1Api()
+        for sr in items:
+            sr_name = sr["metadata"]["name"]
+            try:
+                attempts[sr_name] = read_through_pod(
+                    core, namespace, sr_name, reader_image, api_exception
+                )
+            except (ValueError, api_exception) as exc:
+                warnings.append(f"{sr_name}: attempts not read from its volume: {exc}")
+    return report_from_objects(run, items, attempts), warnings

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from enduro.api.scenariorun import ScenarioRunStatus, TurnSummary, Usage
 from enduro.artifacts import write_text_atomic
 from enduro.engine.run import aggregate_run
+from enduro.reports.attempts import AttemptRecord
 from enduro.sandbox.policy import Isolation
 
 REPORT_FILE = "report.json"
@@ -33,6 +34,8 @@ class ScenarioResult(BaseModel):
     turns: list[TurnSummary] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     message: str = ""
+    attempts: list[AttemptRecord] = Field(default_factory=list)
+    """Every attempt (timing, failure classes, usage), from the artifact store."""
 
 
 class RunReport(BaseModel):
@@ -67,8 +70,10 @@ def build_report(
     n_turns: int,
     statuses: Mapping[int, ScenarioRunStatus],
     isolation: Isolation,
+    attempts: Mapping[int, list[AttemptRecord]] | None = None,
 ) -> RunReport:
-    """Scores over every scenario; one that has not ended counts with its score so far."""
+    """Scores over every scenario; one that has not ended counts with its score so far.
+    `attempts`: each scenario's attempts as its artifacts record them, where readable."""
     ordered = [statuses[i] for i in sorted(statuses)]
     aggregate = aggregate_run(ordered, total=len(ordered), turns=n_turns)
     results = [
@@ -81,6 +86,7 @@ def build_report(
             turns=s.turns,
             usage=s.usage,
             message=s.message,
+            attempts=(attempts or {}).get(i, []),
         )
         for i, s in sorted(statuses.items())
     ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from enduro.api.scenariorun import TurnSummary
+from enduro.reports.attempts import AttemptRecord, failure_counts
 from enduro.reports.curves import attempts_per_turn, survival, turn_scores
 from enduro.reports.plots import PLOTS
 from enduro.reports.report import RunReport
@@ -93,7 +94,32 @@ def render_markdown(reports: Sequence[RunReport], plots: Sequence[Path]) -> str:
                 f"| {failures} | {retries} | {tokens_in}/{tokens_out} | {cost:.4f} "
                 f"| {_seconds(played)} |"
             )
+        lines += _attempt_lines([a for s in r.results for a in s.attempts])
     return "\n".join(lines) + "\n"
+
+
+def _attempt_lines(attempts: Sequence[AttemptRecord]) -> list[str]:
+    """Every attempt, per turn: how many, mean seconds by part, and its failure classes."""
+    if not attempts:
+        return []
+    lines = [
+        "",
+        "Every attempt (from the artifacts), per turn:",
+        "",
+        "| turn | attempts | mean seconds agent/server start/suite | failure classes |",
+        "|---|---|---|---|",
+    ]
+    counts = failure_counts(attempts)
+    for turn in sorted({a.turn for a in attempts}):
+        of_turn = [a for a in attempts if a.turn == turn]
+        n = len(of_turn)
+        seconds = "/".join(
+            f"{sum(getattr(a, part) for a in of_turn) / n:.1f}"
+            for part in ("agent_seconds", "server_start_seconds", "suite_seconds")
+        )
+        classes = ", ".join(f"{name} {count}" for name, count in counts[turn].items()) or "-"
+        lines.append(f"| {turn} | {n} | {seconds} | {classes} |")
+    return lines
 
 
 def _seconds(turns: Sequence[TurnSummary]) -> str:

@@ -169,6 +169,7 @@ def _run_locked(
         if server is not None:
             server.close()
 
+    from enduro.reports.attempts import read_attempts
     from enduro.reports.report import build_report, write_report
     from enduro.reports.summary import print_summary
 
@@ -180,6 +181,7 @@ def _run_locked(
         n_turns=n_turns,
         statuses=statuses,
         isolation=isolation,
+        attempts={i: read_attempts(scenario_dir(out, i)) for i in statuses},
     )
     write_report(out, report)
     if uploader is not None and (code := _publish(uploader, report)):

@@ -34,3 +34,8 @@ def workspace_claim_name(scenario_run: str) -> str:
 def scenario_run_name(benchmark_run: str, scenario: int) -> str:
     """`<br>-s007`: the ScenarioRun of scenario 7 of a BenchmarkRun."""
     return _fit(benchmark_run, f"-s{scenario:03d}")
+
+
+def report_reader_name(scenario_run: str) -> str:
+    """`<sr>-report`: the short-lived pod that reads a ScenarioRun's artifacts for a report."""
+    return _fit(scenario_run, "-report")
