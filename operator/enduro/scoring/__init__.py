@@ -1,0 +1,1 @@
+"""Scoring contracts of explicit scenarios: scorers, their results, reference solutions."""
