@@ -51,5 +51,13 @@ def score_turn(
     for function in contract.functions:
         with private_place(workspace, workdir) as place:
             scoring = Scoring(place, confined=confined, custom_scripts=scripts, context=context)
-            results.append(KINDS[function.scorer.type](function, scoring))
+            results.append(_score_function(function, scoring))
     return combine(contract, results)
+
+
+def _score_function(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+    try:
+        return KINDS[function.scorer.type](function, scoring)
+    except Exception as exc:
+        reason = f"the scorer could not run: {type(exc).__name__}: {exc}"
+        return FunctionResult.error(function.name, reason)
