@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -31,22 +32,15 @@ SCORE_LINE = re.compile(r"^\s*score\s*=\s*(\S*)\s*$")
 JUNIT_MAX_BYTES = 16 * 1024 * 1024
 
 
+@dataclass(frozen=True)
 class Scoring:
     """What every kind needs besides its own spec: where it runs, how, and the context a
     custom scorer reads."""
 
-    def __init__(
-        self,
-        place: Place,
-        *,
-        confined: bool,
-        custom_scripts: dict[str, str],
-        context: dict[str, Any],
-    ) -> None:
-        self.place = place
-        self.confined = confined
-        self.custom_scripts = custom_scripts
-        self.context = context
+    place: Place
+    confined: bool
+    custom_scripts: dict[str, str]
+    context: dict[str, Any]
 
     def run(
         self,
@@ -81,9 +75,9 @@ def failed_to_run(function: ScoringFunction, ran: Ran) -> FunctionResult | None:
 
 
 def exit_text(code: int | None) -> str:
-    return (
-        f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
-    )
+    if code is not None and code < 0:
+        return f"killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def complete(function: ScoringFunction, ran: Ran, score: float, reason: str = "") -> FunctionResult:

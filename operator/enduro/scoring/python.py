@@ -11,13 +11,13 @@ read-only.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 from enduro.api.scenario import PythonScriptScorer, ScoringFunction
@@ -75,27 +75,23 @@ def scorer_environment(requirements: list[str], *, timeout: float) -> Path | str
     interpreter = base_interpreter()
     key = json.dumps([str(interpreter), sorted(requirements)])
     venv = cache_root() / hashlib.sha256(key.encode()).hexdigest()[:24]
-    if (venv / COMPLETE_MARK).is_file():
-        return venv
-    # Built aside and renamed into place: a half-made environment is never used, and two
-    # scorers building the same one at once both end with a whole one.
-    building = venv.with_name(f".{venv.name}.{uuid.uuid4().hex[:8]}")
-    building.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        problem = _install(interpreter, building, requirements, timeout)
-        if problem:
-            return f"the requirements could not be installed: {problem}"
-        (building / COMPLETE_MARK).write_text("\n".join(requirements))
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # Built in place (its scripts name their interpreter by path) under a lock, so two
+    # scorers needing it at once build it once; a half-made one is never used.
+    with open(venv.with_name(venv.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (venv / COMPLETE_MARK).is_file():
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
         try:
-            building.rename(venv)
-        except OSError:
-            if not (venv / COMPLETE_MARK).is_file():
-                raise
+            problem = _install(interpreter, venv, requirements, timeout)
+        except (OSError, subprocess.SubprocessError) as exc:
+            problem = str(exc)
+        if problem:
+            shutil.rmtree(venv, ignore_errors=True)
+            return f"the requirements could not be installed: {problem}"
+        (venv / COMPLETE_MARK).write_text("\n".join(requirements))
         return venv
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"the requirements could not be installed: {exc}"
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
 
 
 def base_interpreter() -> Path:
@@ -105,7 +101,7 @@ def base_interpreter() -> Path:
 
 
 def _install(interpreter: Path, venv: Path, requirements: list[str], timeout: float) -> str:
-    """ "" when `requirements` are installed into a new virtualenv at `venv`; else why not."""
+    """Make a virtualenv at `venv` with `requirements`; "" when done, else why not."""
     listing = venv.with_name(venv.name + ".txt")
     listing.write_text("\n".join(requirements) + "\n")
     python = str(venv / "bin" / "python")
