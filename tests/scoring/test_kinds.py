@@ -141,3 +141,10 @@ def test_a_scorer_that_cannot_even_be_set_up_is_an_error_and_the_others_still_co
     assert result.functions[0].state is FunctionState.ERROR
     assert result.functions[0].reason.startswith("the scorer could not run: FileExistsError")
     assert result.contract_score == 0.5
+
+
+def test_without_a_sandbox_scorers_run_with_this_python(workspace: Path) -> None:
+    """`enduro run --unsandboxed` (isolation none): trusted agents only, same scores."""
+    scorer = {"testBased": {"files": TESTS, "command": f"{PYTEST} -k 'not strings'"}}
+    definition = scenario(function("tests", scorer), bash("echo score=0.5"))
+    assert score(definition, workspace, confined=False).contract_score == 0.75

@@ -166,16 +166,15 @@ def _run_bash(
 def custom(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     ref = function.scorer.custom
     assert ref is not None
-    script = scoring.custom_scripts.get(ref.name)
-    if script is None:
-        return FunctionResult.error(function.name, f"the Scorer {ref.name!r} is not given")
+    script = scoring.custom_scripts[ref.name]  # ExplicitScenario checks they are all given
     context = {
         **scoring.context,
         "parameters": ref.parameters,
         "workingDir": str(scoring.place.workdir),
         "function": function.name,
     }
-    return _run_bash(function, scoring, script, {"ENDURO_SCORER_CONTEXT": json.dumps(context)})
+    env = {"ENDURO_SCORER_CONTEXT": json.dumps(context)}
+    return _run_bash(function, scoring, script, env)
 
 
 def test_based(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
