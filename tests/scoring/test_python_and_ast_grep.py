@@ -91,6 +91,17 @@ def test_requirements_are_installed_once_into_the_scorers_own_environment(
     assert without.state is FunctionState.ERROR  # other scorers do not see it
 
 
+@pytest.mark.slow
+def test_without_uv_requirements_are_installed_with_pip(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENDURO_SCORER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # where uv is not
+    script = "import scorehelp\nprint(scorehelp.verdict(True))\n"
+    result = only(score(scenario(python(script, [str(_wheel(tmp_path))])), workspace))
+    assert result.score == 1.0, result
+
+
 def test_a_requirement_that_cannot_be_installed_is_an_error(
     workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

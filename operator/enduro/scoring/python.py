@@ -22,7 +22,7 @@ from pathlib import Path
 
 from enduro.api.scenario import PythonScriptScorer, ScoringFunction
 from enduro.scoring.kinds import Scoring, complete, exit_text, failed_to_run, unit_float
-from enduro.scoring.process import Ran, Tools
+from enduro.scoring.process import NO_TOOLS, Ran, Tools
 from enduro.scoring.result import FunctionResult
 
 COMPLETE_MARK = ".enduro-complete"
@@ -32,7 +32,7 @@ INSTALL_TAIL_CHARS = 2000
 def python_script(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     spec = function.scorer.python_script
     assert isinstance(spec, PythonScriptScorer)
-    tools = Tools()
+    tools = NO_TOOLS
     if spec.requirements:
         venv = scorer_environment(spec.requirements, timeout=function.timeout_seconds)
         if isinstance(venv, str):
