@@ -210,3 +210,23 @@ def test_a_scorer_printing_100_mb_keeps_64_kib_and_its_score(workspace: Path) ->
     assert len(result.output.encode()) <= 64 * 1024
     assert result.output.startswith("[... cut: only the last")
     assert result.output.endswith("score=0.5\n")
+
+
+def test_a_junit_report_linked_to_a_file_outside_the_sandbox_is_not_read(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """The scorer's folder is writable inside; what a link there names is resolved by the
+    trusted side, which can see more than the sandbox could."""
+    passing = tmp_path / "all-passed.xml"  # a file only the trusted side can see
+    passing.write_text('<testsuite><testcase name="everything"/></testsuite>')
+    _plant(
+        workspace,
+        f"""
+        import os
+        os.symlink({str(passing)!r}, os.path.join(os.environ["ENDURO_SCORER_DIR"], "junit.xml"))
+        """,
+    )
+    tests = {"files": {"t.py": ""}, "command": RUN_AGENT_CODE, "junitXml": "junit.xml"}
+    result = only(score(scenario(function("tests", {"testBased": tests})), workspace))
+    assert (result.state, result.score) == (FunctionState.ERROR, 0.0)
+    assert result.reason.startswith("no JUnit report at $ENDURO_SCORER_DIR/junit.xml")
