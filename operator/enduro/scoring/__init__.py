@@ -1,1 +1,2 @@
-"""Scoring contracts of explicit scenarios: scorers, their results, reference solutions."""
+"""Scoring contracts and scorer kinds: an explicit scenario's turn scored by weighted
+functions, each run in a sandbox that sees the workspace read-only (docs/scoring.md)."""
