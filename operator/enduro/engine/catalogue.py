@@ -25,6 +25,12 @@ from enduro.scenarios.generator import GeneratorSpec
 SCENARIO_NOT_FOUND = "ScenarioNotFound"
 SCORER_NOT_FOUND = "ScorerNotFound"
 REQUIREMENT_MISSING = "RequirementMissing"
+UNSUPPORTED_AGENT = "UnsupportedAgent"
+# The flaky baseline breaks a route of a generated server; an explicit scenario has none.
+FLAKY_GENERATED_ONLY = (
+    "the flaky baseline breaks a route of a generated scenario's server and plays generated "
+    "benchmarks only: use the oracle or null baseline with explicit scenarios"
+)
 
 
 class CatalogueError(ValueError):
@@ -123,6 +129,13 @@ def _selected(
             "the Benchmark's spec.scenarios.matchLabels",
         )
     return selection.order(found)
+
+
+def unsupported_agent(scenarios: BenchmarkScenarios, agent: AgentSpec) -> str:
+    """Why the Agent cannot play these scenarios ("" when it can)."""
+    if scenarios.generator is None and agent.harness.value == "flaky":
+        return FLAKY_GENERATED_ONLY
+    return ""
 
 
 def missing_env(scenarios: BenchmarkScenarios, agent: AgentSpec) -> list[str]:

@@ -27,11 +27,13 @@ from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
 from enduro.api.validation import parse_spec
 from enduro.engine.catalogue import (
     REQUIREMENT_MISSING,
+    UNSUPPORTED_AGENT,
     BenchmarkScenarios,
     CatalogueError,
     ScenarioDocument,
     missing_env,
     resolve_benchmark,
+    unsupported_agent,
 )
 from enduro.engine.run import (
     aggregate_run,
@@ -155,6 +157,9 @@ def plan_run(
     except CatalogueError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
         return _not_ready(status, error.reason, message, now, generation)
+    if unsupported := unsupported_agent(contents, agent_spec):
+        message = f"Agent {spec.agent_ref.name!r}: {unsupported}"
+        return _not_ready(status, UNSUPPORTED_AGENT, message, now, generation)
     lacking = missing_env(contents, agent_spec)
     if lacking:
         message = f"Agent {spec.agent_ref.name!r}: " + "; ".join(lacking)

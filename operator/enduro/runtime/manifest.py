@@ -29,6 +29,7 @@ from enduro.engine.catalogue import (
     missing_env,
     required_secrets,
     resolve_benchmark,
+    unsupported_agent,
 )
 from enduro.engine.run import build_scenario_run_spec, scenario_indices
 
@@ -164,6 +165,8 @@ def load_plan(path: Path) -> RunPlan:
     except ValueError as exc:
         raise ManifestError([f"{where}: {exc}"]) from None
     problems = [f"{path} (Agent {plan.agent_name}): {p}" for p in missing_env(contents, agent)]
+    if unsupported := unsupported_agent(contents, agent):
+        problems.append(f"{path} (Agent {plan.agent_name}): spec.harness: {unsupported}")
     problems += _missing_secrets(plan, f"{path} (Agent {plan.agent_name})")
     if problems:
         raise ManifestError(problems)
