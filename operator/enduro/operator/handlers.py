@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
@@ -34,7 +35,6 @@ SR = (SCENARIO_RUN.group, SCENARIO_RUN.version, SCENARIO_RUN.plural)
 BR = (BENCHMARK_RUN.group, BENCHMARK_RUN.version, BENCHMARK_RUN.plural)
 STEP_PODS = {SCENARIO_RUN_LABEL: kopf.PRESENT}
 OWNED_SR = {BENCHMARK_RUN_LABEL: kopf.PRESENT}
-BENCHMARK_RECOUNT_SECONDS = 30
 
 
 def _ns(namespace: str | None) -> str:
@@ -233,28 +233,28 @@ async def benchmark_changed(
     await _refresh_benchmark(body, _ns(namespace), name, memo, indexes["scenario_specs"])
 
 
-@kopf.timer(
+@kopf.index(
     BENCHMARK.group,
     BENCHMARK.version,
     BENCHMARK.plural,
-    interval=BENCHMARK_RECOUNT_SECONDS,
     when=lambda spec, **_: "scenarios" in spec,
 )
-async def recount_scenarios(
-    *,
-    body: kopf.Body,
-    namespace: str | None,
-    name: str,
-    memo: kopf.Memo,
-    **indexes: Any,
-) -> None:
-    """A benchmark of explicit scenarios counts Scenarios that come and go without an
-    event of its own: recounted on a timer (cheap: an index lookup, a patch on change)."""
-    await _refresh_benchmark(body, _ns(namespace), name, memo, indexes["scenario_specs"])
+async def explicit_benchmarks(*, namespace: str | None, name: str, **_: Any) -> dict[Any, Any]:
+    return {namespace: name}
+
+
+@kopf.on.event(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
+async def scenario_changed(*, namespace: str | None, memo: kopf.Memo, **indexes: Any) -> None:
+    """A Scenario that comes or goes changes the count of the benchmarks of explicit
+    scenarios in its namespace (one GET each: they are few, Scenario events rare)."""
+    for name in set(indexes["explicit_benchmarks"].get(namespace, [])):
+        body = await memo.api.get(BENCHMARK.api_version, BENCHMARK.plural, _ns(namespace), name)
+        if body is not None:
+            await _refresh_benchmark(body, _ns(namespace), name, memo, indexes["scenario_specs"])
 
 
 async def _refresh_benchmark(
-    body: kopf.Body,
+    body: Mapping[str, Any],
     namespace: str,
     name: str,
     memo: kopf.Memo,
