@@ -56,7 +56,7 @@ class BenchmarkRunDriver:
         self.created: dict[int, Child] = {}  # created here, maybe not observed yet
         self.canceled: set[int] = set()
         self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
-        self.secrets_found: set[str] = set()  # required Secrets seen to exist
+        self.secrets_found: set[str] = set()  # required Secrets seen (or not checkable)
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -100,8 +100,11 @@ class BenchmarkRunDriver:
                 continue
             try:
                 found = await self.api.get("v1", "secrets", self.namespace, name)
-            except ApiError as error:  # e.g. 403: not allowed to look; the pod will tell
+            except ApiError as error:
+                # 403 unless the chart's rbac.checkRequiredSecrets: the step pods will
+                # say it (CreateContainerConfigError); warn once, not on every plan.
                 self.logger.warning(f"cannot check Secret {name!r}: {error}")
+                self.secrets_found.add(name)
                 continue
             if found is None:
                 missing.append(name)
