@@ -315,10 +315,23 @@ def validate(
     sensitivity: bool = typer.Option(
         True, help="Also run each turn's suite against the previous turn's ground truth."
     ),
-    workers: int = typer.Option(2, min=1, help="Turns validated at once."),
+    workers: int = typer.Option(2, min=1, help="Turns (explicit: scenarios) validated at once."),
+    unsandboxed: bool = typer.Option(
+        False,
+        "--unsandboxed",
+        help="Explicit scenarios: run reference commands and scorers without the sandbox.",
+    ),
 ) -> None:
     """Check that every turn's ground truth passes its own suite (and, with
-    --sensitivity, that each changed turn's suite fails the previous ground truth)."""
+    --sensitivity, that each changed turn's suite fails the previous ground truth).
+
+    SOURCE may also be a run file (`enduro run` YAML) whose Benchmark has explicit
+    scenarios: every turn's contract must then score below its pass score untouched and
+    1.0 with the turn's referenceOutput applied."""
+    if Path(source).is_file():
+        from enduro.scenarios.explicit_validate import validate_file
+
+        raise typer.Exit(validate_file(Path(source), unsandboxed=unsandboxed, workers=workers))
     from enduro.scenarios.store import StoreError
     from enduro.scenarios.validate import report_lines, scenario_turns, validate_turns
 
