@@ -304,8 +304,9 @@ def check_scenarios(
 def validate(
     source: str = typer.Argument(
         "",
-        help="A set written by `enduro generate`, or a directory of turn schemas (*.yaml). "
-        "Omit it to generate the scenario from --seed/--turns.",
+        help="A set written by `enduro generate`, a directory of turn schemas (*.yaml), or "
+        "a run file whose Benchmark has explicit scenarios. Omit it to generate the scenario "
+        "from --seed/--turns.",
     ),
     *,
     scenario: int = typer.Option(0, min=0, help="Which scenario of the set (0-based)."),
@@ -326,8 +327,8 @@ def validate(
     --sensitivity, that each changed turn's suite fails the previous ground truth).
 
     SOURCE may also be a run file (`enduro run` YAML) whose Benchmark has explicit
-    scenarios: every turn's contract must then score below its pass score untouched and
-    1.0 with the turn's referenceOutput applied."""
+    scenarios: every turn's contract must then score below its pass score untouched, and
+    score 1.0 once the turn's referenceOutput is applied."""
     if Path(source).is_file():
         from enduro.scenarios.explicit_validate import validate_file
 
