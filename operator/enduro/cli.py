@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import enduro
+
+if TYPE_CHECKING:
+    from enduro.engine.results import TestSummary
 
 app = typer.Typer(
     name="enduro",
@@ -36,6 +39,9 @@ def main(
 Context = Annotated[str, typer.Option("--context", help="The StepContext as JSON.")]
 Workspace = Annotated[Path, typer.Option("--workspace", help="The agent's workspace directory.")]
 Artifacts = Annotated[Path, typer.Option("--artifacts", help="The scenario's artifact root.")]
+SummaryFile = Annotated[
+    Path | None, typer.Option(help="Where to write the compact summary (<= 4 KiB JSON).")
+]
 
 
 @app.command("prepare-workspace")
@@ -43,10 +49,17 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     """Write SPEC.md, CHANGES.md, openapi.yaml, tests/ and FEEDBACK.md for an attempt."""
     from enduro.procgroup import die_with_parent
     from enduro.steps.context import StepContext
+    from enduro.workspace.explicit import SetupError
     from enduro.workspace.prepare import prepare_workspace as prepare
 
     die_with_parent()
-    prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    try:
+        prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    except SetupError as exc:
+        # The last line of the output is the reason the runtimes report (locally the
+        # log's last line, on a cluster the termination message falls back to the log).
+        typer.echo(f"error: the scenario's setup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("agent")
@@ -73,9 +86,7 @@ def test_runner(
     start_server: Annotated[
         bool, typer.Option(help="Start the workspace's run.sh on a free port.")
     ] = False,
-    summary_file: Annotated[
-        Path | None, typer.Option(help="Where to write the compact summary (<= 4 KiB JSON).")
-    ] = None,
+    summary_file: SummaryFile = None,
 ) -> None:
     """Score the workspace's server with the turn's pristine suite."""
     if (server_url is None) == (not start_server):
@@ -93,15 +104,43 @@ def test_runner(
         # The server it starts shares this namespace: it reaches the runner, nothing else.
         enter_private_network()
     summary = run_test_step(step_context, workspace, artifacts, server_url)
+    _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+@app.command("score")
+def score(
+    *,
+    context: Context,
+    workspace: Workspace,
+    artifacts: Artifacts,
+    summary_file: SummaryFile = None,
+) -> None:
+    """Score the workspace with the explicit scenario's contract for this turn."""
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
+    from enduro.scoring.step import run_scoring_step
+    from enduro.steps.context import StepContext
+
+    die_with_parent()
+    stop_owned_on_sigterm()  # a stopped step must not leave a scorer running
+    step_context = StepContext.model_validate_json(context)
+    summary = run_scoring_step(step_context, workspace, artifacts)
+    _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+def _report_summary(
+    summary: TestSummary, summary_file: Path | None, artifacts: Path, workspace: Path, turn: int
+) -> None:
+    """Write a scoring step's summary to `summary_file` and stdout, then upload the
+    artifacts when the run has an S3 store."""
+    from enduro.storage import StorageError
+    from enduro.storage.cluster import upload_from_env
+
     message = summary.to_message()
     if summary_file is not None:
         summary_file.write_text(message)
     typer.echo(message)
-    from enduro.storage import StorageError
-    from enduro.storage.cluster import upload_from_env
-
     try:  # on a cluster whose run has artifacts.s3: an infrastructure error if it fails
-        upload_from_env(artifacts, workspace, StepContext.model_validate_json(context).turn)
+        upload_from_env(artifacts, workspace, turn)
     except StorageError as exc:
         typer.echo(f"error: the artifacts were not uploaded: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -296,8 +335,9 @@ def check_scenarios(
 def validate(
     source: str = typer.Argument(
         "",
-        help="A set written by `enduro generate`, or a directory of turn schemas (*.yaml). "
-        "Omit it to generate the scenario from --seed/--turns.",
+        help="A set written by `enduro generate`, a directory of turn schemas (*.yaml), or "
+        "a run file whose Benchmark has explicit scenarios. Omit it to generate the scenario "
+        "from --seed/--turns.",
     ),
     *,
     scenario: int = typer.Option(0, min=0, help="Which scenario of the set (0-based)."),
@@ -307,10 +347,23 @@ def validate(
     sensitivity: bool = typer.Option(
         True, help="Also run each turn's suite against the previous turn's ground truth."
     ),
-    workers: int = typer.Option(2, min=1, help="Turns validated at once."),
+    workers: int = typer.Option(2, min=1, help="Turns (explicit: scenarios) validated at once."),
+    unsandboxed: bool = typer.Option(
+        False,
+        "--unsandboxed",
+        help="Explicit scenarios: run reference commands and scorers without the sandbox.",
+    ),
 ) -> None:
     """Check that every turn's ground truth passes its own suite (and, with
-    --sensitivity, that each changed turn's suite fails the previous ground truth)."""
+    --sensitivity, that each changed turn's suite fails the previous ground truth).
+
+    SOURCE may also be a run file (`enduro run` YAML) whose Benchmark has explicit
+    scenarios: every turn's contract must then score below its pass score untouched, and
+    score 1.0 once the turn's referenceOutput is applied."""
+    if Path(source).is_file():
+        from enduro.scenarios.explicit_validate import validate_file
+
+        raise typer.Exit(validate_file(Path(source), unsandboxed=unsandboxed, workers=workers))
     from enduro.scenarios.store import StoreError
     from enduro.scenarios.validate import report_lines, scenario_turns, validate_turns
 

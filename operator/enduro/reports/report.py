@@ -70,12 +70,16 @@ def build_report(
     n_turns: int,
     statuses: Mapping[int, ScenarioRunStatus],
     isolation: Isolation,
+    scenario_turns: Mapping[int, int] | None = None,
     attempts: Mapping[int, list[AttemptRecord]] | None = None,
 ) -> RunReport:
     """Scores over every scenario; one that has not ended counts with its score so far.
-    `attempts`: each scenario's attempts as its artifacts record them, where readable."""
+    `n_turns` is the longest scenario's turns; `scenario_turns` gives each scenario's
+    when they differ (explicit scenarios). `attempts`: each scenario's attempts as its
+    artifacts record them, where readable."""
     ordered = [statuses[i] for i in sorted(statuses)]
-    aggregate = aggregate_run(ordered, total=len(ordered), turns=n_turns)
+    turns = [(scenario_turns or {}).get(i, n_turns) for i in sorted(statuses)]
+    aggregate = aggregate_run(ordered, total=len(ordered), turns=turns)
     results = [
         ScenarioResult(
             scenario=i,
