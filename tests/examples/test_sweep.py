@@ -102,7 +102,11 @@ def test_duplicate_ids_and_refs_in_run_are_refused() -> None:
 def test_every_rendered_object_is_accepted_by_the_chart_crds_and_the_models() -> None:
     from enduro.api.crd import KINDS, as_json_schema, openapi_schema
 
-    crds = [yaml.safe_load(p.read_text()) for p in (REPO / "charts/enduro/crds").glob("*.yaml")]
+    crds = [
+        doc
+        for path in (REPO / "charts/enduro/crds").glob("*.yaml")
+        for doc in yaml.safe_load_all(path.read_text())
+    ]
     schemas = {c["spec"]["names"]["kind"]: as_json_schema(openapi_schema(c)) for c in crds}
     specs = {k.resource.kind: k.spec for k in KINDS}
     docs = render()
