@@ -61,8 +61,6 @@ def swebench_command(
     partial_credit: Annotated[
         float | None,
         typer.Option(
-            min=0.0,
-            min_open=True,
             help="Add a function of this weight scoring the fraction of listed tests that "
             "pass (beside `resolved`, weight 1).",
         ),
@@ -74,6 +72,8 @@ def swebench_command(
     timeout: Annotated[int, typer.Option(min=1, help="Seconds per scoring function.")] = 1800,
 ) -> None:
     """Import SWE-bench instances: one Scenario each, scored by the resolution rule."""
+    if partial_credit is not None and partial_credit <= 0:
+        raise typer.BadParameter("--partial-credit is a weight: give a number above 0")
     target = _target(
         out=out,
         output=output,
