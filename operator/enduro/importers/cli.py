@@ -8,8 +8,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from enduro.importers import checkout, swebench
+from enduro.importers import checkout, harbor, swebench
 from enduro.importers.documents import resource_name
+from enduro.importers.harbor_task import HarborTask, read_task
 from enduro.importers.outcome import (
     Imported,
     ImportedScenario,
@@ -118,6 +119,82 @@ def import_swebench(
             problems.append(exc.at(where))
     kept, repeated = first_of_each_name(scenarios)
     return Imported(kept, _in_order(problems + repeated))
+
+
+@import_app.command("harbor")
+def harbor_command(
+    directories: Annotated[
+        list[Path],
+        typer.Argument(help="Harbor task directories, or directories of them (a dataset)."),
+    ],
+    *,
+    out: OutDir = None,
+    output: OutFile = None,
+    namespace: Namespace = None,
+    benchmark: Benchmark = None,
+    image_template: Annotated[
+        str | None,
+        typer.Option(
+            help="Image of a task built from environment/Dockerfile, from {task} (tasks with "
+            "docker_image keep theirs)."
+        ),
+    ] = None,
+) -> None:
+    """Import Harbor tasks: one Scenario each, a multi-step task one turn per step."""
+    target = _target(
+        out=out,
+        output=output,
+        namespace=namespace,
+        benchmark=benchmark or "harbor",
+        description="Harbor tasks: " + ", ".join(d.name for d in directories),
+        tags=["harbor"],
+    )
+    try:
+        imported = import_harbor(directories, image_template)
+    except ItemError as exc:
+        _fail(str(exc))
+    _finish(imported, target)
+
+
+def import_harbor(directories: list[Path], image_template: str | None) -> Imported:
+    """Every valid task under `directories` as a Scenario; an ItemError for a template
+    that cannot name the tasks' images apart."""
+    tasks: list[HarborTask] = []
+    problems: list[Problem] = []
+    for directory in _task_directories(directories):
+        try:
+            tasks.append(read_task(directory))
+        except ItemError as exc:
+            problems.append(exc.at(str(directory)))
+    image_names = harbor.image_names(tasks, image_template)
+    scenarios: list[ImportedScenario] = []
+    warnings: list[str] = []
+    for task in tasks:
+        try:
+            scenarios.append(harbor.scenario(task, image_names.get(task.directory)))
+        except ItemError as exc:
+            problems.append(exc.at(str(task.directory)))
+            continue
+        if scenarios[-1].spec.environment.image is None:
+            warnings.append(
+                f"{task.directory}: no image (no docker_image, and no --image-template for "
+                "its environment/Dockerfile): it runs on this machine, a cluster needs one"
+            )
+    kept, repeated = first_of_each_name(scenarios)
+    return Imported(kept, problems + repeated, warnings)
+
+
+def _task_directories(directories: list[Path]) -> list[Path]:
+    """Each directory that is a task, or else the tasks directly inside it."""
+    found: list[Path] = []
+    for directory in directories:
+        if directory.is_dir() and not (directory / "task.toml").exists():
+            inside = sorted(d for d in directory.iterdir() if (d / "task.toml").is_file())
+            if inside:
+                found.extend(inside)
+                continue
+        found.append(directory)
+    return found
 
 
 def _in_order(problems: list[Problem]) -> list[Problem]:

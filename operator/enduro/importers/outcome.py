@@ -80,4 +80,4 @@ def problem_from(error: ValidationError) -> ItemError:
     """The first complaint of a pydantic error, as the field it names and its message."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(item)"
-    return ItemError(field, first["msg"])
+    return ItemError(field, first["msg"].removeprefix("Value error, "))
