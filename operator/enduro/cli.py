@@ -49,10 +49,17 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     """Write SPEC.md, CHANGES.md, openapi.yaml, tests/ and FEEDBACK.md for an attempt."""
     from enduro.procgroup import die_with_parent
     from enduro.steps.context import StepContext
+    from enduro.workspace.explicit import SetupError
     from enduro.workspace.prepare import prepare_workspace as prepare
 
     die_with_parent()
-    prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    try:
+        prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    except SetupError as exc:
+        # The last line of the output is the reason the runtimes report (locally the
+        # log's last line, on a cluster the termination message falls back to the log).
+        typer.echo(f"error: the scenario's environment could not be prepared: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("agent")
