@@ -1,0 +1,62 @@
+"""Imported scenarios run through `enduro run` like any others: the oracle (which
+applies each turn's reference) scores 1.0 on the SWE-bench sample and the Harbor tasks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imported import enduro_import
+from sample_repo import HARBOR, INSTANCES, make_repo
+
+from enduro.runtime.launch import run_file
+
+RUN = """\
+---
+apiVersion: enduro.dev/v1alpha1
+kind: Agent
+metadata: {{name: oracle}}
+spec:
+  harness: oracle
+  model: {{provider: none}}
+---
+apiVersion: enduro.dev/v1alpha1
+kind: BenchmarkRun
+metadata: {{name: {benchmark}-oracle}}
+spec:
+  benchmarkRef: {{name: {benchmark}}}
+  agentRef: {{name: oracle}}
+  attemptLimit: 1
+  stopOnFailure: true
+"""
+
+
+def run_imported(kind: str, args: list[str], tmp_path: Path) -> Any:
+    """`enduro import KIND ARGS -o FILE`, an oracle run appended, `enduro run FILE`."""
+    path = tmp_path / f"{kind}.yaml"
+    code, _, err = enduro_import(kind, *args, "--benchmark", kind, "-o", str(path))
+    assert code == 0, err
+    path.write_text(path.read_text() + RUN.format(benchmark=kind))
+    assert run_file(path, tmp_path / "out", resume=False) == 0
+    return json.loads((tmp_path / "out" / "report.json").read_text())
+
+
+@pytest.mark.slow
+def test_the_oracle_solves_the_imported_swebench_sample(tmp_path: Path) -> None:
+    clone, _ = make_repo(tmp_path / "sample")
+    report = run_imported(
+        "swebench",
+        [str(INSTANCES), "--image-template", "calc:{version}", "--repo-dir", f"calc/calc={clone}"],
+        tmp_path,
+    )
+    assert [r["score"] for r in report["results"]] == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_the_oracle_solves_the_imported_harbor_tasks_step_by_step(tmp_path: Path) -> None:
+    report = run_imported("harbor", [str(HARBOR)], tmp_path)
+    results = report["results"]
+    assert [r["score"] for r in results] == [1.0, 1.0]
+    assert [[t["score"] for t in r["turns"]] for r in results] == [[1.0, 1.0], [1.0]]
