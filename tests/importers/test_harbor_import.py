@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from imported import documents, enduro_import, scenarios, score, seeded, solve
 from sample_repo import HARBOR
 
 from enduro.api.scenario import ExplicitScenario
+from enduro.importers.harbor_scripts import VERIFIER_PATHS, rewrite_paths
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +81,34 @@ def test_timeouts_resources_and_image_come_from_task_toml(
     }
     assert word_count.turn(1).scoring_contract.functions[0].timeout_seconds == 120
     assert [t.scoring_contract.functions[0].timeout_seconds for t in todo.turn_list()] == [60, 90]
+
+
+def test_names_keywords_metadata_and_agent_limits_are_kept_as_annotations() -> None:
+    code, out, err = enduro_import("harbor", str(HARBOR / "todo-list"), str(HARBOR / "word-count"))
+    assert code == 0, err
+    assert "warning: " in err and "todo-list: no image" in err  # no --image-template
+    todo, word_count = documents(out)[1:]
+    assert todo["metadata"]["annotations"] == {
+        "enduro.dev/harbor-task": "enduro/todo-list",
+        "enduro.dev/agent-timeout-seconds": "add=300,done=600",
+        "enduro.dev/keywords": "python,multi-step",
+    }
+    metadata = word_count["metadata"]["annotations"]["enduro.dev/harbor-metadata"]
+    assert json.loads(metadata)["difficulty"] == "easy"
+    assert word_count["metadata"]["labels"] == {
+        "enduro.dev/source": "harbor",
+        "enduro.dev/benchmark": "harbor",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "rewritten"),
+    [
+        ("cd /tests && bash /tests/run.sh", "cd @ENDURO_TESTS@ && bash @ENDURO_TESTS@/run.sh"),
+        ("echo 1 > /logs/verifier/reward.txt", "echo 1 > @ENDURO_LOGS@/verifier/reward.txt"),
+        ('python3 "/app/main.py" /app', 'python3 "@ENDURO_WORKDIR@/main.py" @ENDURO_WORKDIR@'),
+        ("ls /testsuite ./tests $HOME/tests /application", None),
+    ],
+)
+def test_only_whole_harbor_paths_are_rewritten(line: str, rewritten: str | None) -> None:
+    assert rewrite_paths(line, VERIFIER_PATHS, "/app") == (rewritten or line)

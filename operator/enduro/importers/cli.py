@@ -1,24 +1,18 @@
 """`enduro import swebench|harbor`: read the dataset, import it, write the YAML and say
-what was skipped and why (exit 0 when something was imported, 2 when nothing was)."""
+what was skipped and why (exit 0 when something was imported, 2 when nothing was).
+
+The importers load only when a command runs, so `enduro` starts fast."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from enduro.importers import checkout, harbor, swebench
-from enduro.importers.documents import resource_name
-from enduro.importers.harbor_task import HarborTask, read_task
-from enduro.importers.outcome import (
-    Imported,
-    ImportedScenario,
-    ItemError,
-    Problem,
-    first_of_each_name,
-)
-from enduro.importers.output import EXIT_NONE_IMPORTED, Target, exit_code, report, write
+if TYPE_CHECKING:
+    from enduro.importers.outcome import Imported
+    from enduro.importers.output import Target
 
 import_app = typer.Typer(
     help="Turn public datasets into Scenario YAML (docs/importers.md).", no_args_is_help=True
@@ -67,12 +61,19 @@ def swebench_command(
         ),
     ] = None,
     test_command: Annotated[
-        str,
-        typer.Option(help="Runs the test files of test_patch; must print pytest's -rA lines."),
-    ] = swebench.DEFAULT_TEST_COMMAND,
+        str | None,
+        typer.Option(
+            help="Runs the test files of test_patch and prints pytest's -rA lines "
+            "(default: python -m pytest -rA)."
+        ),
+    ] = None,
     timeout: Annotated[int, typer.Option(min=1, help="Seconds per scoring function.")] = 1800,
 ) -> None:
     """Import SWE-bench instances: one Scenario each, scored by the resolution rule."""
+    from enduro.importers import swebench
+    from enduro.importers.dataset import import_swebench
+    from enduro.importers.outcome import ItemError
+
     if partial_credit is not None and partial_credit <= 0:
         raise typer.BadParameter("--partial-credit is a weight: give a number above 0")
     target = _target(
@@ -85,7 +86,7 @@ def swebench_command(
     )
     options = swebench.SweBenchOptions(
         image_template=image_template,
-        test_command=test_command,
+        test_command=test_command or swebench.DEFAULT_TEST_COMMAND,
         partial_credit=partial_credit,
         timeout_seconds=timeout,
     )
@@ -97,28 +98,6 @@ def swebench_command(
     except ItemError as exc:
         _fail(str(exc))
     _finish(imported, target)
-
-
-def import_swebench(
-    text: str, filename: str, options: swebench.SweBenchOptions, repo_dirs: dict[str, Path]
-) -> Imported:
-    """Every valid instance of `text` as a Scenario; an ItemError for a template that
-    cannot name the instances' images apart."""
-    lines, problems = swebench.parse_lines(text, filename)
-    image_names, image_problems = swebench.image_names(lines, options.image_template)
-    problems += image_problems
-    scenarios: list[ImportedScenario] = []
-    for where, instance in lines:
-        if where not in image_names:
-            continue
-        try:
-            clone = repo_dirs.get(instance.repo)
-            seed = checkout.files_at(clone, instance.base_commit) if clone else None
-            scenarios.append(swebench.scenario(where, instance, options, image_names[where], seed))
-        except ItemError as exc:
-            problems.append(exc.at(where))
-    kept, repeated = first_of_each_name(scenarios)
-    return Imported(kept, _in_order(problems + repeated))
 
 
 @import_app.command("harbor")
@@ -141,6 +120,9 @@ def harbor_command(
     ] = None,
 ) -> None:
     """Import Harbor tasks: one Scenario each, a multi-step task one turn per step."""
+    from enduro.importers.dataset import import_harbor
+    from enduro.importers.outcome import ItemError
+
     target = _target(
         out=out,
         output=output,
@@ -154,55 +136,6 @@ def harbor_command(
     except ItemError as exc:
         _fail(str(exc))
     _finish(imported, target)
-
-
-def import_harbor(directories: list[Path], image_template: str | None) -> Imported:
-    """Every valid task under `directories` as a Scenario; an ItemError for a template
-    that cannot name the tasks' images apart."""
-    tasks: list[HarborTask] = []
-    problems: list[Problem] = []
-    for directory in _task_directories(directories):
-        try:
-            tasks.append(read_task(directory))
-        except ItemError as exc:
-            problems.append(exc.at(str(directory)))
-    image_names = harbor.image_names(tasks, image_template)
-    scenarios: list[ImportedScenario] = []
-    warnings: list[str] = []
-    for task in tasks:
-        try:
-            scenarios.append(harbor.scenario(task, image_names.get(task.directory)))
-        except ItemError as exc:
-            problems.append(exc.at(str(task.directory)))
-            continue
-        if scenarios[-1].spec.environment.image is None:
-            warnings.append(
-                f"{task.directory}: no image (no docker_image, and no --image-template for "
-                "its environment/Dockerfile): it runs on this machine, a cluster needs one"
-            )
-    kept, repeated = first_of_each_name(scenarios)
-    return Imported(kept, problems + repeated, warnings)
-
-
-def _task_directories(directories: list[Path]) -> list[Path]:
-    """Each directory that is a task, or else the tasks directly inside it."""
-    found: list[Path] = []
-    for directory in directories:
-        if directory.is_dir() and not (directory / "task.toml").exists():
-            inside = sorted(d for d in directory.iterdir() if (d / "task.toml").is_file())
-            if inside:
-                found.extend(inside)
-                continue
-        found.append(directory)
-    return found
-
-
-def _in_order(problems: list[Problem]) -> list[Problem]:
-    def line(problem: Problem) -> tuple[str, int]:
-        name, _, number = problem.where.rpartition(" line ")
-        return (name, int(number)) if number.isdigit() else (problem.where, 0)
-
-    return sorted(problems, key=line)
 
 
 def _repo_dirs(values: list[str]) -> dict[str, Path]:
@@ -228,6 +161,10 @@ def _target(
 ) -> Target:
     if out is not None and output is not None:
         raise typer.BadParameter("give --out DIR or -o FILE, not both")
+    from enduro.importers.documents import resource_name
+    from enduro.importers.outcome import ItemError
+    from enduro.importers.output import Target
+
     try:
         name = resource_name(benchmark, "--benchmark")
     except ItemError as exc:
@@ -235,7 +172,9 @@ def _target(
     return Target(name, description, tags, namespace, out, output)
 
 
-def _finish(imported: Imported, target: Target) -> None:
+def _finish(imported: Imported, target: Target) -> NoReturn:
+    from enduro.importers.output import exit_code, report, write
+
     text = write(imported, target)
     if text is not None:
         typer.echo(text, nl=False)
@@ -245,5 +184,7 @@ def _finish(imported: Imported, target: Target) -> None:
 
 
 def _fail(message: str) -> NoReturn:
+    from enduro.importers.output import EXIT_NONE_IMPORTED
+
     typer.echo(f"error: {message} (nothing written)", err=True)
     raise typer.Exit(EXIT_NONE_IMPORTED)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -42,6 +43,8 @@ from enduro.importers.outcome import ImportedScenario, ItemError, problem_from
 PLACEHOLDERS = ("task",)
 TASK_ANNOTATION = "enduro.dev/harbor-task"
 AGENT_TIMEOUT_ANNOTATION = "enduro.dev/agent-timeout-seconds"
+KEYWORDS_ANNOTATION = "enduro.dev/keywords"
+METADATA_ANNOTATION = "enduro.dev/harbor-metadata"
 MAX_SECONDS = 86_400
 
 
@@ -88,6 +91,10 @@ def scenario(task: HarborTask, image: str | None) -> ImportedScenario:
     timeouts = _agent_timeouts(task)
     if timeouts:
         annotations[AGENT_TIMEOUT_ANNOTATION] = timeouts
+    if config.task.keywords:
+        annotations[KEYWORDS_ANNOTATION] = ",".join(config.task.keywords)
+    if config.metadata:
+        annotations[METADATA_ANNOTATION] = json.dumps(config.metadata, sort_keys=True)
     return ImportedScenario(
         name=name,
         spec=spec,

@@ -43,7 +43,8 @@ INSTANCE_ANNOTATION = "enduro.dev/instance-id"
 
 
 class SweBenchInstance(BaseModel):
-    """One line of a SWE-bench-style JSONL file (other keys, e.g. `hints_text`, ignored)."""
+    """One line of a SWE-bench-style JSONL file (other keys, e.g. `hints_text` or
+    `environment_setup_commit`, ignored: the image holds the environment)."""
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
@@ -55,7 +56,6 @@ class SweBenchInstance(BaseModel):
     test_patch: str = Field(min_length=1)
     fail_to_pass: list[str] = Field(alias="FAIL_TO_PASS", min_length=1)
     pass_to_pass: list[str] = Field(alias="PASS_TO_PASS")
-    environment_setup_commit: str | None = None
     version: str | None = None
 
     @field_validator("fail_to_pass", "pass_to_pass", mode="before")
