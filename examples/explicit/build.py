@@ -41,10 +41,14 @@ OUTPUT = HERE.parent / "explicit-benchmark.yaml"
 API_VERSION = "enduro.dev/v1alpha1"
 BENCHMARK = "stockroom"
 SCENARIO_LABEL = "enduro.dev/benchmark"
-# The workspace may be read-only to scorers: no bytecode, no pytest cache.
-PYTEST = "python -B -m pytest -q -p no:cacheprovider"
+# The workspace is read-only to scorers: no bytecode, no pytest cache. The tests need no
+# plugin, and whatever plugins the scoring environment has would only slow them down.
+PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -B -m pytest -q -p no:cacheprovider"
+# Test files are written into the scorer's own folder when scoring starts.
 HIDDEN_DIR = "hidden_tests"
-HIDDEN_TESTS = f'{PYTEST} {HIDDEN_DIR} --junitxml="$ENDURO_SCORER_DIR/junit.xml"'
+HIDDEN_TESTS = (
+    f'{PYTEST} "$ENDURO_SCORER_DIR/{HIDDEN_DIR}" --junitxml="$ENDURO_SCORER_DIR/junit.xml"'
+)
 LIBRARY_TESTS = f"{PYTEST} tests"
 SCORER_SECONDS = 300
 HEADER = """\
