@@ -17,28 +17,28 @@ RUN = """\
 ---
 apiVersion: enduro.dev/v1alpha1
 kind: Agent
-metadata: {{name: oracle}}
+metadata: {{name: "{harness}"}}
 spec:
-  harness: oracle
+  harness: "{harness}"
   model: {{provider: none}}
 ---
 apiVersion: enduro.dev/v1alpha1
 kind: BenchmarkRun
-metadata: {{name: {benchmark}-oracle}}
+metadata: {{name: {benchmark}-{harness}}}
 spec:
   benchmarkRef: {{name: {benchmark}}}
-  agentRef: {{name: oracle}}
+  agentRef: {{name: "{harness}"}}
   attemptLimit: 1
   stopOnFailure: true
 """
 
 
-def run_imported(kind: str, args: list[str], tmp_path: Path) -> Any:
-    """`enduro import KIND ARGS -o FILE`, an oracle run appended, `enduro run FILE`."""
+def run_imported(kind: str, args: list[str], tmp_path: Path, harness: str = "oracle") -> Any:
+    """`enduro import KIND ARGS -o FILE`, a run by `harness` appended, `enduro run FILE`."""
     path = tmp_path / f"{kind}.yaml"
     code, _, err = enduro_import(kind, *args, "--benchmark", kind, "-o", str(path))
     assert code == 0, err
-    path.write_text(path.read_text() + RUN.format(benchmark=kind))
+    path.write_text(path.read_text() + RUN.format(benchmark=kind, harness=harness))
     assert run_file(path, tmp_path / "out", resume=False) == 0
     return json.loads((tmp_path / "out" / "report.json").read_text())
 
@@ -60,3 +60,11 @@ def test_the_oracle_solves_the_imported_harbor_tasks_step_by_step(tmp_path: Path
     results = report["results"]
     assert [r["score"] for r in results] == [1.0, 1.0]
     assert [[t["score"] for t in r["turns"]] for r in results] == [[1.0, 1.0], [1.0]]
+
+
+@pytest.mark.slow
+def test_a_step_below_its_min_reward_stops_the_harbor_task(tmp_path: Path) -> None:
+    results = run_imported("harbor", [str(HARBOR)], tmp_path, harness="null")["results"]
+    todo = results[0]  # step `add` has min_reward 1.0: the untouched workspace fails it
+    assert [t["score"] for t in todo["turns"]] == [0.0]
+    assert todo["message"] == "stopped after turn 1 failed (stopOnFailure)"
