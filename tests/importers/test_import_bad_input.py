@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 from imported import documents, enduro_import
@@ -117,3 +118,33 @@ def test_a_harbor_image_template_without_task_is_refused(tmp_path: Path) -> None
     code, _, err = enduro_import("harbor", str(tmp_path), "--image-template", "todo:v1")
     assert code == 2
     assert "'todo:v1' needs {task}" in err
+
+
+def test_two_instances_with_one_scenario_name_keep_the_first(tmp_path: Path) -> None:
+    # `calc__calc-1` and `calc-calc-1` both make the Scenario name calc-calc-1.
+    first = INSTANCES.read_text().splitlines()[0]
+    jsonl = tmp_path / "twice.jsonl"
+    jsonl.write_text(first + "\n" + first.replace("calc__calc-1", "calc-calc-1") + "\n")
+    code, out, err = enduro_import("swebench", str(jsonl), "--image-template", "c:{instance_id}")
+    assert code == 0, err
+    assert len(documents(out)) == 2  # the Benchmark and one Scenario
+    assert (
+        "twice.jsonl line 2: name: gives the Scenario name 'calc-calc-1', already used by "
+        "twice.jsonl line 1" in err
+    )
+
+
+def test_a_base_commit_missing_from_the_local_clone_is_named(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    code, _, err = enduro_import(
+        "swebench", str(INSTANCES), "--image-template", "c:{instance_id}",
+        "--repo-dir", f"calc/calc={empty}",
+    )  # fmt: skip
+    assert code == 2
+    assert (
+        "instances.jsonl line 1: base_commit: ce80b3a4d9818b520f674cb509398b36c12cc936 is not "
+        in err
+    )
+    assert "skipped 3 invalid item(s)" in err

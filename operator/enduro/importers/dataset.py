@@ -80,6 +80,9 @@ def _task_directories(directories: list[Path]) -> list[Path]:
 
 
 def _in_order(problems: list[Problem]) -> list[Problem]:
+    """By line number: the problems are found in several passes, a user reads the file
+    from the top."""
+
     def line(problem: Problem) -> tuple[str, int]:
         name, _, number = problem.where.rpartition(" line ")
         return (name, int(number)) if number.isdigit() else (problem.where, 0)
