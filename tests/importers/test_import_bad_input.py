@@ -148,3 +148,16 @@ def test_a_base_commit_missing_from_the_local_clone_is_named(tmp_path: Path) -> 
         in err
     )
     assert "skipped 3 invalid item(s)" in err
+
+
+def test_seed_files_a_scenario_cannot_hold_skip_the_task(tmp_path: Path) -> None:
+    big = _task_copy(tmp_path, "big") / "environment" / "data.csv"
+    big.write_text("x,y\n" * 100_000)
+    many = _task_copy(tmp_path, "many") / "environment" / "inputs"
+    many.mkdir()
+    for number in range(300):  # and notes.txt
+        (many / f"{number}.txt").write_text(f"{number}\n")
+    code, _, err = enduro_import("harbor", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}/big: environment/data.csv: 400000 bytes, more than a seed file" in err
+    assert f"{tmp_path}/many: environment/: 301 files, more than environment.files holds" in err

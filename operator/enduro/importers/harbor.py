@@ -25,6 +25,8 @@ from pydantic import ValidationError
 
 from enduro.api.agent import Resources
 from enduro.api.scenario import (
+    FILE_BYTES_MAX,
+    FILES_MAX,
     BashScriptScorer,
     EnvironmentSpec,
     InputContext,
@@ -58,12 +60,12 @@ def scenario(task: HarborTask, image: str | None) -> ImportedScenario:
     its Dockerfile (None: no image, fine on this machine, not on a cluster)."""
     config = task.config
     name = resource_name(task_name(task), "task.name")
-    environment = EnvironmentSpec(
-        image=config.environment.docker_image or image,
-        files=_seed_files(task),
-        resources=_resources(task),
-    )
     try:
+        environment = EnvironmentSpec(
+            image=config.environment.docker_image or image,
+            files=_seed_files(task),
+            resources=_resources(task),
+        )
         if config.steps:
             spec = ScenarioSpec(
                 description=config.task.description,
@@ -208,8 +210,20 @@ def _workdir(task: HarborTask) -> str | None:
 
 
 def _seed_files(task: HarborTask) -> dict[str, str]:
+    if len(task.environment) > FILES_MAX:
+        raise ItemError(
+            "environment/",
+            f"{len(task.environment)} files, more than environment.files holds ({FILES_MAX}); "
+            "bake them into the image",
+        )
     files = {}
     for path, data in task.environment.items():
+        if len(data) > FILE_BYTES_MAX:
+            raise ItemError(
+                f"environment/{path}",
+                f"{len(data)} bytes, more than a seed file holds ({FILE_BYTES_MAX}); bake it "
+                "into the image",
+            )
         try:
             files[path] = data.decode("utf-8")
         except UnicodeDecodeError:
