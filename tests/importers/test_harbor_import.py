@@ -29,7 +29,7 @@ def test_a_single_step_task_scores_its_reward(
 ) -> None:
     scenario = imported["word-count"]
     workspace = seeded(scenario, tmp_path)
-    assert (workspace / "notes.txt").is_file()  # environment/ seeds the workspace
+    assert (workspace / "app" / "notes.txt").is_file()  # environment/ seeds WORKDIR /app
     untouched = score(scenario, 1, workspace)
     assert untouched.contract_score == 0.0, untouched.functions[0].output
     solve(scenario, 1, workspace)
@@ -42,7 +42,7 @@ def test_half_a_solution_scores_half_the_checks(
 ) -> None:
     scenario = imported["word-count"]
     workspace = seeded(scenario, tmp_path)
-    (workspace / "count.py").write_text(
+    (workspace / "app" / "count.py").write_text(
         "import sys\nprint(len(open(sys.argv[-1]).read().split()))\n"
     )
     result = score(scenario, 1, workspace)
@@ -74,6 +74,8 @@ def test_timeouts_resources_and_image_come_from_task_toml(
     word_count, todo = imported["word-count"].spec, imported["todo-list"].spec
     assert word_count.environment.image == "python:3.12-slim"  # docker_image wins
     assert todo.environment.image == "registry.example/harbor/todo-list:v1"
+    # The Dockerfiles' WORKDIR (/app, /workspace/todo) by its last name.
+    assert (word_count.environment.working_dir, todo.environment.working_dir) == ("app", "todo")
     assert word_count.environment.resources.requests == {
         "cpu": "1",
         "memory": "2048Mi",  # the legacy `memory = "2G"`

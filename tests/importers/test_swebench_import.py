@@ -63,6 +63,7 @@ def test_seed_files_are_the_repository_at_the_base_commit(clone: Path) -> None:
     assert first.image == "registry.example/swebench/calc__calc:0.1"
     assert third.image == "registry.example/swebench/calc__calc:0.2"
     assert not first.setup_commands
+    assert first.working_dir == "calc"  # the repository's folder, TASK.md beside it
 
 
 def test_without_a_local_clone_setup_commands_fetch_the_base_commit() -> None:

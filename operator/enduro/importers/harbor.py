@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
@@ -63,6 +63,7 @@ def scenario(task: HarborTask, image: str | None) -> ImportedScenario:
     try:
         environment = EnvironmentSpec(
             image=config.environment.docker_image or image,
+            working_dir=_working_dir(task),
             files=_seed_files(task),
             resources=_resources(task),
         )
@@ -207,6 +208,13 @@ def _workdir(task: HarborTask) -> str | None:
         return task.config.environment.workdir
     found = re.findall(r"^\s*WORKDIR\s+(\S+)\s*$", task.dockerfile or "", flags=re.MULTILINE)
     return found[-1].strip("\"'") if found else None
+
+
+def _working_dir(task: HarborTask) -> str:
+    """The container's working directory by its last name (`/app`: `app`), so TASK.md and
+    FEEDBACK.md, written at the workspace's root, stay out of it."""
+    workdir = _workdir(task)
+    return PurePosixPath(workdir).name if workdir and PurePosixPath(workdir).name else "."
 
 
 def _seed_files(task: HarborTask) -> dict[str, str]:

@@ -153,7 +153,9 @@ def scenario(
 ) -> ImportedScenario:
     """The Scenario of one instance; `seed_files` is the repository at `base_commit`
     (else setup commands fetch it, which needs the network)."""
-    environment: dict[str, Any] = {"image": image}
+    # The repository in a folder of its name, as a clone makes it: TASK.md and
+    # FEEDBACK.md, written at the workspace's root, stay out of it.
+    environment: dict[str, Any] = {"image": image, "working_dir": instance.repo.partition("/")[2]}
     if seed_files is not None:
         environment["files"] = seed_files
     else:
