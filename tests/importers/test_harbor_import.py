@@ -55,7 +55,7 @@ def test_a_multi_step_task_plays_one_turn_per_step(
 ) -> None:
     scenario = imported["todo-list"]
     add, done = scenario.spec.turn_list()
-    assert (add.scoring_contract.pass_score, done.scoring_contract.pass_score) == (1.0, 0.0)
+    assert (add.scoring_contract.pass_score, done.scoring_contract.pass_score) == (0.5, 1.0)
     workspace = seeded(scenario, tmp_path)
     assert score(scenario, 1, workspace).contract_score == 0.0
     solve(scenario, 1, workspace)

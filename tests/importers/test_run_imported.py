@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from imported import enduro_import
 from sample_repo import HARBOR, INSTANCES, make_repo
+from typer.testing import CliRunner
 
+from enduro.cli import app
 from enduro.runtime.launch import run_file
 
 RUN = """\
@@ -65,6 +67,31 @@ def test_the_oracle_solves_the_imported_harbor_tasks_step_by_step(tmp_path: Path
 @pytest.mark.slow
 def test_a_step_below_its_min_reward_stops_the_harbor_task(tmp_path: Path) -> None:
     results = run_imported("harbor", [str(HARBOR)], tmp_path, harness="null")["results"]
-    todo = results[0]  # step `add` has min_reward 1.0: the untouched workspace fails it
+    todo = results[0]  # step `add` has min_reward 0.5: the untouched workspace scores 0
     assert [t["score"] for t in todo["turns"]] == [0.0]
     assert todo["message"] == "stopped after turn 1 failed (stopOnFailure)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["swebench", "harbor"])
+def test_the_imported_samples_validate(kind: str, tmp_path: Path) -> None:
+    """`enduro validate`: every turn below its pass score untouched, 1.0 with its reference."""
+    if kind == "swebench":
+        clone, _ = make_repo(tmp_path / "sample")
+        args = [
+            str(INSTANCES),
+            "--image-template",
+            "c:{version}",
+            "--repo-dir",
+            f"calc/calc={clone}",
+        ]
+    else:
+        args = [str(HARBOR)]
+    path = tmp_path / f"{kind}.yaml"
+    code, _, err = enduro_import(kind, *args, "--benchmark", kind, "-o", str(path))
+    assert code == 0, err
+    path.write_text(path.read_text() + RUN.format(benchmark=kind, harness="oracle"))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    count = 3 if kind == "swebench" else 2
+    assert f"scenarios passing validation: {count}/{count}" in result.output

@@ -5,8 +5,9 @@
 * the verifier (`tests/test.sh`, which writes `/logs/verifier/reward.txt` or
   `reward.json`) is a bashScript scorer whose score is the reward (harbor_scripts); a
   step's tests are the task's `tests/` with `steps/<name>/tests/` laid over them;
-* a step's `min_reward` is its turn's passScore, and a step without one passes at any
-  score (passScore 0): with `stopOnFailure` the run stops where Harbor stops;
+* a step's `min_reward` is its turn's passScore (1.0 without one, as for any turn): with
+  `stopOnFailure` the run stops after the first turn below it, as Harbor stops below
+  `min_reward` (docs/importers.md says where the two differ);
 * `solution/solve.sh` (a step's `steps/<name>/solution/solve.sh`) is the reference;
 * the verifier's `timeout_sec` is the function's timeoutSeconds, cpus/memory/storage the
   environment's resources, `docker_image` (or the image template for a task built from
@@ -155,7 +156,12 @@ def _step_turn(task: HarborTask, step: StepConfig) -> ScenarioTurn:
             problem_statement=_instruction(files.instruction, f"steps/{step.name}/instruction.md")
         ),
         scoring_contract=_contract(
-            task, tests, seconds=seconds, pass_score=step.min_reward or 0.0, env=env, step=step.name
+            task,
+            tests,
+            seconds=seconds,
+            pass_score=1.0 if step.min_reward is None else step.min_reward,
+            env=env,
+            step=step.name,
         ),
         reference_output=_reference(task, files.solution),
     )
