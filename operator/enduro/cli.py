@@ -497,6 +497,15 @@ def scripted_model(
     create_app(model, tuple(bedrock_model or ())).run(host=host, port=port)
 
 
+def _import_app() -> typer.Typer:
+    from enduro.importers.cli import import_app
+
+    return import_app
+
+
+app.add_typer(_import_app(), name="import")
+
+
 workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")
 app.add_typer(workspace_app, name="workspace")
 

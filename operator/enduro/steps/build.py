@@ -258,8 +258,8 @@ def build_scoring_step(
     main = ContainerSpec(
         name="test-runner",  # the test step's main container, whichever scoring it runs
         image=environment.image or images.enduro,
+        # `environment.env` reaches each scorer from the definition (enduro.scoring.run).
         command=[*_enduro("score", context), "--summary-file", TERMINATION_LOG],
-        env=[StepEnvVar(name=e.name, value=e.value) for e in environment.env],
         working_dir=WORKSPACE,
         mounts=[
             Mount(volume=VolumeName.WORKSPACE, path=WORKSPACE, read_only=True),
