@@ -149,10 +149,10 @@ def object_size() -> int:
 
     from enduro.api.agent import AgentSpec
     from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
+    from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.engine.events import AgentFinished, Started, TestFinished
     from enduro.engine.machine import decide
     from enduro.engine.results import AgentOutcome, TestSummary
-    from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.operator.children import build_scenario_run
     from enduro.scenarios.generator import GeneratorSpec
 
