@@ -9,7 +9,7 @@ import pytest
 
 from enduro.api.scenario import ReferenceOutput
 from enduro.sandbox.launch import sandbox_problem
-from enduro.scoring.reference import ReferenceError, apply_reference
+from enduro.scoring.reference import ReferenceOutputError, apply_reference
 
 FIX = """\
 --- a/pkg/calc.py
@@ -45,7 +45,7 @@ def test_a_patch_applies_relative_to_the_workdir_inside_a_repository(tmp_path: P
 
 def test_a_patch_that_does_not_apply_names_the_file_and_line(workdir: Path) -> None:
     (workdir / "pkg" / "calc.py").write_text("def add(a, b):\n    return b - a\n")
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceOutputError) as caught:
         apply_reference(ReferenceOutput(patch=FIX), workdir, confined=False)
     message = str(caught.value)
     assert "does not apply" in message and "pkg/calc.py:1" in message, message
@@ -59,14 +59,14 @@ def test_a_patch_that_does_not_apply_names_the_file_and_line(workdir: Path) -> N
 def test_a_patch_cannot_write_outside_the_workdir(workdir: Path, target: str, why: str) -> None:
     (workdir / "link").symlink_to(workdir.parent)
     patch = f"--- /dev/null\n+++ b/{target}\n@@ -0,0 +1 @@\n+escaped\n"
-    with pytest.raises(ReferenceError, match=why):
+    with pytest.raises(ReferenceOutputError, match=why):
         apply_reference(ReferenceOutput(patch=patch), workdir, confined=False)
     assert not (workdir.parent / "outside.txt").exists()
 
 
 def test_a_machine_without_git_is_named(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(workdir))
-    with pytest.raises(ReferenceError, match="cannot apply the reference patch with git"):
+    with pytest.raises(ReferenceOutputError, match="cannot apply the reference patch with git"):
         apply_reference(ReferenceOutput(patch=FIX), workdir, confined=False)
 
 
@@ -79,7 +79,7 @@ def test_commands_run_in_order_in_the_workdir(workdir: Path) -> None:
 
 def test_a_failing_command_names_its_number_status_and_stderr(workdir: Path) -> None:
     commands = ["true", "echo 'no such file: data.csv' >&2; exit 3", "touch never.txt"]
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceOutputError) as caught:
         apply_reference(ReferenceOutput(commands=commands), workdir, confined=False)
     message = str(caught.value)
     assert "command 2 of 3" in message and "status 3" in message, message

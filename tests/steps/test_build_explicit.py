@@ -82,3 +82,39 @@ def test_a_baseline_agent_gets_the_definition_it_needs() -> None:
     step = build_step("sr", make_spec("oracle"), AgentStep(1, 1), isolation=Isolation.BWRAP)
     agent_context = step.main.command[step.main.command.index("--context") + 1]
     assert '"definition"' in agent_context
+
+
+def test_the_scoring_step_is_told_only_its_own_turn_s_contract() -> None:
+    def turn(name: str, secret: str) -> dict[str, Any]:
+        scorer = {"testBased": {"files": {f"test_{name}.py": secret}, "command": "pytest"}}
+        return {
+            "inputContext": {"problemStatement": f"Do {name}."},
+            "scoringContract": {"functions": [{"name": name, "weight": 1, "scorer": scorer}]},
+            "referenceOutput": {"commands": [f"solve {name}"]},
+        }
+
+    definition = {
+        "name": "three",
+        "spec": {
+            "inputContext": {"problemStatement": "Three steps."},
+            "turns": [turn("one", "SECRET-1"), turn("two", "SECRET-2"), turn("three", "SECRET-3")],
+        },
+    }
+    spec = ScenarioRunSpec.model_validate({"definition": definition, "agent": {"harness": "null"}})
+    step = build_step("sr", spec, TestStep(2, 1), images=IMAGES)
+    command = " ".join(step.main.command)
+    assert "SECRET-2" in command  # the tests it scores with
+    assert "SECRET-1" not in command and "SECRET-3" not in command
+    assert "solve" not in command and "Do three." not in command
+    context = StepContext.model_validate_json(
+        step.main.command[step.main.command.index("--context") + 1]
+    )
+    assert context.definition is not None
+    assert [t.scoring_contract.functions[0].name for t in context.definition.spec.turn_list()] == [
+        "not-this-turn",
+        "two",
+        "not-this-turn",
+    ]
+    # The agent step's trusted init still has the whole definition (seed files, TASK.md).
+    agent_step = build_step("sr", spec, AgentStep(2, 1), images=IMAGES)
+    assert agent_step.init is not None and "SECRET-3" in " ".join(agent_step.init.command)

@@ -488,6 +488,25 @@ class ExplicitScenario(SpecModel):
             )
         return self
 
+    def for_scoring(self, turn: int) -> ExplicitScenario:
+        """What the scoring step of `turn` is given: that turn's contract and nothing else
+        hidden. The other turns' statements and contracts and every reference output are
+        replaced, so agent code that a scorer runs where no sandbox hides the scoring
+        process (a Kubernetes pod without a sandboxed runtime) finds no other turn's tests
+        or solution in its command line."""
+        turns = self.spec.turn_list()
+        kept = turns[turn - 1].model_copy(update={"reference_output": None})
+        spec = self.spec.model_copy(
+            update={
+                "turns": [kept if i == turn else _HIDDEN_TURN for i in range(1, len(turns) + 1)],
+                "scoring_contract": None,
+                "reference_output": None,
+            }
+        )
+        used = {f.scorer.custom.name for f in kept.scoring_contract.functions if f.scorer.custom}
+        scorers = {name: s for name, s in self.scorers.items() if name in used}
+        return self.model_copy(update={"spec": spec, "scorers": scorers})
+
 
 def custom_scorer_names(spec: ScenarioSpec) -> list[str]:
     """Names of the `Scorer` resources the scenario's contracts use, sorted, once each."""
@@ -499,3 +518,18 @@ def custom_scorer_names(spec: ScenarioSpec) -> list[str]:
             if f.scorer.custom is not None
         }
     )
+
+
+# Stands in for the turns a scoring step is not scoring (`ExplicitScenario.for_scoring`).
+_HIDDEN_TURN = ScenarioTurn(
+    input_context=InputContext(problem_statement="(another turn: not given to this step)"),
+    scoring_contract=ScoringContract(
+        functions=[
+            ScoringFunction(
+                name="not-this-turn",
+                weight=1,
+                scorer=ScorerSpec(command=CommandScorer(command="false")),
+            )
+        ]
+    ),
+)

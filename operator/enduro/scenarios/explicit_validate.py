@@ -22,7 +22,7 @@ from enduro.api.scenario import ExplicitScenario
 from enduro.runtime.manifest import ManifestError, load_plan
 from enduro.sandbox.launch import sandbox_problem
 from enduro.sandbox.policy import Isolation
-from enduro.scoring.reference import ReferenceError, apply_reference
+from enduro.scoring.reference import ReferenceOutputError, apply_reference
 from enduro.scoring.result import ContractResult, FunctionResult, FunctionState
 from enduro.scoring.run import score_turn
 from enduro.workspace.explicit import SetupError, set_up, working_dir
@@ -114,7 +114,7 @@ def validate_scenario(
             apply_reference(
                 turn.reference_output, working_dir(definition, workspace), confined=confined
             )
-        except ReferenceError as exc:
+        except ReferenceOutputError as exc:
             problems.append(f"{where}: the reference output cannot be applied: {exc}")
             checks.append(TurnValidation(name, number, untouched, None, tuple(problems)))
             break

@@ -30,19 +30,17 @@ COMMAND_TIMEOUT_SECONDS = 600
 STDERR_TAIL_CHARS = 2000
 
 
-class ReferenceError(Exception):
-    """The reference output could not be applied; the message says which part and why.
-
-    It shadows the builtin of the same name (weak references) because the scoring
-    interface agreed on it: import it explicitly, or `except ReferenceError` catches the
-    builtin instead."""
+class ReferenceOutputError(Exception):
+    """The reference output could not be applied; the message says which part and why."""
 
 
 def apply_reference(reference: ReferenceOutput, workdir: Path, *, confined: bool) -> None:
-    """Apply `reference` in `workdir`; raise `ReferenceError` naming what failed."""
+    """Apply `reference` in `workdir`; raise `ReferenceOutputError` naming what failed."""
     workdir = workdir.resolve()
     if not workdir.is_dir():
-        raise ReferenceError(f"{workdir} is not a directory: nothing to apply the reference to")
+        raise ReferenceOutputError(
+            f"{workdir} is not a directory: nothing to apply the reference to"
+        )
     if reference.patch is not None:
         _apply_patch(reference.patch, workdir)
     else:
@@ -67,12 +65,12 @@ def _apply_patch(patch: str, workdir: Path) -> None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ReferenceError(f"cannot apply the reference patch with git: {exc}") from None
+        raise ReferenceOutputError(f"cannot apply the reference patch with git: {exc}") from None
     if done.returncode != 0:
         cause = "; ".join(
             line.removeprefix("error: ").strip() for line in done.stderr.splitlines() if line
         )
-        raise ReferenceError(
+        raise ReferenceOutputError(
             f"the reference patch does not apply in {workdir}: {cause or 'git apply failed'}"
         )
 
@@ -84,7 +82,7 @@ def _run_commands(commands: list[str], workdir: Path, *, confined: bool) -> None
         try:
             require_sandbox()
         except SandboxError as exc:
-            raise ReferenceError(f"cannot confine the reference commands: {exc}") from None
+            raise ReferenceOutputError(f"cannot confine the reference commands: {exc}") from None
         readable, lent = python_for_servers()
         confinement = Confinement(
             cwd=workdir,
@@ -107,12 +105,12 @@ def _run_commands(commands: list[str], workdir: Path, *, confined: bool) -> None
             )
             where = f"reference command {number} of {len(commands)} ({command!r})"
             if finished.start_error is not None:
-                raise ReferenceError(f"{where} could not start: {finished.start_error}")
+                raise ReferenceOutputError(f"{where} could not start: {finished.start_error}")
             if finished.timed_out:
-                raise ReferenceError(f"{where} took more than {COMMAND_TIMEOUT_SECONDS} s")
+                raise ReferenceOutputError(f"{where} took more than {COMMAND_TIMEOUT_SECONDS} s")
             if finished.returncode != 0:
                 tail = stderr.read_text(errors="replace")[-STDERR_TAIL_CHARS:].strip()
-                raise ReferenceError(
+                raise ReferenceOutputError(
                     f"{where} exited with status {finished.returncode}"
                     + (f": {tail}" if tail else " (no stderr)")
                 )

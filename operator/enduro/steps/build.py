@@ -252,9 +252,11 @@ def build_scoring_step(
 ) -> StepSpec:
     """An explicit scenario's test step: `enduro score` runs the turn's scoring contract
     on the workspace, mounted read-only, in the scenario's environment image. There is
-    no server. Its limit is the sum of the functions' own limits plus the grace."""
+    no server. Its limit is the sum of the functions' own limits plus the grace. Its
+    context holds this turn's contract only (`ExplicitScenario.for_scoring`)."""
     environment = definition.spec.environment
     contract = definition.spec.turn(context.turn).scoring_contract
+    context = context.model_copy(update={"definition": definition.for_scoring(context.turn)})
     main = ContainerSpec(
         name="test-runner",  # the test step's main container, whichever scoring it runs
         image=environment.image or images.enduro,

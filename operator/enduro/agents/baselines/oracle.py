@@ -24,7 +24,7 @@ def _apply_reference(ctx: BaselineContext) -> int:
     """Apply the turn's reference output (the scenario's own solution). A turn without
     one is left as the earlier turns' solutions made it; a reference that does not
     apply is the agent's failure (exit 1), with the reason."""
-    from enduro.scoring.reference import ReferenceError, apply_reference
+    from enduro.scoring.reference import ReferenceOutputError, apply_reference
 
     assert ctx.definition is not None
     spec = ctx.definition.spec
@@ -35,7 +35,7 @@ def _apply_reference(ctx: BaselineContext) -> int:
     workdir = Path.cwd() / spec.environment.working_dir
     try:
         apply_reference(reference, workdir, confined=ctx.isolation is Isolation.BWRAP)
-    except ReferenceError as exc:
+    except ReferenceOutputError as exc:
         print(f"oracle: {exc}")
         return 1
     print(f"oracle: applied the reference output of turn {ctx.turn}")
