@@ -9,9 +9,11 @@
    (sidecar server start, the runner process, the suite, the result and snapshot writes),
    the engine's decision and the state write — median and p95 over ``--repeats``. Next to
    it the floor: the same suite's HTTP requests replayed from one warm process against an
-   already-running server (``enduro.scenarios.validate.replay_floor``). Target at turns
-   50 and 100: overhead <= 1.2x floor. The turn before is scored first (untimed), so the
-   turn cache holds what it holds in a run. ``--profile``: a cProfile summary of the
+   already-running server (``enduro.scenarios.validate.replay_floor``), measured right
+   after each sample: the ratio is the median of sample / floor, robust to a machine
+   whose load changes by the minute. Target at turns 50 and 100: overhead <= 1.2x
+   floor. The turn before is scored first (untimed), so the turn cache holds what it
+   holds in a run. ``--profile``: a cProfile summary of the
    prepare and test steps of each of those turns (``benchmarks/profile_step.py``).
 2. The oracle on ``--scenarios`` x ``--turns`` with ``--parallelism``: wall time (target
    <= 30 min at 20 x 100, parallelism 2) and score (exactly 1.0), next to the floor
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,11 +88,17 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def overhead_at(
-    plan_file: Path, turn: int, repeats: int, work: Path, forkserver: ForkServer
-) -> list[float]:
-    """Seconds per turn spent by the runtime on everything but the agent, at ``turn``,
-    in the state a run is in there: the turn before has been scored in the same folder
+def overhead_at(  # noqa: PLR0917
+    plan_file: Path,
+    turn: int,
+    repeats: int,
+    work: Path,
+    forkserver: ForkServer,
+    floor: Callable[[], float],
+) -> list[tuple[float, float]]:
+    """(seconds spent by the runtime on everything but the agent at ``turn``, the floor
+    measured right after) per repeat: the load of a shared machine changes by the minute,
+    so each sample has its own floor. The turn before has been scored in the same folder
     (untimed; what it left in the turn cache is there, as in a run)."""
     plan = load_plan(plan_file)
     spec = plan.scenario_spec(0)
@@ -132,7 +141,7 @@ def overhead_at(
             raise SystemExit(f"turn {turn}: the test step did not score: {event}")
         if not summary.all_passed:  # a generator defect, not the runtime's: say so, go on
             print(f"  note: turn {turn}: the ground truth passed {summary.passed}/{summary.total}")
-        samples.append((paused - started) + (ended - resumed))
+        samples.append(((paused - started) + (ended - resumed), floor()))
     return samples
 
 
@@ -152,8 +161,9 @@ def run_turn(plan: RunPlan, directory: Path, turn: int, forkserver: ForkServer) 
     run._execute(spec, TestStep(turn, 1), directory, None)
 
 
-def floor_at(plan_file: Path, turn: int, work: Path) -> float:
-    """The suite's requests replayed from one warm process against a running server."""
+def floor_at(plan_file: Path, turn: int, work: Path) -> Callable[[], float]:
+    """Records the suite's requests once; the function returned replays them from one warm
+    process against a running server (the floor) and says how long that took."""
     from enduro.scenarios import validate
 
     plan = load_plan(plan_file)
@@ -162,7 +172,7 @@ def floor_at(plan_file: Path, turn: int, work: Path) -> float:
     record_dir.mkdir(parents=True)
     pair = validate.TurnPair(schema=st.schema, previous=st.previous, changes=st.changes)
     validate.validate_turns([pair], workers=1, record_dir=record_dir)  # records the requests
-    return float(validate.replay_floor([pair], record_dir))
+    return lambda: float(validate.replay_floor([pair], record_dir))
 
 
 def floor_sum(seed: int, scenarios: int, turns: int, work: Path) -> float:
@@ -231,15 +241,18 @@ def main() -> None:
         )
         if not args.skip_overhead:
             print("harness overhead per turn (everything but the agent), seconds")
-            print(f"{'turn':>5} {'median':>8} {'p95':>8} {'floor':>8} {'ratio':>6}")
+            print(f"{'turn':>5} {'median':>8} {'p95':>8} {'floor':>8} {'ratio':>6}  (median of")
+            print(f"{'':>40}each sample / its floor)")
             forkserver = ForkServer()  # as `enduro run` does
             for turn in overhead_turns:
-                samples = overhead_at(probe, turn, args.repeats, work, forkserver)
                 floor = floor_at(probe, turn, work)
+                pairs = overhead_at(probe, turn, args.repeats, work, forkserver, floor)
+                samples = [overhead for overhead, _ in pairs]
                 median = statistics.median(samples)
+                floors = statistics.median(f for _, f in pairs)
+                ratio = statistics.median(overhead / f for overhead, f in pairs)
                 print(
-                    f"{turn:>5} {median:>8.3f} {p95(samples):>8.3f} {floor:>8.3f} "
-                    f"{median / floor if floor else float('inf'):>6.1f}",
+                    f"{turn:>5} {median:>8.3f} {p95(samples):>8.3f} {floors:>8.3f} {ratio:>6.2f}",
                     flush=True,
                 )
             forkserver.close()
@@ -264,10 +277,10 @@ def main() -> None:
                 f"score {report['average_score']}, success rate {report['success_rate']}",
                 flush=True,
             )
-            floor = floor_sum(args.seed, args.scenarios, args.turns, work)
-            share = floor / args.parallelism  # the floor's turns shared as the run shares them
+            summed = floor_sum(args.seed, args.scenarios, args.turns, work)
+            share = summed / args.parallelism  # the floor's turns shared as the run shares them
             print(
-                f"  floor summed over the same {turns} turns: {floor:.1f} s; "
+                f"  floor summed over the same {turns} turns: {summed:.1f} s; "
                 f"/ parallelism {args.parallelism}: {share:.1f} s; "
                 f"oracle wall / that: {seconds / share:.2f}x (target <= 1.3x)",
                 flush=True,
