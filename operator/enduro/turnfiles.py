@@ -160,7 +160,8 @@ def _read_cached(folder: Path) -> CachedTurn | None:
 
 def _write_cache(folder: Path, texts: dict[str, str]) -> CachedTurn:
     """Write into a sibling folder and rename it into place: a reader sees all or nothing.
-    A damaged copy already there is replaced."""
+    A damaged copy already there is replaced, and other turns' copies are removed (a
+    scenario runs one turn at a time; the cache stays the size of one turn)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}")
     digests = {}
@@ -177,4 +178,7 @@ def _write_cache(folder: Path, texts: dict[str, str]) -> CachedTurn:
         partial.rename(folder)
     except OSError:  # another writer won the race: its copy is as good
         shutil.rmtree(partial, ignore_errors=True)
+    for other in folder.parent.iterdir():  # one turn at a time: earlier turns' copies go
+        if other != folder and len(other.name) == len(folder.name) and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
     return CachedTurn(folder, texts)

@@ -44,3 +44,15 @@ def test_a_changed_module_gets_none(tmp_path: Path) -> None:
     second = _suite(tmp_path / "turn2", MODULE.replace("2\n", "3\n"))
     bytecode.restore(second, store)
     assert _cached(second) == []
+
+
+def test_the_store_keeps_only_the_last_suite_s_modules(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    for turn, text in enumerate((MODULE, MODULE.replace("2\n", "3\n")), start=1):
+        suite = _suite(tmp_path / f"turn{turn}", text)
+        with bytecode.writing_bytecode():
+            collect_suite(suite)
+        bytecode.keep(suite, store)
+    assert [p.read_bytes() for p in store.iterdir()] == [
+        p.read_bytes() for p in _cached(tmp_path / "turn2")
+    ]

@@ -35,6 +35,8 @@ def test_every_attempt_of_a_turn_renders_its_files_once(
         prepare_workspace(_context(2, attempt), ws, art)
     prepare_workspace(_context(3, 1), ws, art)
     assert rendered == [2, 3]
+    folders = [p for p in Artifacts(art).turn_cache().iterdir() if p.name != "bytecode"]
+    assert [p.name for p in folders] == [TurnFiles(GENERATOR, 0, 3).key()], "one turn kept"
 
 
 def test_the_cache_is_keyed_by_everything_the_files_depend_on() -> None:

@@ -45,8 +45,11 @@ def restore(suite_dir: Path, store: Path) -> None:
 
 
 def keep(suite_dir: Path, store: Path) -> None:
-    """Store the bytecode pytest wrote for the modules of ``suite_dir``."""
+    """Store the bytecode pytest wrote for the modules of ``suite_dir``, and only theirs:
+    the next turn's unchanged modules are this turn's, so the store stays one suite's
+    size."""
     store.mkdir(parents=True, exist_ok=True)
+    kept = set()
     for source in suite_dir.rglob("*.py"):
         written = _pyc(source)
         stored = store / _key(source)
@@ -54,6 +57,10 @@ def keep(suite_dir: Path, store: Path) -> None:
             partial = stored.with_name(f".{stored.name}.{os.getpid()}")
             shutil.copyfile(written, partial)
             partial.replace(stored)
+        kept.add(stored.name)
+    for old in store.iterdir():
+        if old.name not in kept and not old.name.startswith("."):
+            old.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
