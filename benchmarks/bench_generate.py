@@ -1,9 +1,10 @@
 """Scenario generation figures: export time, cross-process determinism, schema size.
 
-    uv run python benchmarks/bench_generate.py [--scenarios 20] [--turns 100]
+    uv run python benchmarks/bench_generate.py [--scenarios 20] [--turns 100] [--baseline DIR]
 
 Prints (a) the time to generate and write the set (wall and CPU; the target is <= 10 s
-wall for 20 x 100 on an idle 2-core machine), split into sampling and each renderer,
+wall for 20 x 100 on an idle 2-core machine) and the bytes written (each distinct file
+once) against one copy per path, split into sampling and each renderer,
 (b) whether two exports in separate processes (different PYTHONHASHSEED) are
 byte-identical, and (c) the schema size at the last turn.
 """
@@ -35,12 +36,30 @@ print(manifest.digest, time.perf_counter() - wall, cpu() - start, len(manifest.f
 
 
 def export_in_subprocess(
-    seed: int, scenarios: int, turns: int, out: Path, hash_seed: str
+    seed: int, scenarios: int, turns: int, out: Path, hash_seed: str, *, code: Path | None = None
 ) -> list[str]:
+    """(digest, wall, cpu, files) of an export in a fresh process; ``code``: the ``enduro``
+    package is imported from that source tree (a baseline) instead of this one."""
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    if code is not None:
+        env["PYTHONPATH"] = str(code / "operator")
     args = [sys.executable, "-c", EXPORT, str(seed), str(scenarios), str(turns), str(out)]
     proc = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
     return proc.stdout.split()
+
+
+def sizes(root: Path) -> tuple[int, int]:
+    """(bytes on disk, counting each hard-linked file once; bytes of every path)."""
+    seen: set[int] = set()
+    stored = logical = 0
+    for path in root.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            logical += stat.st_size
+            if stat.st_ino not in seen:
+                seen.add(stat.st_ino)
+                stored += stat.st_size
+    return stored, logical
 
 
 def breakdown(seed: int, scenarios: int, turns: int) -> None:
@@ -73,22 +92,46 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=20)
     parser.add_argument("--turns", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of an earlier version (git archive/worktree) to measure alike",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus")
     with tempfile.TemporaryDirectory() as tmp:
         first = export_in_subprocess(args.seed, args.scenarios, args.turns, Path(tmp) / "a", "1")
         second = export_in_subprocess(args.seed, args.scenarios, args.turns, Path(tmp) / "b", "999")
-        size = sum(p.stat().st_size for p in (Path(tmp) / "a").rglob("*") if p.is_file())
+        stored, logical = sizes(Path(tmp) / "a")
     digest, wall, cpu, files = first
     print(
         f"(a) generate + write {args.scenarios} x {args.turns}: {float(wall):.2f} s wall, "
-        f"{float(cpu):.2f} s cpu (all workers), {files} files, {size / 1e6:.0f} MB "
+        f"{float(cpu):.2f} s cpu (all workers), {files} files "
         f"(second run: {float(second[1]):.2f} s wall)"
+    )
+    print(
+        f"    bytes written {stored / 1e6:.0f} MB (distinct files; identical ones are hard "
+        f"links), against {logical / 1e6:.0f} MB as one copy per path: "
+        f"{stored / logical:.2f}x (target <= 250 MB at 20 x 100)"
     )
     same = first[0] == second[0]
     print(
         f"(b) determinism across processes: {'identical' if same else 'DIFFERENT'} ({digest[:16]})"
     )
+    if args.baseline is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "base"
+            base = export_in_subprocess(
+                args.seed, args.scenarios, args.turns, out, "1", code=args.baseline
+            )
+            base_stored, _ = sizes(out)
+        print(
+            f"    against the baseline {args.baseline} measured now: wall "
+            f"{float(wall) / float(base[1]):.2f}x ({float(base[1]):.2f} s), cpu "
+            f"{float(cpu) / float(base[2]):.2f}x ({float(base[2]):.2f} s), bytes "
+            f"{stored / base_stored:.2f}x ({base_stored / 1e6:.0f} MB), "
+            f"{'same' if base[0] == digest else 'a different'} set digest"
+        )
     print("    breakdown (in this process):")
     breakdown(args.seed, args.scenarios, args.turns)
 

@@ -11,7 +11,12 @@ pod after `--step-seconds` (+-50 %), so that many ScenarioRuns are in flight at 
   in flight (targets: median <= 100 ms, p99 <= 1 s at 200);
 * API writes per turn by the operator (target <= 12), with the breakdown by verb;
 * the operator's peak RSS (target <= 250 MiB at 200 ScenarioRuns);
-* the size of a ScenarioRun object at 100 turns x 10 attempts (target <= 32 KiB).
+* the size of a ScenarioRun object at 100 turns x 10 attempts (target <= 32 KiB);
+* steps missed or repeated (each scenario must run exactly one agent and one test pod
+  per turn, each created once);
+* a large run, `--many` ScenarioRuns of one turn with 200 in flight (default 250, a
+  scaled-down run that fits a shared 2-core machine; `--many 1000` is the full size),
+  with the operator's peak RSS (target <= 300 MiB at 1000) and missed/repeated steps.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -58,16 +64,20 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_once(size: int, turns: int, step_seconds: float, timeout: float) -> dict[str, Any]:
+def run_once(
+    size: int, turns: int, step_seconds: float, timeout: float, parallelism: int | None = None
+) -> dict[str, Any]:
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"bench-operator-{size}-"))
     # Steps of slightly different lengths, as real ones are (no lock-step waves of pods).
     canned = Canned(scripted_results(oracle), delay=step_seconds, jitter=0.5)
     with EnduroCluster(workdir, canned=canned) as cluster:
         created: dict[str, float] = {}
+        additions: Counter[str] = Counter()
 
         def on_event(event: WatchEvent) -> None:
             if event.type == "ADDED" and event.resource == ("", "v1", "pods"):
                 created[event.object["metadata"]["name"]] = event.at
+                additions[event.object["metadata"]["name"]] += 1
 
         cluster.cluster.call(cluster.cluster.emulator.listeners.append, on_event)
         env = {**os.environ, "KUBECONFIG": str(cluster.cluster.kubeconfig)}
@@ -100,7 +110,7 @@ def run_once(size: int, turns: int, step_seconds: float, timeout: float) -> dict
             cluster.apply(
                 {"apiVersion": api, "kind": "BenchmarkRun", "metadata": {"name": "r"},
                  "spec": {"benchmarkRef": {"name": "b"}, "agentRef": {"name": "oracle"},
-                          "parallelism": size}},
+                          "parallelism": parallelism or size}},
             )  # fmt: skip
             cpu_before = cpu_seconds(operator.pid)
             emulator_before = time.process_time()
@@ -130,7 +140,17 @@ def run_once(size: int, turns: int, step_seconds: float, timeout: float) -> dict
                 new = n - counts_before.get((client, verb, plural), 0)
                 if new:
                     writes[f"{verb} {plural}"] = writes.get(f"{verb} {plural}", 0) + new
+        # The oracle's canned steps pass: every scenario runs exactly one agent and one test
+        # pod per turn, each created once.
+        expected = {
+            f"{run['metadata']['name']}-s{s:03d}-t{t:03d}-a1-{role}"
+            for s in range(size)
+            for t in range(1, turns + 1)
+            for role in ("agent", "test")
+        }
         return {
+            "missed": len(expected - set(created)),
+            "repeated": sum(n - 1 for n in additions.values()) + len(set(created) - expected),
             "size": size,
             "elapsed": elapsed,
             "latencies": latencies,
@@ -187,6 +207,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--step-seconds", type=float, default=1.0)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument(
+        "--many",
+        type=int,
+        default=250,
+        help="ScenarioRuns of the large run, 1 turn each, 200 in flight (full size: 1000)",
+    )
     args = parser.parse_args()
 
     print(f"ScenarioRun object at 100 turns x 10 attempts: {object_size() / 1024:.1f} KiB "
@@ -212,6 +238,16 @@ def main() -> None:
               "for a core)")  # fmt: skip
         print(f"  emulated API server + kubelet CPU: {result['emulator_cpu'] * 1000 / steps:.1f} "
               "ms per step (the same cores)")  # fmt: skip
+        print(f"  steps missed: {result['missed']}, repeated: {result['repeated']}")
+    if args.many:
+        result = run_once(args.many, 1, args.step_seconds, args.timeout, parallelism=200)
+        steps = 2 * args.many
+        print(f"\n{args.many} ScenarioRuns (1 turn each, 200 in flight): "
+              f"{result['elapsed']:.1f} s for the run")  # fmt: skip
+        print(f"  operator peak RSS: {result['rss']:.0f} MiB (target <= 300 MiB at 1000)")
+        print(f"  operator CPU: {result['cpu'] * 1000 / steps:.1f} ms per step; emulator "
+              f"{result['emulator_cpu'] * 1000 / steps:.1f} ms per step")  # fmt: skip
+        print(f"  steps missed: {result['missed']}, repeated: {result['repeated']} (target: 0, 0)")
 
 
 if __name__ == "__main__":

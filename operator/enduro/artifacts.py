@@ -50,6 +50,15 @@ class Artifacts:
     def test_result(self, turn: int, attempt: int) -> Path:
         return self.root / "test_results" / f"{attempt_tag(turn, attempt)}.json"
 
+    def turn_cache(self) -> Path:
+        """Each turn's generated files, rendered once for all its steps (`TurnFiles.cached`);
+        not an output: never uploaded or reported."""
+        return self.root / "turn_cache"
+
+    def bytecode_cache(self) -> Path:
+        """pytest's rewritten bytecode of suite modules by source digest (`testrunner.bytecode`)."""
+        return self.turn_cache() / "bytecode"
+
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename: a reader never sees half a file."""

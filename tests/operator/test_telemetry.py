@@ -1,13 +1,22 @@
-"""record_decision turns engine decisions into the operator's Prometheus metrics."""
+"""record_decision turns engine decisions into the operator's Prometheus metrics, and
+event_for into one Kubernetes Event per turn outcome and per failure."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from enduro import metrics
-from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus, TurnSummary
-from enduro.engine.events import StepFailedInfra, TestFinished
-from enduro.engine.machine import AgentStep, Done, TestStep
-from enduro.engine.results import TestSummary
-from enduro.operator.telemetry import RunLabels, record_decision, scenario_run_key
+from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, TurnSummary
+from enduro.engine.events import AgentFinished, Event, Started, StepFailedInfra, TestFinished
+from enduro.engine.machine import AgentStep, Done, TestStep, current_step, decide
+from enduro.engine.results import AgentOutcome, TestSummary
+from enduro.operator.telemetry import (
+    RunEvent,
+    RunLabels,
+    event_for,
+    record_decision,
+    scenario_run_key,
+)
 
 RUN = RunLabels("telemetry-ns", "bench", "oracle")
 LABELS = {"namespace": "telemetry-ns", "benchmark": "bench", "agent": "oracle"}
@@ -67,3 +76,43 @@ def test_the_phase_key_of_a_scenario_run() -> None:
     assert scenario_run_key(body) == metrics.ScenarioRunKey("ns", "b", "a", "Running")
     alone = {"metadata": {"namespace": "ns"}}
     assert scenario_run_key(alone) == metrics.ScenarioRunKey("ns", "none", "none", "Pending")
+
+
+def test_one_event_per_turn_outcome_and_per_failure() -> None:
+    spec = ScenarioRunSpec.model_validate(
+        {
+            "generator": {"seed": 1, "scenarios": 1, "turns": 3},
+            "scenario": 0,
+            "agent": {"harness": "oracle"},
+            "attemptLimit": 2,
+        }
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    # Turn 1 passes; turn 2 falls short once, then passes; the agent step of turn 3 is
+    # evicted once, then the turn passes.
+    events: list[Event] = [Started()]
+    events += [AgentFinished(AgentOutcome()), TestFinished(TestSummary(passed=4, total=4))]
+    events += [AgentFinished(AgentOutcome()), TestFinished(TestSummary(passed=2, total=4))]
+    events += [AgentFinished(AgentOutcome()), TestFinished(TestSummary(passed=4, total=4))]
+    events += [StepFailedInfra("evicted")]
+    events += [AgentFinished(AgentOutcome()), TestFinished(TestSummary(passed=4, total=4))]
+    status = ScenarioRunStatus()
+    posted: list[RunEvent] = []
+    for event in events:
+        step = current_step(status)
+        decision = decide(spec, status, event, now)
+        found = event_for(step, event, status, decision.status, decision.step)
+        posted += [found] if found is not None else []
+        status = decision.status
+    assert status.phase is ScenarioPhase.SUCCEEDED
+    assert [(e.type, e.reason) for e in posted] == [
+        ("Normal", "TurnPassed"),
+        ("Normal", "AttemptFailed"),
+        ("Normal", "TurnPassed"),
+        ("Warning", "InfrastructureFailure"),
+        ("Normal", "ScenarioSucceeded"),
+    ]
+    assert posted[1].message == "turn 2 attempt 1: 2/4; retrying"
+    assert posted[2].message == "turn 2 passed (4/4, 2 attempts)"
+    assert posted[3].message == "turn 3 attempt 1 agent step: evicted"
+    assert posted[4].message == "scenario Succeeded, score 1.000: turn 3 passed (4/4, 1 attempt)"

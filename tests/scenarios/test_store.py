@@ -72,6 +72,17 @@ def test_export_is_byte_identical_for_any_number_of_workers(tmp_path: Path) -> N
     assert first.files == second.files and first.digest == second.digest
 
 
+def test_each_distinct_file_is_written_once(tmp_path: Path) -> None:
+    manifest = export_set(SPEC, tmp_path / "set", renderers=RENDERERS, workers=1)
+    inodes: dict[str, set[int]] = {}
+    for rel, digest in manifest.files.items():
+        inodes.setdefault(digest, set()).add((tmp_path / "set" / rel).stat().st_ino)
+    assert all(len(found) == 1 for found in inodes.values()), "equal bytes written twice"
+    assert len(inodes) < len(manifest.files), "no file of the set was shared"
+    loaded = load_set(tmp_path / "set", deep=True)  # every path still checks out
+    assert set(loaded.manifest.files) == set(manifest.files)
+
+
 def test_an_edited_file_is_named(tmp_path: Path) -> None:
     out = exported(tmp_path)
     (out / "scenario_000/turn_002/SPEC.md").write_text("tampered")

@@ -137,9 +137,14 @@ class BenchmarkRunDriver:
                 manifest = build_scenario_run(self.body, plan.contents, plan.agent, index)
                 await self.api.create(SCENARIO_RUN.plural, manifest)
                 self.created[index] = Child(ScenarioRunStatus())
-                kopf.event(
-                    self.body, type="Normal", reason="ScenarioCreated", message=f"scenario {index}"
-                )
+            # One Event per batch, not per ScenarioRun: each Event is an API write.
+            first, last = plan.create[0], plan.create[-1]
+            kopf.event(
+                self.body,
+                type="Normal",
+                reason="ScenarioCreated",
+                message=f"{len(plan.create)} scenarios ({first}..{last})",
+            )
         for index in plan.cancel:
             await self.api.patch(
                 SCENARIO_RUN.api_version,

@@ -25,7 +25,7 @@ from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import Canceled, Event, Started, StepFailedInfra
+from enduro.engine.events import Canceled, Event, Started
 from enduro.engine.machine import (
     AgentStep,
     Done,
@@ -196,13 +196,14 @@ class ScenarioRunDriver:
             next_step=decision.step,
             seconds=telemetry.step_seconds(pod, now),
         )
+        posted = telemetry.event_for(step, event, self.status, decision.status, decision.step)
         self.status = decision.status
         if isinstance(step, AgentStep | TestStep):  # that pod's deletion no longer matters
             self.gone.discard((self.namespace, pod_name(self.name, step)))
         if pod is not None and pod.get("status", {}).get("phase") in ("Pending", "Running"):
             # The step is over for the engine (canceled, stuck, out of time): stop its pod.
             await self.api.delete("v1", "pods", self.namespace, pod["metadata"]["name"])
-        self._report(step, event, decision.step)
+        self._report(step, event, decision.step, posted)
         if isinstance(decision.step, AgentStep | TestStep):
             await self._create_pod(spec, decision.step)
         return True
@@ -225,22 +226,16 @@ class ScenarioRunDriver:
     def _pvc(self, spec: ScenarioRunSpec) -> dict[str, Any]:
         return build_pvc(self.body, spec.workspace, namespace=self.namespace)
 
-    def _report(self, step: Step, event: Event, next_step: Step) -> None:
-        """One Kubernetes Event per decision: what ended, how, and what runs next."""
+    def _report(
+        self, step: Step, event: Event, next_step: Step, posted: telemetry.RunEvent | None
+    ) -> None:
+        """Log every decision; post a Kubernetes Event only for the ones worth one."""
         kind = type(event).__name__
         message = f"{describe(step)} -> {kind}; next: {describe(next_step)}"
         if isinstance(next_step, AgentStep | TestStep):
             message += f" (pod {pod_name(self.name, next_step)})"
-        if isinstance(event, StepFailedInfra):
-            kopf.warn(
-                self.body, reason="InfrastructureFailure", message=f"{message}: {event.reason}"
-            )
-        elif isinstance(next_step, Done):
-            kopf.event(
-                self.body, type="Normal", reason=f"Scenario{next_step.phase.value}", message=message
-            )
-        else:
-            kopf.event(self.body, type="Normal", reason=kind, message=message)
+        if posted is not None:
+            kopf.event(self.body, type=posted.type, reason=posted.reason, message=posted.message)
         self.logger.info(message)
 
     def _timeout(self, spec: ScenarioRunSpec) -> float:

@@ -1,4 +1,5 @@
-"""What one engine decision means for the Prometheus metrics (`enduro.metrics`).
+"""What one engine decision means for the Prometheus metrics (`enduro.metrics`) and
+for the Kubernetes Events of its ScenarioRun (`event_for`).
 
 `record_decision` compares the status before and after a decision and calls the
 recorders: attempts started, turns finished (with their score), scenario ends (stamina,
@@ -16,8 +17,8 @@ from typing import Any
 
 from enduro import metrics
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
-from enduro.engine.events import AgentFinished, Event, StepFailedInfra
-from enduro.engine.machine import AgentStep, Step, TestStep
+from enduro.engine.events import AgentFinished, Event, StepFailedInfra, TestFinished
+from enduro.engine.machine import AgentStep, Done, Step, TestStep
 from enduro.operator.children import AGENT_LABEL, BENCHMARK_LABEL
 
 UNNAMED = "none"  # a ScenarioRun created alone names no Benchmark or Agent
@@ -93,3 +94,47 @@ def scenario_run_key(body: Mapping[str, Any]) -> metrics.ScenarioRunKey:
     run = RunLabels.of(body)
     phase = (body.get("status") or {}).get("phase") or ScenarioPhase.PENDING.value
     return metrics.ScenarioRunKey(run.namespace, run.benchmark, run.agent, phase)
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """A Kubernetes Event to post on the ScenarioRun."""
+
+    type: str  # "Normal" or "Warning"
+    reason: str
+    message: str
+
+
+def event_for(
+    step: Step, event: Event, old: ScenarioRunStatus, new: ScenarioRunStatus, next_step: Step
+) -> RunEvent | None:
+    """The one Event a decision is worth, if any: a turn's outcome, a failure (an
+    infrastructure failure, an attempt that falls short and is retried) or the end of the
+    scenario (with its last turn's outcome). Step hand-overs (agent done, test next) post
+    none: the status and the operator's log say them, and each Event is an API write."""
+    finished = new.turns[len(old.turns) :]
+    outcome = "; ".join(
+        f"turn {t.turn} {'passed' if t.passed_turn else 'failed'} "
+        f"({t.passed}/{t.total}, {t.attempts} attempt{'s' if t.attempts > 1 else ''})"
+        for t in finished
+    )
+    if isinstance(event, StepFailedInfra):
+        where = ""
+        if isinstance(step, AgentStep | TestStep):
+            where = f"turn {step.turn} attempt {step.attempt} {_stage(step)} step: "
+        return RunEvent("Warning", "InfrastructureFailure", where + event.reason)
+    if isinstance(next_step, Done):
+        message = f"scenario {next_step.phase.value}, score {new.score or 0:.3f}"
+        return RunEvent("Normal", f"Scenario{next_step.phase.value}", _joined(message, outcome))
+    if finished:
+        reason = "TurnPassed" if all(t.passed_turn for t in finished) else "TurnFailed"
+        return RunEvent("Normal", reason, outcome)
+    if isinstance(event, TestFinished) and isinstance(next_step, AgentStep):
+        summary = event.summary
+        message = f"turn {next_step.turn} attempt {next_step.attempt - 1}: {summary.passed}/"
+        return RunEvent("Normal", "AttemptFailed", f"{message}{summary.total}; retrying")
+    return None
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first}: {second}" if second else first

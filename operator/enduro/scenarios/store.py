@@ -232,7 +232,10 @@ def _write_turns(
     scenarios: list[int],
     turns: TurnSource = generate_scenario,
 ) -> dict[str, str]:
+    """Each distinct content is written once: a file with the bytes of one written before
+    (an unchanged suite module, ``run.sh``) is a hard link to it."""
     files: dict[str, str] = {}
+    first: dict[str, str] = {}  # digest -> the path written with those bytes
     made: set[str] = set()
     for scenario in scenarios:
         for turn in turns(spec, scenario):
@@ -241,14 +244,27 @@ def _write_turns(
                 for rel, content in render(turn).items():
                     path = f"{base}/{sub}/{rel}" if sub else f"{base}/{rel}"
                     data = content.encode("utf-8")
+                    digest = hashlib.sha256(data).hexdigest()
                     parent = path.rpartition("/")[0]
                     if parent not in made:
                         os.makedirs(root / parent, exist_ok=True)
                         made.add(parent)
+                    files[path] = digest
+                    if digest in first and _linked(root / first[digest], root / path):
+                        continue
                     with open(root / path, "wb") as handle:
                         handle.write(data)
-                    files[path] = hashlib.sha256(data).hexdigest()
+                    first.setdefault(digest, path)
     return files
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link ``target`` to ``source``; False where the file system cannot."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _swap_into_place(tmp: Path, out: Path, force: bool) -> None:

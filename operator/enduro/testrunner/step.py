@@ -1,21 +1,23 @@
 """``enduro test-runner``: score the workspace's server with the turn's pristine suite.
 
-The suite is regenerated from (generator, scenario, turn) into a temporary directory:
-the workspace's ``tests/`` is never read, so an agent that edits its copy changes
-nothing. The workspace is snapshotted to ``A/agent_code/...`` first (bounded), the
-full result goes to ``A/test_results/...`` and the compact summary is returned (and
-written to ``--summary-file`` by the CLI).
+The suite is regenerated from (generator, scenario, turn), or found already rendered
+for this turn in the artifact root's turn cache (``TurnFiles.cached``, which only
+trusted steps write), and run where it lies, with the bytecode of its modules that an
+earlier turn already had (``bytecode``): the workspace's ``tests/`` is never read, so an
+agent that edits its copy changes nothing. The workspace is snapshotted to
+``A/agent_code/...`` first (bounded), the full result goes to ``A/test_results/...``
+and the compact summary is returned (and written to ``--summary-file`` by the CLI).
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from enduro.artifacts import Artifacts, write_text_atomic, write_tree
+from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import TestSummary
 from enduro.sandbox.policy import Isolation
 from enduro.steps.context import StepContext
+from enduro.testrunner import bytecode
 from enduro.testrunner.result import summarize
 from enduro.testrunner.runner import run_tests
 from enduro.turnfiles import TurnFiles
@@ -31,10 +33,10 @@ def run_test_step(
     store = Artifacts(artifacts)
     turn, attempt = context.turn, context.attempt
     snapshot(workspace, store.agent_code(turn, attempt))
-    suite = TurnFiles(context.require_generator(), context.scenario, turn).suite()
-    with tempfile.TemporaryDirectory(prefix="enduro-suite-") as tmp:
-        suite_dir = Path(tmp)
-        write_tree(suite_dir, suite)
+    files = TurnFiles(context.require_generator(), context.scenario, turn)
+    suite_dir = files.cached(store.turn_cache()).suite_dir
+    bytecode.restore(suite_dir, store.bytecode_cache())
+    with bytecode.writing_bytecode():
         result = run_tests(
             suite_dir,
             workspace=workspace,
@@ -44,6 +46,7 @@ def run_test_step(
             test_seconds=context.timeouts.test_seconds,
             confined=context.isolation is Isolation.BWRAP,
         )
+    bytecode.keep(suite_dir, store.bytecode_cache())
     text = result.to_json()
     write_text_atomic(store.test_result(turn, attempt), text)
     return summarize(result, text)

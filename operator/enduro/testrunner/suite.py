@@ -10,6 +10,7 @@ as errors, so the total is always the suite's size.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import signal
@@ -156,6 +157,9 @@ def run_suite(suite_dir: Path, base_url: str, timeout_seconds: float) -> tuple[l
     recorder = _Recorder()
     state = {"timed_out": False}
     start = time.monotonic()
+    # Everything imported so far lives as long as the process: keep the collector's full
+    # passes (pytest runs some at the session's end) from walking it again and again.
+    gc.freeze()
     with (
         # The alarm can also fire just outside the session, where pytest cannot catch it.
         contextlib.suppress(pytest.exit.Exception),

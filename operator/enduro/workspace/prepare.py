@@ -15,7 +15,15 @@ from pathlib import Path
 from enduro.artifacts import Artifacts, write_text_atomic, write_tree
 from enduro.steps.context import StepContext
 from enduro.testrunner.result import TestResult
-from enduro.turnfiles import SUITE_DIR, TurnFiles
+from enduro.turnfiles import (
+    CHANGES_MD,
+    GROUND_TRUTH_DIR,
+    OPENAPI_YAML,
+    SCHEMA_YAML,
+    SPEC_MD,
+    SUITE_DIR,
+    TurnFiles,
+)
 from enduro.workspace.explicit import prepare_explicit
 from enduro.workspace.feedback import render_feedback
 
@@ -26,15 +34,17 @@ def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) ->
     if context.definition is not None:
         prepare_explicit(context, workspace, artifacts)
         return
-    files = TurnFiles(context.require_generator(), context.scenario, context.turn)
     store = Artifacts(artifacts)
+    files = TurnFiles(context.require_generator(), context.scenario, context.turn)
+    turn = files.cached(store.turn_cache())  # rendered once per turn, for all its steps
     workspace.mkdir(parents=True, exist_ok=True)
 
-    suite = files.suite()
-    changes = files.changes_md()
-    write_text_atomic(workspace / "SPEC.md", files.spec_md())
+    suite = turn.tree(SUITE_DIR)
+    changes = turn.texts[CHANGES_MD]
+    write_text_atomic(workspace / "SPEC.md", turn.texts[SPEC_MD])
     write_text_atomic(workspace / "CHANGES.md", changes)
-    write_text_atomic(workspace / "openapi.yaml", files.openapi_yaml())
+    write_text_atomic(workspace / "openapi.yaml", turn.texts[OPENAPI_YAML])
+    # Copies, never links to the cache: the agent may write anything in its workspace.
     tests = workspace / SUITE_DIR
     if tests.is_symlink() or tests.is_file():
         tests.unlink()
@@ -46,8 +56,8 @@ def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) ->
     if not store.schema(context.turn).exists():  # once per turn, schema last: it marks done
         write_text_atomic(store.changes(context.turn), changes)
         _replace_tree(store.test_suite(context.turn), suite)
-        _replace_tree(store.ground_truth(context.turn), files.ground_truth())
-        write_text_atomic(store.schema(context.turn), files.schema_yaml())
+        _replace_tree(store.ground_truth(context.turn), turn.tree(GROUND_TRUTH_DIR))
+        write_text_atomic(store.schema(context.turn), turn.texts[SCHEMA_YAML])
 
 
 def _write_feedback(context: StepContext, workspace: Path, store: Artifacts) -> None:

@@ -15,6 +15,16 @@ def test_the_shortest_path_reaches_each_state() -> None:
     assert reachable(book, "status") == ["draft", "review", "published", "archived"]
 
 
+def test_a_remembered_path_is_the_same_entity_s_and_a_fresh_list() -> None:
+    book = library().entity("book")
+    first = path_to(book, "status", "published")
+    assert first is not None
+    first.clear()  # a caller's edits do not reach the remembered path
+    assert [a.name for a in path_to(book, "status", "published") or []] == ["submit", "publish"]
+    other = book.model_copy(update={"actions": book.actions[:1]})  # same name, other object
+    assert path_to(other, "status", "published") is None
+
+
 def test_a_success_plan_meets_every_guard_on_the_way() -> None:
     schema = library()
     book = schema.entity("book")

@@ -48,8 +48,27 @@ class Plan:
     path: list[Action] = field(default_factory=list)
 
 
+_PATHS: dict[tuple[int, str, str], tuple[Entity, tuple[Action, ...] | None]] = {}
+_MAX_PATHS = 65536
+
+
 def path_to(ent: Entity, state_field: str, target: str) -> list[Action] | None:
-    """The shortest list of actions moving ``state_field`` from its default to ``target``."""
+    """The shortest list of actions moving ``state_field`` from its default to ``target``.
+
+    Asked again and again for the same entity within a suite and across the turns that
+    leave the entity as it was: remembered per entity object (schemas are never mutated;
+    the entry holds the entity, so its id cannot be reused while the entry lives)."""
+    key = (id(ent), state_field, target)
+    hit = _PATHS.get(key)
+    if hit is None or hit[0] is not ent:
+        found = _path_to(ent, state_field, target)
+        if len(_PATHS) >= _MAX_PATHS:
+            _PATHS.clear()
+        hit = _PATHS[key] = (ent, None if found is None else tuple(found))
+    return None if hit[1] is None else list(hit[1])
+
+
+def _path_to(ent: Entity, state_field: str, target: str) -> list[Action] | None:
     start = str(ent.field(state_field).default)
     moves = [a for a in ent.actions if a.field == state_field]
     paths: dict[str, list[Action]] = {start: []}

@@ -35,11 +35,15 @@ exec "${PYTHON:-python}" app.py
 """
 
 PRELUDE = '''
+import io
 import json
 import os
 import re
+import sys
 import threading
 from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -316,8 +320,78 @@ def grouped(op: str, rows: list[dict], field: str | None, by: str) -> dict:
 
 MAIN = """
 
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    \"\"\"Serves the app over HTTP/1.1 keep-alive: one connection and thread per client.
+    (Werkzeug's development server closes the connection after every response.)\"\"\"
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once
+
+    def log_message(self, format, *args):
+        return
+
+    def handle_one_request(self):
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(path, encoding="latin-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(length),
+            "SERVER_NAME": "0.0.0.0",
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for key, value in self.headers.items():
+            name = "HTTP_" + key.upper().replace("-", "_")
+            if name not in {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}:
+                environ[name] = value
+        reply = []
+
+        def start_response(status, headers, exc_info=None):
+            reply[:] = [status, headers]
+            return lambda data: None
+
+        chunks = app(environ, start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers = reply
+        code, _, reason = status.partition(" ")
+        self.send_response_only(int(code), reason)
+        for name, value in headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        self.wfile.flush()
+
+
 if __name__ == "__main__":
-    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8000")), threaded=True)
+    server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8000"))), KeepAliveHandler)
+    server.daemon_threads = True
+    print(f"serving on port {server.server_address[1]}", flush=True)
+    server.serve_forever()
 """
 
 TEXT_TYPES = frozenset(
