@@ -109,7 +109,7 @@ def plan_run(
         return _not_ready(status, "BenchmarkNotFound", message, now, generation)
     if agent is None:
         message = (
-            f"Agent {spec.agent_ref.name!r} not found in namespace {namespace!r}: "
+            f"Agent {spec.require_agent_ref().name!r} not found in namespace {namespace!r}: "
             "create it, or fix spec.agentRef.name"
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
@@ -124,7 +124,7 @@ def plan_run(
     try:
         agent_spec = parse_spec(AgentSpec, agent)
     except ValidationError as error:
-        message = f"Agent {spec.agent_ref.name!r} is invalid: {explain(error, 'spec')}"
+        message = f"Agent {spec.require_agent_ref().name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)
     generator = benchmark_spec.require_generator()
     try:

@@ -101,7 +101,7 @@ def build_agent_step(
     and its context has no generator unless the agent is a trusted baseline."""
     images = images or Images()
     context = _context(spec, turn, attempt, agent=True, isolation=isolation)
-    agent = spec.agent
+    agent = spec.require_agent()
     env = [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
         StepEnvVar(name=e.name, secret_key_ref=e.secret_key_ref) for e in agent.secret_env
     ]
@@ -170,7 +170,7 @@ def build_test_step(
     in_pod = isolation is Isolation.POD
     sidecar = ContainerSpec(
         name="server",
-        image=images.agent(spec.agent),
+        image=images.agent(spec.agent) if spec.agent else images.enduro,
         command=["sh", "-c", f"exec sh run.sh > {log} 2>&1"],
         env=[port_env],
         working_dir=WORKSPACE,
@@ -209,7 +209,7 @@ def build_test_step(
         timeout_seconds=spec.timeouts.server_start_seconds
         + spec.timeouts.test_seconds
         + TEST_STEP_GRACE_SECONDS,
-        runtime_class_name=spec.agent.runtime_class_name,
+        runtime_class_name=spec.agent.runtime_class_name if spec.agent else None,
     )
 
 
