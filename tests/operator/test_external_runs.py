@@ -5,14 +5,15 @@ until the operator deletes them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from operator_manifests import API
+from operator_manifests import API, benchmark
 
-from cluster.enduro_cluster import PODS, SCENARIO_RUNS, EnduroCluster, labels_of
+from cluster.enduro_cluster import BENCHMARKS, PODS, SCENARIO_RUNS, EnduroCluster, labels_of
 from cluster.kubelet import Canned, ContainerResult
 from enduro.client import AsyncEnduro, Enduro, EnduroError, RunEndedError
 
@@ -213,3 +214,148 @@ def test_the_sync_facade_runs_the_same_flow(start_cluster: Start) -> None:
         enduro.scenario_runs.await_environment_ready("sync", timeout=30)
         done = enduro.scenario_runs.score_and_complete("sync", timeout=30)
     assert (done.state, done.score) == ("Completed", 1.0)
+
+
+def explicit_benchmark(name: str, scenarios: list[str], public: bool = False) -> dict[str, Any]:
+    labels = {"enduro.dev/public": "true"} if public else {}
+    return {
+        "apiVersion": API,
+        "kind": "Benchmark",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"scenarios": {"names": scenarios}},
+    }
+
+
+async def test_benchmarks_list_in_pages_and_by_public_label(
+    start_cluster: Start, enduro_on: Callable[..., Any]
+) -> None:
+    cluster = start_cluster(operator=False)
+    for i in range(5):
+        cluster.kube.create(BENCHMARKS, explicit_benchmark(f"b{i}", ["x"], public=i % 2 == 0))
+    enduro = await enduro_on(cluster)
+
+    first = await enduro.benchmarks.list(limit=2)
+    assert [b.name for b in first.items] == ["b0", "b1"] and first.has_more
+    second = await enduro.benchmarks.list(limit=2, cursor=first.next_cursor)
+    third = await enduro.benchmarks.list(limit=2, cursor=second.next_cursor)
+    assert [b.name for b in [*second.items, *third.items]] == ["b2", "b3", "b4"]
+    assert not third.has_more
+    public = await enduro.benchmarks.list(public=True)
+    assert [(b.name, b.public) for b in public.items] == [("b0", True), ("b2", True), ("b4", True)]
+
+
+async def test_a_benchmark_run_lists_pending_scenarios_and_completes_when_all_are(
+    start_cluster: Start, enduro_on: Callable[..., Any]
+) -> None:
+    cluster = start_cluster(canned=scores(lambda run, turn: 1.0 if run.endswith("s000") else 0.5))
+    for name in ("alpha", "beta"):
+        cluster.kube.create(SCENARIOS, scenario(name))
+    cluster.kube.create(BENCHMARKS, explicit_benchmark("fixes", ["alpha", "beta"]))
+    enduro = await enduro_on(cluster)
+
+    run = await enduro.benchmarks.start_run("fixes", run_name="byo")
+    assert run.spec.external
+
+    async def pending() -> list[str]:
+        return (await enduro.benchmark_runs.get("byo")).pending_scenarios
+
+    await wait_until(pending, ["alpha", "beta"])
+    for name in ["alpha", "beta"]:
+        sr = await enduro.scenarios.start_run(name, benchmark_run="byo")
+        await enduro.scenario_runs.await_environment_ready(sr.name, timeout=30)
+        done = await enduro.scenario_runs.score_and_complete(sr.name, timeout=30)
+        assert done.state == "Completed"
+    assert sr.name == "byo-s001" and sr.spec.benchmark_run == "byo"
+    with pytest.raises(EnduroError, match="409"):
+        await enduro.scenarios.start_run("alpha", benchmark_run="byo")
+
+    ended = await enduro.benchmark_runs.await_completed("byo", timeout=30)
+    assert (ended.state, ended.score, ended.pending_scenarios) == ("Succeeded", 0.75, [])
+    assert (ended.status.counts.succeeded, ended.status.success_rate) == (2, 0.5)
+    page = await enduro.benchmark_runs.list_scenario_runs("byo", limit=1)
+    rest = await enduro.benchmark_runs.list_scenario_runs("byo", cursor=page.next_cursor)
+    assert [r.name for r in [*page.items, *rest.items]] == ["byo-s000", "byo-s001"]
+
+
+async def test_complete_ends_a_benchmark_run_early_and_cancel_cancels_it(
+    start_cluster: Start, enduro_on: Callable[..., Any]
+) -> None:
+    cluster = start_cluster(canned=scores(lambda run, turn: 1.0))
+    for name in ("alpha", "beta"):
+        cluster.kube.create(SCENARIOS, scenario(name))
+    cluster.kube.create(BENCHMARKS, explicit_benchmark("fixes", ["alpha", "beta"]))
+    enduro = await enduro_on(cluster)
+
+    await enduro.benchmarks.start_run("fixes", run_name="early")
+    sr = await enduro.scenarios.start_run("alpha", benchmark_run="early")
+    await enduro.scenario_runs.score_and_await(sr.name, timeout=30)
+    ended = await enduro.benchmark_runs.complete("early", timeout=30)
+    assert (ended.state, ended.score, ended.pending_scenarios) == ("Succeeded", 1.0, ["beta"])
+    assert "completed early" in ended.status.message
+    assert (await enduro.scenario_runs.get(sr.name)).state == "Completed"
+
+    await enduro.benchmarks.start_run("fixes", run_name="stop")
+    sr = await enduro.scenarios.start_run("beta", benchmark_run="stop")
+    await enduro.scenario_runs.await_environment_ready(sr.name, timeout=30)
+    canceled = await enduro.benchmark_runs.cancel("stop", timeout=30)
+    assert canceled.state == "Canceled"
+    await wait_until(lambda: state_of(enduro, sr.name), "Canceled")
+    assert running_pods(cluster) == []
+
+
+async def test_a_generated_benchmark_refuses_an_external_agent(
+    start_cluster: Start, enduro_on: Callable[..., Any]
+) -> None:
+    cluster = start_cluster(canned=scores(lambda run, turn: 1.0))
+    cluster.apply(benchmark(scenarios=1, turns=2))
+    enduro = await enduro_on(cluster)
+    await enduro.benchmarks.start_run("rest", run_name="gen")
+
+    async def ready() -> str:
+        run = await enduro.benchmark_runs.get("gen")
+        condition = next((c for c in run.status.conditions if c.type == "Ready"), None)
+        return condition.reason if condition else ""
+
+    await wait_until(ready, "GeneratedBenchmark")
+    assert "explicit scenarios only" in (await enduro.benchmark_runs.get("gen")).status.message
+
+
+async def state_of(enduro: AsyncEnduro, name: str) -> str:
+    return str((await enduro.scenario_runs.get(name)).state)
+
+
+async def wait_until(read: Callable[[], Any], expected: Any, timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (value := await read()) != expected:
+        assert asyncio.get_running_loop().time() < deadline, f"{value!r} != {expected!r}"
+        await asyncio.sleep(0.1)
+
+
+def test_the_kubectl_flow_is_spec_fields_and_conditions(start_cluster: Start) -> None:
+    cluster = start_cluster(canned=scores(lambda run, turn: 1.0))
+    definition = {"name": "fix-parser", "spec": scenario("fix-parser")["spec"]}
+    run = {
+        "apiVersion": API,
+        "kind": "ScenarioRun",
+        "metadata": {"name": "kubectl"},
+        "spec": {"definition": definition, "externalAgent": {"external": True}},
+    }
+    cluster.kube.create(SCENARIO_RUNS, run)
+
+    def condition(type_: str, status: str) -> dict[str, Any] | None:
+        obj = cluster.kube.get(SCENARIO_RUNS, "kubectl")
+        found = [c for c in obj.get("status", {}).get("conditions", []) if c["type"] == type_]
+        return obj if found and found[0]["status"] == status else None
+
+    cluster.kube.wait_for("EnvironmentReady", lambda: condition("EnvironmentReady", "True"), 30)
+    cluster.kube.patch(SCENARIO_RUNS, "kubectl", {"spec": {"score": True}})
+    cluster.kube.wait_for(
+        "Scored",
+        lambda: (
+            (o := cluster.kube.get(SCENARIO_RUNS, "kubectl"))["status"]["phase"] == "Scored" and o
+        ),
+        30,
+    )
+    cluster.kube.patch(SCENARIO_RUNS, "kubectl", {"spec": {"complete": True}})
+    done = cluster.kube.wait_for("Succeeded", lambda: condition("Succeeded", "True"), 30)
+    assert (done["status"]["phase"], done["status"]["score"]) == ("Completed", 1.0)

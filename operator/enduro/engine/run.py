@@ -67,9 +67,11 @@ def aggregate_run(statuses: Sequence[ScenarioRunStatus], total: int, turns: int)
     """Counts and scores over the run's ScenarioRuns (`total` scenarios of `turns` turns;
     scenarios without a ScenarioRun yet are pending). Scores cover ended scenarios only:
     average score, success rate (every turn passed) and mean stamina."""
-    running = sum(1 for s in statuses if s.phase is ScenarioPhase.RUNNING)
+    running = sum(
+        1 for s in statuses if s.phase is not ScenarioPhase.PENDING and not s.phase.terminal
+    )
     ended = [s for s in statuses if s.phase.terminal]
-    succeeded = sum(1 for s in ended if s.phase is ScenarioPhase.SUCCEEDED)
+    succeeded = sum(1 for s in ended if s.phase.evaluated)
     counts = RunCounts(
         total=total,
         pending=max(0, total - running - len(ended)),
@@ -88,9 +90,7 @@ def aggregate_run(statuses: Sequence[ScenarioRunStatus], total: int, turns: int)
     if not ended:
         return RunAggregate(counts, progress, None, None, None, usage)
     n = len(ended)
-    perfect = sum(
-        1 for s in ended if s.phase is ScenarioPhase.SUCCEEDED and s.turns_passed >= turns
-    )
+    perfect = sum(1 for s in ended if s.phase.evaluated and s.turns_passed >= turns)
     return RunAggregate(
         counts=counts,
         progress=progress,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from enduro.api.storage import S3Location
 from enduro.operator import kueue
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
+from enduro.operator.externalplan import ScenarioLabels, plan_external_run
 from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
@@ -44,6 +45,7 @@ class BenchmarkRunDriver:
     benchmarks: Lookup  # name -> Benchmark spec in this namespace
     agents: Lookup  # name -> Agent spec in this namespace
     children: Callable[[], Mapping[int, Child]]  # this run's ScenarioRuns as observed
+    scenarios: Callable[[], Sequence[ScenarioLabels]]  # this namespace's Scenarios
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
 
     def __post_init__(self) -> None:
@@ -52,6 +54,7 @@ class BenchmarkRunDriver:
         self.written: dict[str, Any] | None = self.body.get("status")
         self.created: dict[int, Child] = {}  # created here, maybe not observed yet
         self.canceled: set[int] = set()
+        self.completed: set[int] = set()  # external agents: asked to complete
         self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
@@ -93,6 +96,8 @@ class BenchmarkRunDriver:
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
         now = datetime.datetime.now(tz=datetime.UTC)
+        if spec.get("agent"):  # {external: true}: the user's client starts the ScenarioRuns
+            return plan_external_run(run, benchmark, self.scenarios(), observed, now)
         return plan_run(run, benchmark, agent, children, now, missing_queue=missing_queue)
 
     async def _act(self, plan: RunPlan) -> None:
@@ -116,6 +121,16 @@ class BenchmarkRunDriver:
                 {"spec": {"cancel": True}},
             )
             self.canceled.add(index)
+        for index in plan.complete:
+            if index not in self.completed:
+                await self.api.patch(
+                    SCENARIO_RUN.api_version,
+                    SCENARIO_RUN.plural,
+                    self.namespace,
+                    scenario_run_name(self.name, index),
+                    {"spec": {"complete": True}},
+                )
+                self.completed.add(index)
         status = plan.status.model_dump(mode="json", by_alias=True)
         if status != self.written:
             await self.api.patch(

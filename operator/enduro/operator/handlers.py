@@ -20,7 +20,7 @@ from typing import Any
 import kopf
 
 from enduro import metrics
-from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO_RUN
+from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.operator import benchmarkruns, benchmarks, externalruns, scenarioruns, telemetry
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
@@ -130,6 +130,14 @@ async def benchmark_specs(
     return {(namespace, name): dict(spec)}
 
 
+@kopf.index(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
+async def scenario_labels(
+    *, namespace: str | None, name: str, labels: kopf.Labels, **_: Any
+) -> dict[Any, Any]:
+    # What an external agent's BenchmarkRun needs to list its pending scenarios.
+    return {namespace: (name, dict(labels))}
+
+
 @kopf.index(AGENT.group, AGENT.version, AGENT.plural)
 async def agent_specs(
     *, namespace: str | None, name: str, spec: kopf.Spec, **_: Any
@@ -186,6 +194,7 @@ async def benchmark_run_changed(
 
 @kopf.on.event(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
 @kopf.on.event(AGENT.group, AGENT.version, AGENT.plural)
+@kopf.on.event(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
 async def reference_changed(*, namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
     memo.wakeups.wake_all(benchmarkruns.KIND, _ns(namespace))
 
@@ -283,6 +292,7 @@ async def drive_benchmark_run(
     run_children: kopf.Index[Any, Any] = indexes["run_children"]
     benchmark_specs: kopf.Index[Any, Any] = indexes["benchmark_specs"]
     agent_specs: kopf.Index[Any, Any] = indexes["agent_specs"]
+    scenario_labels: kopf.Index[Any, Any] = indexes["scenario_labels"]
 
     def children() -> dict[int, Child]:
         found: Any = run_children.get((namespace, name)) or []
@@ -299,6 +309,7 @@ async def drive_benchmark_run(
         benchmarks=lambda ref: _one(benchmark_specs, (namespace, ref)),
         agents=lambda ref: _one(agent_specs, (namespace, ref)),
         children=children,
+        scenarios=lambda: list(scenario_labels.get(namespace) or []),
         logger=logger,
     )
     await driver.run(stopped)

@@ -51,6 +51,7 @@ class RunPlan:
     cancel: list[int] = field(default_factory=list)  # scenario indices to cancel
     benchmark: BenchmarkSpec | None = None
     agent: AgentSpec | None = None
+    complete: list[int] = field(default_factory=list)  # external agents: indices to complete
 
     @property
     def finished(self) -> bool:
