@@ -152,6 +152,7 @@ def object_size() -> int:
     from enduro.engine.events import AgentFinished, Started, TestFinished
     from enduro.engine.machine import decide
     from enduro.engine.results import AgentOutcome, TestSummary
+    from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.operator.children import build_scenario_run
     from enduro.scenarios.generator import GeneratorSpec
 
@@ -162,7 +163,9 @@ def object_size() -> int:
         "spec": {"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, "attemptLimit": 10},
     }
     agent = AgentSpec.model_validate({"harness": "mini-swe-agent", "model": {"name": "m" * 40}})
-    body = build_scenario_run(run, GeneratorSpec(seed=1, scenarios=1, turns=100), agent, 0)
+    body = build_scenario_run(
+        run, BenchmarkScenarios(GeneratorSpec(seed=1, scenarios=1, turns=100)), agent, 0
+    )
     spec = ScenarioRunSpec.model_validate(body["spec"])
     now = datetime(2026, 1, 1, tzinfo=UTC)
     status = decide(spec, ScenarioRunStatus(), Started(), now).status

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import enduro
+
+if TYPE_CHECKING:
+    from enduro.engine.results import TestSummary
 
 app = typer.Typer(
     name="enduro",
@@ -36,6 +39,9 @@ def main(
 Context = Annotated[str, typer.Option("--context", help="The StepContext as JSON.")]
 Workspace = Annotated[Path, typer.Option("--workspace", help="The agent's workspace directory.")]
 Artifacts = Annotated[Path, typer.Option("--artifacts", help="The scenario's artifact root.")]
+SummaryFile = Annotated[
+    Path | None, typer.Option(help="Where to write the compact summary (<= 4 KiB JSON).")
+]
 
 
 @app.command("prepare-workspace")
@@ -43,10 +49,17 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     """Write SPEC.md, CHANGES.md, openapi.yaml, tests/ and FEEDBACK.md for an attempt."""
     from enduro.procgroup import die_with_parent
     from enduro.steps.context import StepContext
+    from enduro.workspace.explicit import SetupError
     from enduro.workspace.prepare import prepare_workspace as prepare
 
     die_with_parent()
-    prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    try:
+        prepare(StepContext.model_validate_json(context), workspace, artifacts)
+    except SetupError as exc:
+        # The last line of the output is the reason the runtimes report (locally the
+        # log's last line, on a cluster the termination message falls back to the log).
+        typer.echo(f"error: the scenario's environment could not be prepared: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("agent")
@@ -73,9 +86,7 @@ def test_runner(
     start_server: Annotated[
         bool, typer.Option(help="Start the workspace's run.sh on a free port.")
     ] = False,
-    summary_file: Annotated[
-        Path | None, typer.Option(help="Where to write the compact summary (<= 4 KiB JSON).")
-    ] = None,
+    summary_file: SummaryFile = None,
 ) -> None:
     """Score the workspace's server with the turn's pristine suite."""
     if (server_url is None) == (not start_server):
@@ -93,15 +104,43 @@ def test_runner(
         # The server it starts shares this namespace: it reaches the runner, nothing else.
         enter_private_network()
     summary = run_test_step(step_context, workspace, artifacts, server_url)
+    _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+@app.command("score")
+def score(
+    *,
+    context: Context,
+    workspace: Workspace,
+    artifacts: Artifacts,
+    summary_file: SummaryFile = None,
+) -> None:
+    """Score the workspace with the explicit scenario's contract for this turn."""
+    from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
+    from enduro.scoring.step import run_scoring_step
+    from enduro.steps.context import StepContext
+
+    die_with_parent()
+    stop_owned_on_sigterm()  # a stopped step must not leave a scorer running
+    step_context = StepContext.model_validate_json(context)
+    summary = run_scoring_step(step_context, workspace, artifacts)
+    _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+def _report_summary(
+    summary: TestSummary, summary_file: Path | None, artifacts: Path, workspace: Path, turn: int
+) -> None:
+    """Write a scoring step's summary to `summary_file` and stdout, then upload the
+    artifacts when the run has an S3 store."""
+    from enduro.storage import StorageError
+    from enduro.storage.cluster import upload_from_env
+
     message = summary.to_message()
     if summary_file is not None:
         summary_file.write_text(message)
     typer.echo(message)
-    from enduro.storage import StorageError
-    from enduro.storage.cluster import upload_from_env
-
     try:  # on a cluster whose run has artifacts.s3: an infrastructure error if it fails
-        upload_from_env(artifacts, workspace, StepContext.model_validate_json(context).turn)
+        upload_from_env(artifacts, workspace, turn)
     except StorageError as exc:
         typer.echo(f"error: the artifacts were not uploaded: {exc}", err=True)
         raise typer.Exit(1) from None

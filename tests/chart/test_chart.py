@@ -334,6 +334,11 @@ def test_rbac_is_least_privilege_in_cluster_scope() -> None:
     assert binding["subjects"][0]["name"] == by_kind(docs, "ServiceAccount")[0]["metadata"]["name"]
 
 
+def test_reading_secrets_to_check_required_ones_is_opt_in() -> None:
+    (role,) = by_kind(helm_template("--set", "rbac.checkRequiredSecrets=true"), "ClusterRole")
+    assert rules_of(role)[("", "secrets")] == {"get"}
+
+
 def test_rbac_in_namespaced_scope_grants_namespaced_rules_only_per_namespace() -> None:
     docs = helm_template(*COMBINATIONS["namespaced"])
     (cluster_role,) = by_kind(docs, "ClusterRole")

@@ -19,6 +19,8 @@ BENCHMARKS = "enduro.dev/v1alpha1/benchmarks"
 AGENTS = "enduro.dev/v1alpha1/agents"
 BENCHMARK_RUNS = "enduro.dev/v1alpha1/benchmarkruns"
 SCENARIO_RUNS = "enduro.dev/v1alpha1/scenarioruns"
+SCENARIOS = "enduro.dev/v1alpha1/scenarios"
+SCORERS = "enduro.dev/v1alpha1/scorers"
 PODS = "v1/pods"
 PVCS = "v1/persistentvolumeclaims"
 
@@ -119,6 +121,8 @@ class EnduroCluster:
                 "Agent": AGENTS,
                 "BenchmarkRun": BENCHMARK_RUNS,
                 "ScenarioRun": SCENARIO_RUNS,
+                "Scenario": SCENARIOS,
+                "Scorer": SCORERS,
             }[obj["kind"]]
             self.kube.create(plural, obj)
 

@@ -172,7 +172,17 @@ def validate(value: Any, schema: Obj, path: str, old: Any = None) -> list[Cause]
             )
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
+        # OpenAPI v3.0 (what CRDs use): `exclusiveMinimum: true` makes `minimum` strict.
+        if schema.get("exclusiveMinimum") is True and value <= schema.get("minimum", value - 1):
+            causes.append(
+                Cause(
+                    "FieldValueInvalid",
+                    path,
+                    f"Invalid value: {value}: {path} in body should be greater than "
+                    f"{schema['minimum']}",
+                )
+            )
+        elif "minimum" in schema and value < schema["minimum"]:
             causes.append(
                 Cause(
                     "FieldValueInvalid",

@@ -122,6 +122,7 @@ def test_run_conditions_for_kubectl_wait() -> None:
 
 def test_scenario_run_spec_copies_the_run_settings_and_snapshots() -> None:
     from enduro.api.agent import AgentSpec
+    from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.engine.run import build_scenario_run_spec
     from enduro.scenarios.generator import GeneratorSpec
 
@@ -129,11 +130,11 @@ def test_scenario_run_spec_copies_the_run_settings_and_snapshots() -> None:
                    timeouts={"agentSeconds": 99}, maxInfraRetries=0)  # fmt: skip
     generator = GeneratorSpec(seed=3, scenarios=4, turns=7)
     agent = AgentSpec.model_validate({"harness": "null"})
-    spec = build_scenario_run_spec("br1", run, generator, agent, 3)
+    spec = build_scenario_run_spec("br1", run, BenchmarkScenarios(generator), agent, 3)
     assert (spec.benchmark_run, spec.scenario, spec.generator, spec.agent) == (
         "br1", 3, generator, agent,
     )  # fmt: skip
     assert (spec.attempt_limit, spec.feedback_level, spec.stop_on_failure) == (5, "minimal", True)
     assert (spec.timeouts.agent_seconds, spec.max_infra_retries) == (99, 0)
     with pytest.raises(ValueError, match="out of range"):
-        build_scenario_run_spec("br1", run, generator, agent, 4)
+        build_scenario_run_spec("br1", run, BenchmarkScenarios(generator), agent, 4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enduro.api.agent import AgentSpec
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.api.settings import WorkspaceSpec
+from enduro.engine.catalogue import BenchmarkScenarios
 from enduro.operator.children import build_pvc, build_scenario_run
 from enduro.scenarios.generator import GeneratorSpec
 
@@ -25,7 +26,7 @@ RUN = {
 def test_a_scenario_run_snapshots_the_generator_agent_and_run_settings() -> None:
     generator = GeneratorSpec(seed=4, scenarios=10, turns=7)
     agent = AgentSpec.model_validate({"harness": "null"})
-    sr = build_scenario_run(RUN, generator, agent, 7)
+    sr = build_scenario_run(RUN, BenchmarkScenarios(generator), agent, 7)
 
     assert sr["metadata"]["name"] == "nightly-s007"
     assert sr["metadata"]["namespace"] == "bench"
@@ -42,8 +43,8 @@ def test_a_scenario_run_snapshots_the_generator_agent_and_run_settings() -> None
 def test_the_same_inputs_build_the_same_object() -> None:
     generator = GeneratorSpec(seed=4, scenarios=10, turns=7)
     agent = AgentSpec.model_validate({"harness": "oracle"})
-    assert build_scenario_run(RUN, generator, agent, 1) == build_scenario_run(
-        RUN, generator, agent, 1
+    assert build_scenario_run(RUN, BenchmarkScenarios(generator), agent, 1) == build_scenario_run(
+        RUN, BenchmarkScenarios(generator), agent, 1
     )
 
 

@@ -84,6 +84,87 @@ def documents(
     ]
 
 
+def explicit_documents(agent: dict[str, Any], attempts: int = 2) -> list[dict[str, Any]]:
+    """An explicit benchmark of two small Scenarios, one of two turns, whose contracts mix
+    command and bashScript scorers with weights (the null agent scores some of them)."""
+    api = "enduro.dev/v1alpha1"
+    label = {"parity": "explicit"}
+
+    def command(check: str) -> dict[str, Any]:
+        return {"command": {"command": f"python3 -c 'import calc; assert {check}'"}}
+
+    def bash(expression: str, expected: str) -> dict[str, Any]:
+        script = (
+            f"got=$(python3 -c 'import calc; print({expression})')\n"
+            f'[ "$got" = "{expected}" ] && echo score=1 || echo score=0.25\n'
+        )
+        return {"bashScript": {"script": script}}
+
+    one_turn = {
+        "inputContext": {"problemStatement": "Make add(a, b) in calc.py return the sum."},
+        "environment": {"files": {"calc.py": "def add(a, b):\n    return a - b\n"}},
+        "scoringContract": {
+            "functions": [
+                {"name": "adds", "weight": 3, "scorer": command("calc.add(2, 3) == 5")},
+                {"name": "zero", "weight": 1, "scorer": command("calc.add(0, 0) == 0")},
+                {"name": "negatives", "weight": 2, "scorer": bash("calc.add(-2, -3)", "-5")},
+            ]
+        },
+        "referenceOutput": {"commands": ["sed -i 's/a - b/a + b/' calc.py"]},
+    }
+    solution = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
+    two_turns = {
+        "inputContext": {"problemStatement": "A calculator, in two steps."},
+        "environment": {"workingDir": "src", "setupCommands": ["touch calc.py"]},
+        "turns": [
+            {
+                "inputContext": {"problemStatement": "Write add(a, b) in calc.py."},
+                "scoringContract": {
+                    "functions": [
+                        {"name": "adds", "weight": 1, "scorer": command("calc.add(1, 1) == 2")}
+                    ]
+                },
+                "referenceOutput": {"commands": [f"printf '{solution}' > calc.py"]},
+            },
+            {
+                "inputContext": {"problemStatement": "Add mul(a, b)."},
+                "scoringContract": {
+                    "passScore": 0.5,
+                    "functions": [
+                        {"name": "muls", "weight": 1, "scorer": bash("calc.mul(2, 4)", "8")},
+                        {
+                            "name": "still-adds",
+                            "weight": 1,
+                            "scorer": command("calc.add(2, 2) == 4"),
+                        },
+                    ],
+                },
+            },
+        ],
+    }
+    return [
+        {"apiVersion": api, "kind": "Scenario", "metadata": {"name": "add", "labels": label},
+         "spec": one_turn},
+        {"apiVersion": api, "kind": "Scenario", "metadata": {"name": "calc", "labels": label},
+         "spec": two_turns},
+        {"apiVersion": api, "kind": "Benchmark", "metadata": {"name": "bench"},
+         "spec": {"scenarios": {"matchLabels": label}}},
+        {"apiVersion": api, "kind": "Agent", "metadata": {"name": "agent"}, "spec": agent},
+        {
+            "apiVersion": api,
+            "kind": "BenchmarkRun",
+            "metadata": {"name": "run"},
+            "spec": {
+                "benchmarkRef": {"name": "bench"},
+                "agentRef": {"name": "agent"},
+                "parallelism": 2,
+                "attemptLimit": attempts,
+                "timeouts": {"agentSeconds": 60},
+            },
+        },
+    ]  # fmt: skip
+
+
 CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "oracle": lambda: documents({"harness": "oracle"}),
     "null": lambda: documents({"harness": "null"}, turns=1, attempts=2),
@@ -103,6 +184,10 @@ CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "scenarioSeconds that expires": lambda: documents(
         {"harness": "oracle"}, turns=3, timeouts={"scenarioSeconds": 1}
     ),
+    # The oracle applies the reference outputs; turn 2 of `calc` has none, so it stays
+    # with turn 1's solution, which already has mul: a pass at passScore 0.5.
+    "explicit scenarios: oracle": lambda: explicit_documents({"harness": "oracle"}),
+    "explicit scenarios: null": lambda: explicit_documents({"harness": "null"}),
 }
 
 

@@ -101,6 +101,13 @@ app.kubernetes.io/part-of: enduro
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- if .Values.rbac.checkRequiredSecrets }}
+# A run of explicit scenarios checks that the Secrets they require exist (get by name
+# only: no list, no watch). Off by default: `get` would let the operator read them.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+{{- end }}
 # Kueue: a run checks that its LocalQueue exists (a missing one keeps it Pending).
 - apiGroups: ["kueue.x-k8s.io"]
   resources: ["localqueues"]

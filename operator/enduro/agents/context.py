@@ -29,6 +29,11 @@ class AgentStepContext(SpecModel):
     isolation: Isolation = Field(
         default=Isolation.POD, description="How the step confines the agent's processes."
     )
+    explicit: bool | None = Field(
+        default=None,
+        description="An explicit scenario: the task is TASK.md, not SPEC.md and CHANGES.md "
+        "(unset for generated scenarios, so their context is unchanged).",
+    )
 
     def to_json(self) -> str:
         """Compact JSON for the command line (defaults included: explicit beats implicit)."""

@@ -26,11 +26,13 @@ MIB = 1024 * 1024
 
 
 def parse_agent_context(text: str) -> AgentStepContext:
-    """The context of `enduro agent`: with a generator (a trusted baseline's step) it is a
-    full `StepContext`, imported only then; without one, the generator is never loaded."""
+    """The context of `enduro agent`: with a generator or an explicit scenario (a trusted
+    baseline's step) it is a full `StepContext`, imported only then; without, the
+    generator is never loaded."""
     import json
 
-    if "generator" in json.loads(text):
+    data = json.loads(text)
+    if "generator" in data or "definition" in data:
         from enduro.steps.context import StepContext
 
         return StepContext.model_validate_json(text)
@@ -78,7 +80,7 @@ def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> A
         return outcome
     name = context.agent.harness.value
     if name in HARNESSES:  # a real coding-agent CLI (enduro.agents.harnesses)
-        prompt = render_prompt(workspace)
+        prompt = render_prompt(workspace, explicit=bool(context.explicit))
         return run_cli_attempt(HARNESSES[name], context, workspace, store, prompt)
     try:
         harness = get_harness(name)
@@ -88,7 +90,7 @@ def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> A
         )
         _record(store, context, outcome, prompt="", harness=name)
         return outcome
-    prompt = render_prompt(workspace)
+    prompt = render_prompt(workspace, explicit=bool(context.explicit))
     run = AgentRun(context.agent, workspace, prompt, context.to_json())
     outcome = run_harness(
         harness, run, context.timeouts.agent_seconds, store.agent_log(turn, attempt)

@@ -15,7 +15,7 @@ from enduro.api.benchmarkrun import BenchmarkRunSpec, RunCounts, RunPhase
 from enduro.api.conditions import Condition, ConditionStatus, set_ready_and_succeeded
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, Usage
 from enduro.api.settings import RunSettings
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.engine.catalogue import BenchmarkScenarios
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,19 @@ def scenarios_to_start(
     return [i for i in indices if i not in existing][:free]
 
 
-def aggregate_run(statuses: Sequence[ScenarioRunStatus], total: int, turns: int) -> RunAggregate:
-    """Counts and scores over the run's ScenarioRuns (`total` scenarios of `turns` turns;
+def aggregate_run(
+    statuses: Sequence[ScenarioRunStatus], total: int, turns: int | Sequence[int]
+) -> RunAggregate:
+    """Counts and scores over the run's ScenarioRuns (`total` scenarios of `turns` turns,
+    or `turns[i]` turns for `statuses[i]` when they differ, as explicit scenarios do;
     scenarios without a ScenarioRun yet are pending). Scores cover ended scenarios only:
     average score, success rate (every turn passed) and mean stamina."""
     running = sum(
         1 for s in statuses if s.phase is not ScenarioPhase.PENDING and not s.phase.terminal
     )
-    ended = [s for s in statuses if s.phase.terminal]
-    succeeded = sum(1 for s in ended if s.phase.evaluated)
+    each = [turns] * len(statuses) if isinstance(turns, int) else turns
+    ended = [(s, n) for s, n in zip(statuses, each, strict=True) if s.phase.terminal]
+    succeeded = sum(1 for s, _ in ended if s.phase.evaluated)
     counts = RunCounts(
         total=total,
         pending=max(0, total - running - len(ended)),
@@ -90,13 +94,13 @@ def aggregate_run(statuses: Sequence[ScenarioRunStatus], total: int, turns: int)
     if not ended:
         return RunAggregate(counts, progress, None, None, None, usage)
     n = len(ended)
-    perfect = sum(1 for s in ended if s.phase.evaluated and s.turns_passed >= turns)
+    perfect = sum(1 for s, n in ended if s.phase.evaluated and s.turns_passed >= n)
     return RunAggregate(
         counts=counts,
         progress=progress,
-        average_score=round(sum(s.score or 0.0 for s in ended) / n, 4),
+        average_score=round(sum(s.score or 0.0 for s, _ in ended) / n, 4),
         success_rate=round(perfect / n, 4),
-        mean_stamina=round(sum(s.stamina for s in ended) / n, 4),
+        mean_stamina=round(sum(s.stamina for s, _ in ended) / n, 4),
         usage=usage,
     )
 
@@ -146,13 +150,18 @@ def run_conditions(
 def build_scenario_run_spec(
     run_name: str,
     run: BenchmarkRunSpec,
-    generator: GeneratorSpec,
+    scenarios: BenchmarkScenarios,
     agent: AgentSpec,
     scenario: int,
 ) -> ScenarioRunSpec:
     """The spec of one ScenarioRun of a BenchmarkRun: the run's settings, and snapshots of
-    the Benchmark's generator and the Agent so later edits never change a run in flight."""
+    the Benchmark's generator (or the explicit Scenario) and the Agent so later edits
+    never change a run in flight."""
     settings = {name: getattr(run, name) for name in RunSettings.model_fields}
     return ScenarioRunSpec(
-        benchmark_run=run_name, generator=generator, agent=agent, scenario=scenario, **settings
+        benchmark_run=run_name,
+        agent=agent,
+        scenario=scenario,
+        **scenarios.snapshot(scenario),
+        **settings,
     )

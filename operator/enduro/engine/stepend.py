@@ -48,6 +48,15 @@ class StepEnd:
     full_result: bytes | None = None
 
 
+def init_failed(name: str, exit_code: int, output: str) -> str:
+    """The infrastructure reason of an init container that exited non-zero; its last
+    line of output says why (an explicit scenario's failing setup command names itself
+    there). Both runtimes see that line: the local log, or the pod's termination message
+    (which falls back to the log's tail)."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    return f"init container {name} exited {exit_code}" + (f": {lines[-1]}" if lines else "")
+
+
 def step_finished(step: AgentStep | TestStep, end: StepEnd) -> Event:
     """The engine event for `step`, which ended as `end` says."""
     if end.infra is not None:

@@ -1,14 +1,15 @@
 """Driving one BenchmarkRun: a loop per BenchmarkRun (a kopf daemon) that plans
 (`runplan.plan_run`: pure), creates the ScenarioRuns it may start, cancels the ones it
 must, and patches its status when it changed. It wakes on its ScenarioRuns' events and
-on Benchmark/Agent events (so a reference that appears later is picked up at once)."""
+on Benchmark/Agent/Scenario/Scorer events (so a reference that appears later is picked
+up at once)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,12 +22,13 @@ from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
+from enduro.engine.catalogue import required_secrets
 from enduro.operator import kueue
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
-from enduro.operator.externalplan import ScenarioLabels, plan_external_run
+from enduro.operator.externalplan import plan_external_run
 from enduro.operator.kubeapi import ApiError, KubeApi
-from enduro.operator.runplan import Child, RunPlan, plan_run
+from enduro.operator.runplan import Catalogue, Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.sandbox.policy import Isolation
 from enduro.steps.names import scenario_run_name
@@ -44,8 +46,8 @@ class BenchmarkRunDriver:
     wakeups: Wakeups
     benchmarks: Lookup  # name -> Benchmark spec in this namespace
     agents: Lookup  # name -> Agent spec in this namespace
+    catalogue: Callable[[], Catalogue]  # the namespace's Scenarios and Scorers
     children: Callable[[], Mapping[int, Child]]  # this run's ScenarioRuns as observed
-    scenarios: Callable[[], Sequence[ScenarioLabels]]  # this namespace's Scenarios
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
 
     def __post_init__(self) -> None:
@@ -56,11 +58,15 @@ class BenchmarkRunDriver:
         self.canceled: set[int] = set()
         self.completed: set[int] = set()  # external agents: asked to complete
         self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
+        self.secrets_found: set[str] = set()  # required Secrets seen (or not checkable)
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
             with metrics.time_reconcile("BenchmarkRun"):
-                plan = self._plan(await self._missing_queue())
+                queue = await self._missing_queue()
+                plan = self._plan(queue)
+                if missing := await self._missing_secrets(plan):
+                    plan = self._plan(queue, missing)
                 await self._act(plan)
             if plan.finished and not plan.cancel:
                 await self._publish(plan)
@@ -85,7 +91,32 @@ class BenchmarkRunDriver:
             return None
         return queue if found is None else None
 
-    def _plan(self, missing_queue: str | None = None) -> RunPlan:
+    async def _missing_secrets(self, plan: RunPlan) -> list[str]:
+        """The Secrets the scenarios require that do not exist, checked only while
+        ScenarioRuns are to be created (a Secret seen once is not looked up again)."""
+        if not plan.create or plan.contents is None:
+            return []
+        missing = []
+        for name in required_secrets(plan.contents):
+            if name in self.secrets_found:
+                continue
+            try:
+                found = await self.api.get("v1", "secrets", self.namespace, name)
+            except ApiError as error:
+                # 403 unless the chart's rbac.checkRequiredSecrets: the step pods will
+                # say it (CreateContainerConfigError); warn once, not on every plan.
+                self.logger.warning(f"cannot check Secret {name!r}: {error}")
+                self.secrets_found.add(name)
+                continue
+            if found is None:
+                missing.append(name)
+            else:
+                self.secrets_found.add(name)
+        return missing
+
+    def _plan(
+        self, missing_queue: str | None = None, missing_secrets: list[str] | None = None
+    ) -> RunPlan:
         spec = self.body.get("spec") or {}
         benchmark = self.benchmarks((spec.get("benchmarkRef") or {}).get("name", ""))
         agent = self.agents((spec.get("agentRef") or {}).get("name", ""))
@@ -96,17 +127,18 @@ class BenchmarkRunDriver:
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
         now = datetime.datetime.now(tz=datetime.UTC)
+        catalogue = replace(self.catalogue(), missing_secrets=missing_secrets or ())
         if spec.get("agent"):  # {external: true}: the user's client starts the ScenarioRuns
-            return plan_external_run(run, benchmark, self.scenarios(), observed, now)
-        return plan_run(run, benchmark, agent, children, now, missing_queue=missing_queue)
+            return plan_external_run(run, benchmark, catalogue, children, now)
+        return plan_run(
+            run, benchmark, agent, children, now, missing_queue=missing_queue, catalogue=catalogue
+        )
 
     async def _act(self, plan: RunPlan) -> None:
         plan = await self._check_artifacts(plan)
-        if plan.create and plan.benchmark is not None and plan.agent is not None:
+        if plan.create and plan.contents is not None and plan.agent is not None:
             for index in plan.create:
-                manifest = build_scenario_run(
-                    self.body, plan.benchmark.require_generator(), plan.agent, index
-                )
+                manifest = build_scenario_run(self.body, plan.contents, plan.agent, index)
                 await self.api.create(SCENARIO_RUN.plural, manifest)
                 self.created[index] = Child(ScenarioRunStatus())
                 kopf.event(
@@ -177,7 +209,7 @@ class BenchmarkRunDriver:
     async def _publish(self, plan: RunPlan) -> None:
         """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""
         location = self._s3()
-        if location is None or plan.benchmark is None or plan.agent is None:
+        if location is None or plan.contents is None or plan.agent is None:
             return
         spec = self.body["spec"]
         fields = {
@@ -185,10 +217,11 @@ class BenchmarkRunDriver:
             "harness": plan.agent.harness.value,
             "benchmark": spec["benchmarkRef"]["name"],
             "benchmark_run": self.name,
-            "n_turns": plan.benchmark.require_generator().turns,
+            "n_turns": plan.contents.max_turns,
             "isolation": Isolation.POD,
         }
         statuses = {i: c.status for i, c in self.children().items()}
+        fields["scenario_turns"] = {i: plan.contents.turns(i) for i in statuses}
         try:
             url = await asyncio.to_thread(publish_cluster_report, location, fields, statuses)
         except StorageError as exc:

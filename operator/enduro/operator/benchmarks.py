@@ -1,6 +1,8 @@
-"""A Benchmark's status: pure, from its spec. `Ready` with the number of scenarios it
-provides, or `Invalid` with the reason (the field and the problem) when its generator
-cannot be used; runs that refer to it say `InvalidBenchmark` then."""
+"""A Benchmark's status: pure, from its spec (and, for explicit scenarios, the Scenarios
+of its namespace). `Ready` with the number of scenarios it provides, `Pending` while a
+Scenario it names (or any matching its labels) does not exist, or `Invalid` with the
+reason (the field and the problem) when it cannot be used; runs that refer to it say
+`InvalidBenchmark` or `ScenarioNotFound` then."""
 
 from __future__ import annotations
 
@@ -14,12 +16,18 @@ from enduro.api.benchmark import BenchmarkPhase, BenchmarkSpec, BenchmarkStatus
 from enduro.api.conditions import Condition, set_condition
 from enduro.api.errors import explain
 from enduro.api.validation import parse_spec
+from enduro.engine.catalogue import SCENARIO_NOT_FOUND
 
 
 def benchmark_status(
-    spec: Mapping[str, Any], status: Mapping[str, Any] | None, generation: int | None, now: datetime
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any] | None,
+    generation: int | None,
+    now: datetime,
+    scenarios: Mapping[str, Mapping[str, str]] | None = None,
 ) -> BenchmarkStatus:
-    """The status the Benchmark with `spec` should have (`status`: the current one)."""
+    """The status the Benchmark with `spec` should have (`status`: the current one;
+    `scenarios`: the labels of each Scenario in its namespace, by name)."""
     try:
         old = BenchmarkStatus.model_validate(status or {})
     except ValidationError:
@@ -43,23 +51,34 @@ def benchmark_status(
                 "conditions": set_condition(old.conditions, ready, now),
             }
         )
+    phase = BenchmarkPhase.READY
     if parsed.generator is not None:
-        count: int | None = parsed.generator.scenarios
+        count = parsed.generator.scenarios
         message = f"{count} scenarios of {parsed.generator.turns} turns"
     else:
         assert parsed.scenarios is not None
-        count = len(parsed.scenarios.names) if parsed.scenarios.names is not None else None
-        message = "explicit scenarios"
+        selection = parsed.scenarios
+        found = [n for n, labels in (scenarios or {}).items() if selection.selects(n, dict(labels))]
+        count = len(found)
+        missing = [n for n in selection.names or [] if n not in found]
+        message = f"{count} explicit scenarios"
+        if missing or not found:
+            phase = BenchmarkPhase.PENDING
+            message = (
+                f"Scenario {', '.join(map(repr, missing))} not found: create it"
+                if missing
+                else f"no Scenario has the labels {selection.match_labels}"
+            )
     ready = Condition(
         type="Ready",
-        status="True",
-        reason=BenchmarkPhase.READY.value,
+        status="True" if phase is BenchmarkPhase.READY else "False",
+        reason=phase.value if phase is BenchmarkPhase.READY else SCENARIO_NOT_FOUND,
         message=message,
         observed_generation=generation,
     )
     return old.model_copy(
         update={
-            "phase": BenchmarkPhase.READY,
+            "phase": phase,
             "observed_generation": generation,
             "scenario_count": count,
             "conditions": set_condition(old.conditions, ready, now),

@@ -11,9 +11,9 @@ from enduro.api.agent import AgentSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.settings import WorkspaceSpec
+from enduro.engine.catalogue import BenchmarkScenarios
 from enduro.engine.run import build_scenario_run_spec
 from enduro.operator.pods import MANAGED_BY, owner_reference
-from enduro.scenarios.generator import GeneratorSpec
 from enduro.steps.names import scenario_run_name, workspace_claim_name
 
 BENCHMARK_RUN_LABEL = "enduro.dev/benchmark-run"
@@ -50,15 +50,16 @@ def build_pvc(
 
 def build_scenario_run(
     benchmark_run: Mapping[str, Any],
-    generator: GeneratorSpec,
+    scenarios: BenchmarkScenarios,
     agent: AgentSpec,
     index: int,
 ) -> Manifest:
     """`<br>-s007`: scenario 7 of the BenchmarkRun, with snapshots of the Benchmark's
-    generator and the Agent's spec, and the run settings the BenchmarkRun chose."""
+    generator (or of its explicit Scenario 7, with the Scorers it uses) and the Agent's
+    spec, and the run settings the BenchmarkRun chose."""
     run_spec = BenchmarkRunSpec.model_validate(benchmark_run["spec"])
     meta = benchmark_run["metadata"]
-    spec = build_scenario_run_spec(meta["name"], run_spec, generator, agent, index)
+    spec = build_scenario_run_spec(meta["name"], run_spec, scenarios, agent, index)
     return {
         "apiVersion": SCENARIO_RUN.api_version,
         "kind": SCENARIO_RUN.kind,

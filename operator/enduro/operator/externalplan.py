@@ -12,7 +12,7 @@ started yet (`pendingScenarios`), aggregates the ones that are, and ends
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,33 +21,16 @@ from pydantic import ValidationError
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
 from enduro.api.errors import explain
-from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.validation import parse_spec
-from enduro.engine.run import aggregate_run, run_conditions
-from enduro.operator.runplan import TERMINAL_RUN, Child, RunPlan, _not_ready
-
-ScenarioLabels = tuple[str, Mapping[str, str]]  # a Scenario's name and labels
-
-
-def benchmark_scenarios(benchmark: BenchmarkSpec, scenarios: Sequence[ScenarioLabels]) -> list[str]:
-    """The names of the benchmark's Scenarios, in benchmark order (their indices)."""
-    selection = benchmark.scenarios
-    if selection is None:
-        return []
-    found = [name for name, labels in scenarios if selection.selects(name, dict(labels))]
-    return selection.order(found)
-
-
-def _every_turn_passed(status: ScenarioRunStatus) -> bool:
-    # `progress` is `<turns scored>/<turns>`: a run completed early has fewer turns scored.
-    scored, _, total = status.progress.partition("/")
-    return status.phase.evaluated and scored == total and status.turns_passed == len(status.turns)
+from enduro.engine.catalogue import CatalogueError
+from enduro.engine.run import aggregate_run, run_conditions, scenario_indices
+from enduro.operator.runplan import TERMINAL_RUN, Catalogue, Child, RunPlan, _not_ready, _resolve
 
 
 def plan_external_run(
     run: Mapping[str, Any],
     benchmark: Mapping[str, Any] | None,
-    scenarios: Sequence[ScenarioLabels],
+    catalogue: Catalogue,
     children: Mapping[int, Child],
     now: datetime,
 ) -> RunPlan:
@@ -77,17 +60,22 @@ def plan_external_run(
         )
         return _not_ready(status, "GeneratedBenchmark", message, now, generation)
 
-    names = benchmark_scenarios(benchmark_spec, scenarios)
-    indices = [i for i in (spec.scenarios or range(len(names))) if i < len(names)]
+    namespace = run["metadata"].get("namespace")
+    try:
+        contents = _resolve(benchmark_spec, catalogue, f"in namespace {namespace!r}")
+        indices = scenario_indices(spec, contents.count)
+    except CatalogueError as error:
+        message = f"Benchmark {name!r}: {error}"
+        return _not_ready(status, error.reason, message, now, generation)
+    except ValueError as error:
+        return _not_ready(status, "InvalidSpec", str(error), now, generation)
     observed = {i: children[i] for i in indices if i in children}
     running = sorted(i for i, c in observed.items() if not c.status.phase.terminal)
     cancel = [i for i in running if not observed[i].cancel] if spec.cancel else []
     complete = running if spec.complete and not spec.cancel else []
     statuses = [c.status for c in observed.values()]
-    aggregate = aggregate_run(statuses, len(indices), turns=0)
-    ended = [s for s in statuses if s.phase.terminal]
-    success = round(sum(map(_every_turn_passed, ended)) / len(ended), 4) if ended else None
-    pending = [names[i] for i in indices if i not in observed]
+    aggregate = aggregate_run(statuses, len(indices), [contents.turns(i) for i in observed])
+    pending = [contents.definitions[i].name for i in indices if i not in observed]
 
     message = ""
     if spec.cancel:
@@ -110,7 +98,7 @@ def plan_external_run(
             "counts": aggregate.counts,
             "progress": aggregate.progress,
             "average_score": aggregate.average_score,
-            "success_rate": success,
+            "success_rate": aggregate.success_rate,
             "mean_stamina": aggregate.mean_stamina,
             "started_at": status.started_at or now,
             "completed_at": (status.completed_at or now) if phase in TERMINAL_RUN else None,
@@ -119,4 +107,4 @@ def plan_external_run(
             "pending_scenarios": pending,
         }
     )
-    return RunPlan(new, cancel=cancel, complete=complete, benchmark=benchmark_spec)
+    return RunPlan(new, cancel=cancel, complete=complete, contents=contents)

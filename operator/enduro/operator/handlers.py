@@ -3,9 +3,9 @@
 * startup/login: settings (state in annotations, so a restarted operator adopts it),
   the API client, wake-up signals;
 * indexes instead of repeated LIST calls: step pods by name, ScenarioRuns by their
-  BenchmarkRun, Benchmarks and Agents by name;
+  BenchmarkRun, Benchmarks and Agents by name, Scenarios and Scorers by namespace;
 * events only wake the daemon that cares (a pod -> its ScenarioRun, a ScenarioRun -> its
-  BenchmarkRun, a Benchmark or Agent -> the runs of its namespace);
+  BenchmarkRun, a Benchmark, Agent, Scenario or Scorer -> the runs of its namespace);
 * one daemon per ScenarioRun and per BenchmarkRun does the work (see `scenarioruns`,
   `benchmarkruns`); a ScenarioRun's finalizer deletes its PVC.
 """
@@ -15,19 +15,20 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
 
 from enduro import metrics
-from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN
+from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN, SCORER
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.operator import benchmarkruns, benchmarks, externalruns, scenarioruns, telemetry
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
-from enduro.operator.runplan import Child
+from enduro.operator.runplan import Catalogue, Child
 from enduro.operator.wakeups import Wakeups
 
 SR = (SCENARIO_RUN.group, SCENARIO_RUN.version, SCENARIO_RUN.plural)
@@ -130,19 +131,35 @@ async def benchmark_specs(
     return {(namespace, name): dict(spec)}
 
 
-@kopf.index(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
-async def scenario_labels(
-    *, namespace: str | None, name: str, labels: kopf.Labels, **_: Any
-) -> dict[Any, Any]:
-    # What an external agent's BenchmarkRun needs to list its pending scenarios.
-    return {namespace: (name, dict(labels))}
-
-
 @kopf.index(AGENT.group, AGENT.version, AGENT.plural)
 async def agent_specs(
     *, namespace: str | None, name: str, spec: kopf.Spec, **_: Any
 ) -> dict[Any, Any]:
     return {(namespace, name): dict(spec)}
+
+
+@kopf.index(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
+async def scenario_specs(
+    *, namespace: str | None, name: str, labels: kopf.Labels, spec: kopf.Spec, **_: Any
+) -> dict[Any, Any]:
+    # By namespace: a Benchmark selects its Scenarios by name or by label.
+    return {namespace: (name, dict(labels), dict(spec))}
+
+
+@kopf.index(SCORER.group, SCORER.version, SCORER.plural)
+async def scorer_specs(
+    *, namespace: str | None, name: str, spec: kopf.Spec, **_: Any
+) -> dict[Any, Any]:
+    return {namespace: (name, dict(spec))}
+
+
+def _catalogue(
+    scenarios: kopf.Index[Any, Any], scorers: kopf.Index[Any, Any], namespace: str | None
+) -> Catalogue:
+    return Catalogue(
+        scenarios={name: (labels, spec) for name, labels, spec in scenarios.get(namespace, [])},
+        scorers=dict(scorers.get(namespace, [])),
+    )
 
 
 # -- wake-ups -----------------------------------------------------------------------------
@@ -195,6 +212,7 @@ async def benchmark_run_changed(
 @kopf.on.event(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
 @kopf.on.event(AGENT.group, AGENT.version, AGENT.plural)
 @kopf.on.event(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
+@kopf.on.event(SCORER.group, SCORER.version, SCORER.plural)
 async def reference_changed(*, namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
     memo.wakeups.wake_all(benchmarkruns.KIND, _ns(namespace))
 
@@ -207,23 +225,54 @@ async def benchmark_changed(
     namespace: str | None,
     name: str,
     memo: kopf.Memo,
-    **_: Any,
+    **indexes: Any,
 ) -> None:
     """Keep the Benchmark's status (phase, scenarioCount, Ready) in step with its spec."""
     if event.get("type") == "DELETED":
         return
+    await _refresh_benchmark(body, _ns(namespace), name, memo, indexes["scenario_specs"])
+
+
+@kopf.index(
+    BENCHMARK.group,
+    BENCHMARK.version,
+    BENCHMARK.plural,
+    when=lambda spec, **_: "scenarios" in spec,
+)
+async def explicit_benchmarks(*, namespace: str | None, name: str, **_: Any) -> dict[Any, Any]:
+    return {namespace: name}
+
+
+@kopf.on.event(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
+async def scenario_changed(*, namespace: str | None, memo: kopf.Memo, **indexes: Any) -> None:
+    """A Scenario that comes or goes changes the count of the benchmarks of explicit
+    scenarios in its namespace (one GET each: they are few, Scenario events rare)."""
+    for name in set(indexes["explicit_benchmarks"].get(namespace, [])):
+        body = await memo.api.get(BENCHMARK.api_version, BENCHMARK.plural, _ns(namespace), name)
+        if body is not None:
+            await _refresh_benchmark(body, _ns(namespace), name, memo, indexes["scenario_specs"])
+
+
+async def _refresh_benchmark(
+    body: Mapping[str, Any],
+    namespace: str,
+    name: str,
+    memo: kopf.Memo,
+    scenario_index: kopf.Index[Any, Any],
+) -> None:
     old = dict(body.get("status") or {})
     new = benchmarks.benchmark_status(
         dict(body.get("spec") or {}),
         old,
         body["metadata"].get("generation"),
         datetime.datetime.now(tz=datetime.UTC),
+        {n: labels for n, labels, _spec in scenario_index.get(namespace, [])},
     )
     if not benchmarks.same_status(new, old):
         await memo.api.patch(
             BENCHMARK.api_version,
             BENCHMARK.plural,
-            _ns(namespace),
+            namespace,
             name,
             {"status": new.model_dump(mode="json", by_alias=True)},
             status=True,
@@ -292,7 +341,8 @@ async def drive_benchmark_run(
     run_children: kopf.Index[Any, Any] = indexes["run_children"]
     benchmark_specs: kopf.Index[Any, Any] = indexes["benchmark_specs"]
     agent_specs: kopf.Index[Any, Any] = indexes["agent_specs"]
-    scenario_labels: kopf.Index[Any, Any] = indexes["scenario_labels"]
+    scenario_index: kopf.Index[Any, Any] = indexes["scenario_specs"]
+    scorer_index: kopf.Index[Any, Any] = indexes["scorer_specs"]
 
     def children() -> dict[int, Child]:
         found: Any = run_children.get((namespace, name)) or []
@@ -308,8 +358,8 @@ async def drive_benchmark_run(
         wakeups=memo.wakeups,
         benchmarks=lambda ref: _one(benchmark_specs, (namespace, ref)),
         agents=lambda ref: _one(agent_specs, (namespace, ref)),
+        catalogue=lambda: _catalogue(scenario_index, scorer_index, namespace),
         children=children,
-        scenarios=lambda: list(scenario_labels.get(namespace) or []),
         logger=logger,
     )
     await driver.run(stopped)

@@ -26,7 +26,7 @@ from typing import Any
 from enduro.engine.events import EnvironmentLost, EnvironmentReady, Event, StepFailedInfra
 from enduro.engine.external import Environment
 from enduro.engine.plan import AgentStep, TestStep
-from enduro.engine.stepend import EXIT_OOM, StepEnd, step_finished
+from enduro.engine.stepend import EXIT_OOM, StepEnd, init_failed, step_finished
 
 # Waiting reasons of a container that will not start without outside help.
 STUCK_WAITING = frozenset(
@@ -55,7 +55,9 @@ def _failed_init(pod: Pod) -> str | None:
     for status in pod.get("status", {}).get("initContainerStatuses") or []:
         terminated = (status.get("state") or {}).get("terminated")
         if terminated and terminated.get("exitCode", 0) != 0 and status.get("name") != "server":
-            return f"init container {status['name']} exited {terminated['exitCode']}"
+            return init_failed(
+                status["name"], terminated["exitCode"], str(terminated.get("message") or "")
+            )
     return None
 
 

@@ -1,7 +1,8 @@
 """What a BenchmarkRun needs now: pure, from what the operator observed.
 
-`plan_run` validates the run's spec and its references (a missing or invalid Benchmark
-or Agent is a `Ready=False` condition whose message names the field and the fix, never
+`plan_run` validates the run's spec and its references (a missing or invalid Benchmark,
+Agent, Scenario or Scorer, a required variable the Agent lacks or a required Secret that
+does not exist is a `Ready=False` condition whose message names it and the fix, never
 an exception), decides which ScenarioRuns to create (at most `parallelism` unfinished,
 none while suspended or canceled), which to cancel, and the run's new status (the
 engine's aggregate over its ScenarioRuns).
@@ -9,7 +10,7 @@ engine's aggregate over its ScenarioRuns).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,8 +22,19 @@ from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
 from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
+from enduro.api.scenario import ScenarioSpec, ScorerResourceSpec, custom_scorer_names
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
 from enduro.api.validation import parse_spec
+from enduro.engine.catalogue import (
+    REQUIREMENT_MISSING,
+    UNSUPPORTED_AGENT,
+    BenchmarkScenarios,
+    CatalogueError,
+    ScenarioDocument,
+    missing_env,
+    resolve_benchmark,
+    unsupported_agent,
+)
 from enduro.engine.run import (
     aggregate_run,
     run_conditions,
@@ -49,7 +61,7 @@ class RunPlan:
     status: BenchmarkRunStatus
     create: list[int] = field(default_factory=list)  # scenario indices to create
     cancel: list[int] = field(default_factory=list)  # scenario indices to cancel
-    benchmark: BenchmarkSpec | None = None
+    contents: BenchmarkScenarios | None = None
     agent: AgentSpec | None = None
     complete: list[int] = field(default_factory=list)  # external agents: indices to complete
 
@@ -80,6 +92,18 @@ def _not_ready(
     return RunPlan(status=new)
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """The explicit scenarios of the run's namespace as observed: each Scenario's labels
+    and spec (as read), each Scorer's spec; and the required Secrets found missing."""
+
+    scenarios: Mapping[str, tuple[Mapping[str, str], Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
+    scorers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    missing_secrets: Sequence[str] = ()
+
+
 def plan_run(
     run: Mapping[str, Any],
     benchmark: Mapping[str, Any] | None,
@@ -88,6 +112,7 @@ def plan_run(
     now: datetime,
     *,
     missing_queue: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> RunPlan:
     """The next actions and status of the BenchmarkRun `run` (a Kubernetes object)."""
     meta = run["metadata"]
@@ -127,9 +152,27 @@ def plan_run(
     except ValidationError as error:
         message = f"Agent {spec.require_agent_ref().name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)
-    generator = benchmark_spec.require_generator()
+    catalogue = catalogue or Catalogue()
     try:
-        indices = scenario_indices(spec, generator.scenarios)
+        contents = _resolve(benchmark_spec, catalogue, f"in namespace {namespace!r}")
+    except CatalogueError as error:
+        message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
+        return _not_ready(status, error.reason, message, now, generation)
+    if unsupported := unsupported_agent(contents, agent_spec):
+        message = f"Agent {spec.require_agent_ref().name!r}: {unsupported}"
+        return _not_ready(status, UNSUPPORTED_AGENT, message, now, generation)
+    lacking = missing_env(contents, agent_spec)
+    if lacking:
+        message = f"Agent {spec.require_agent_ref().name!r}: " + "; ".join(lacking)
+        return _not_ready(status, REQUIREMENT_MISSING, message, now, generation)
+    if catalogue.missing_secrets:
+        message = (
+            f"Secret {', '.join(map(repr, catalogue.missing_secrets))} required by the "
+            f"Benchmark's scenarios not found in namespace {namespace!r}: create it"
+        )
+        return _not_ready(status, REQUIREMENT_MISSING, message, now, generation)
+    try:
+        indices = scenario_indices(spec, contents.count)
     except ValueError as error:
         return _not_ready(status, "InvalidSpec", str(error), now, generation)
 
@@ -142,7 +185,9 @@ def plan_run(
     )
     observed = [children[i].status for i in indices if i in children]
     observed += [ScenarioRunStatus(phase=ScenarioPhase.PENDING) for _ in create]
-    aggregate = aggregate_run(observed, len(indices), generator.turns)
+    turns = [contents.turns(i) for i in indices if i in children]
+    turns += [contents.turns(i) for i in create]
+    aggregate = aggregate_run(observed, len(indices), turns)
     phase = run_phase(spec, aggregate.counts)
     if phase is RunPhase.CANCELED and any(not s.phase.terminal for s in observed):
         message = "canceling: waiting for running scenarios to stop"
@@ -167,4 +212,29 @@ def plan_run(
             "artifacts_ref": run_url(spec.artifacts.s3, run["metadata"]["name"]),
         }
     )
-    return RunPlan(new, create, cancel, benchmark_spec, agent_spec)
+    return RunPlan(new, create, cancel, contents, agent_spec)
+
+
+def _resolve(benchmark: BenchmarkSpec, catalogue: Catalogue, where: str) -> BenchmarkScenarios:
+    """The Benchmark's scenarios; only the Scenarios it selects are parsed (a namespace
+    may hold a large catalogue). An invalid one (a laxer CRD let it in) is named."""
+    documents = {}
+    for name, (labels, raw) in catalogue.scenarios.items():
+        if benchmark.scenarios is None or not benchmark.scenarios.selects(name, dict(labels)):
+            continue
+        try:
+            documents[name] = ScenarioDocument(labels, parse_spec(ScenarioSpec, raw))
+        except ValidationError as error:
+            raise CatalogueError(
+                "InvalidScenario", f"Scenario {name!r} is invalid: {explain(error, 'spec')}"
+            ) from None
+    used = {s for doc in documents.values() for s in custom_scorer_names(doc.spec)}
+    scorers = {}
+    for name in sorted(used & set(catalogue.scorers)):
+        try:
+            scorers[name] = parse_spec(ScorerResourceSpec, catalogue.scorers[name])
+        except ValidationError as error:
+            raise CatalogueError(
+                "InvalidScorer", f"Scorer {name!r} is invalid: {explain(error, 'spec')}"
+            ) from None
+    return resolve_benchmark(benchmark, documents, scorers, where=where)

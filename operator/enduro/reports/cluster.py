@@ -42,7 +42,8 @@ def report_from_objects(
     """The report of the BenchmarkRun `run` from its ScenarioRuns as read from the API."""
     spec = run.get("spec") or {}
     statuses: dict[int, ScenarioRunStatus] = {}
-    harness, turns = "", 0
+    harness = ""
+    turns: dict[int, int] = {}
     for sr in scenario_runs:
         index = (sr["metadata"].get("labels") or {}).get(SCENARIO_LABEL, "")
         if not str(index).isdigit():
@@ -50,16 +51,25 @@ def report_from_objects(
         statuses[int(index)] = ScenarioRunStatus.model_validate(sr.get("status") or {})
         sr_spec = sr.get("spec") or {}
         harness = harness or str((sr_spec.get("agent") or {}).get("harness", ""))
-        turns = turns or int((sr_spec.get("generator") or {}).get("turns", 0))
+        turns[int(index)] = _turns(sr_spec)
     return build_report(
         agent=str((spec.get("agentRef") or {}).get("name", "")),
         harness=harness,
         benchmark=str((spec.get("benchmarkRef") or {}).get("name", "")),
         benchmark_run=str(run["metadata"]["name"]),
-        n_turns=turns,
+        n_turns=max(turns.values(), default=0),
         statuses=statuses,
         isolation=Isolation.POD,
+        scenario_turns=turns,
     )
+
+
+def _turns(spec: Mapping[str, Any]) -> int:
+    """Turns of a ScenarioRun's scenario, from its spec as read (generated or explicit)."""
+    if "definition" in spec:
+        scenario = spec["definition"].get("spec") or {}
+        return len(scenario.get("turns") or [None])  # no `turns`: a one-turn scenario
+    return int((spec.get("generator") or {}).get("turns", 0))
 
 
 def fetch_report(name: str, namespace: str | None) -> RunReport:

@@ -67,10 +67,14 @@ def build_report(
     n_turns: int,
     statuses: Mapping[int, ScenarioRunStatus],
     isolation: Isolation,
+    scenario_turns: Mapping[int, int] | None = None,
 ) -> RunReport:
-    """Scores over every scenario; one that has not ended counts with its score so far."""
+    """Scores over every scenario; one that has not ended counts with its score so far.
+    `n_turns` is the longest scenario's turns; `scenario_turns` gives each scenario's
+    when they differ (explicit scenarios)."""
     ordered = [statuses[i] for i in sorted(statuses)]
-    aggregate = aggregate_run(ordered, total=len(ordered), turns=n_turns)
+    turns = [(scenario_turns or {}).get(i, n_turns) for i in sorted(statuses)]
+    aggregate = aggregate_run(ordered, total=len(ordered), turns=turns)
     results = [
         ScenarioResult(
             scenario=i,

@@ -13,9 +13,10 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from enduro.api.scenariorun import ScenarioPhase
+from enduro.engine.catalogue import required_secrets
 from enduro.runtime.forkserver import ForkServer
 from enduro.runtime.local import LocalRun, scenario_dir
 from enduro.runtime.manifest import ManifestError, RunPlan, load_plan
@@ -58,6 +59,10 @@ def run_file(
         plan = load_plan(file)
     except ManifestError as exc:
         for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if missing := _missing_exports(plan):
+        for problem in missing:
             print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
@@ -142,7 +147,7 @@ def _run_locked(
 
     from enduro.runtime.progress import Progress
 
-    n_turns = plan.benchmark.require_generator().turns
+    n_turns = plan.contents.max_turns
     progress = Progress(
         f"{plan.name}: {plan.agent_name} on {plan.benchmark_name}", plan.scenarios(), n_turns
     )
@@ -180,6 +185,7 @@ def _run_locked(
         n_turns=n_turns,
         statuses=statuses,
         isolation=isolation,
+        scenario_turns={i: plan.contents.turns(i) for i in statuses},
     )
     write_report(out, report)
     if uploader is not None and (code := _publish(uploader, report)):
@@ -212,12 +218,39 @@ def _plan_json(plan: RunPlan) -> str:
             "agent": plan.agent_name,
             # Suspending and resuming does not make it another plan.
             "spec": plan.spec.model_dump(mode="json", exclude={"suspend"}),
-            "generator": plan.benchmark.require_generator().model_dump(mode="json", by_alias=True),
+            **_scenarios_json(plan),
             "agentSpec": plan.agent.model_dump(mode="json"),
         },
         indent=1,
         sort_keys=True,
     )
+
+
+def _scenarios_json(plan: RunPlan) -> dict[str, Any]:
+    """What the scenarios are: the generator, or the explicit snapshots (an edited
+    Scenario or Scorer makes it another plan, as an edited generator does)."""
+    if plan.contents.generator is not None:
+        return {"generator": plan.contents.generator.model_dump(mode="json", by_alias=True)}
+    return {
+        "scenarios": [
+            d.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for d in plan.contents.definitions
+        ]
+    }
+
+
+def _missing_exports(plan: RunPlan) -> list[str]:
+    """The Agent's secretEnv variables that a scenario requires (by name, or through a
+    required Secret) and that are not exported: checked before any work, as a cluster
+    keeps such a run from starting."""
+    secrets = set(required_secrets(plan.contents))
+    needed = {n for d in plan.contents.definitions for n in d.spec.environment.required_env}
+    return [
+        f"Agent {plan.agent_name}: spec.secretEnv {e.name} (Secret {e.secret_key_ref.name}) is "
+        f"required by a scenario: export {e.name} before `enduro run`"
+        for e in plan.agent.secret_env
+        if (e.name in needed or e.secret_key_ref.name in secrets) and e.name not in os.environ
+    ]
 
 
 def _check_out(plan: RunPlan, out: Path, resume: bool) -> str:

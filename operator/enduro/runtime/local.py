@@ -31,7 +31,7 @@ from enduro.engine.machine import (
     scenario_timed_out,
 )
 from enduro.engine.run import may_start
-from enduro.engine.stepend import StepEnd, step_finished
+from enduro.engine.stepend import StepEnd, init_failed, step_finished
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
 from enduro.runtime.state import load_status, save_status, state_path
@@ -176,15 +176,14 @@ class LocalRun:
 
         try:
             if step.init is not None:
-                init = self.processes.start(
-                    step.init, container_env(step.init), logs / f"{step.name}.init.log"
-                )
+                init_log = logs / f"{step.name}.init.log"
+                init = self.processes.start(step.init, container_env(step.init), init_log)
                 done = self.processes.wait(init, left())
                 if done.timed_out:
                     return timed_out
                 if done.returncode != 0:
                     return StepEnd(
-                        infra=f"init container {step.init.name} exited {done.returncode}"
+                        infra=init_failed(step.init.name, done.returncode, _read(init_log))
                     )
             sidecar = None
             if step.sidecar is not None:

@@ -1,6 +1,7 @@
 """The YAML a user applies to a cluster, read for the local runtime.
 
-One file, several documents: Benchmark, Agent and BenchmarkRun objects (``apiVersion:
+One file, several documents: Benchmark, Agent and BenchmarkRun objects, and the Scenario
+and Scorer objects of a benchmark of explicit scenarios (``apiVersion:
 enduro.dev/v1alpha1``). Everything is validated with the ``enduro.api`` models before
 any work starts; every problem names the document, the field path and the reason.
 """
@@ -18,8 +19,18 @@ from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.errors import field_errors
+from enduro.api.scenario import ScenarioSpec, ScorerResourceSpec
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.api.validation import document_problems, load_documents, parse_spec
+from enduro.engine.catalogue import (
+    BenchmarkScenarios,
+    CatalogueError,
+    ScenarioDocument,
+    missing_env,
+    required_secrets,
+    resolve_benchmark,
+    unsupported_agent,
+)
 from enduro.engine.run import build_scenario_run_spec, scenario_indices
 
 API_VERSION = "enduro.dev/v1alpha1"
@@ -27,6 +38,8 @@ KINDS: dict[str, type[BaseModel]] = {
     "Benchmark": BenchmarkSpec,
     "Agent": AgentSpec,
     "BenchmarkRun": BenchmarkRunSpec,
+    "Scenario": ScenarioSpec,
+    "Scorer": ScorerResourceSpec,
 }
 
 
@@ -40,7 +53,8 @@ class ManifestError(Exception):
 
 @dataclass(frozen=True)
 class RunPlan:
-    """A validated BenchmarkRun with the Benchmark and Agent it refers to."""
+    """A validated BenchmarkRun with the Benchmark (resolved to its scenarios) and Agent
+    it refers to."""
 
     name: str
     spec: BenchmarkRunSpec
@@ -48,14 +62,13 @@ class RunPlan:
     benchmark: BenchmarkSpec
     agent_name: str
     agent: AgentSpec
+    contents: BenchmarkScenarios
 
     def scenarios(self) -> list[int]:
-        return scenario_indices(self.spec, self.benchmark.require_generator().scenarios)
+        return scenario_indices(self.spec, self.contents.count)
 
     def scenario_spec(self, scenario: int) -> ScenarioRunSpec:
-        return build_scenario_run_spec(
-            self.name, self.spec, self.benchmark.require_generator(), self.agent, scenario
-        )
+        return build_scenario_run_spec(self.name, self.spec, self.contents, self.agent, scenario)
 
 
 def load_plan(path: Path) -> RunPlan:
@@ -70,6 +83,7 @@ def load_plan(path: Path) -> RunPlan:
         raise ManifestError([f"{path}: not valid YAML: {exc}"]) from None
     problems: list[str] = []
     objects: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    labels: dict[str, dict[str, str]] = {}  # Scenario name -> its metadata.labels
     for index, doc in enumerate(docs, start=1):
         where = f"{path} document {index}"
         if not isinstance(doc, dict):
@@ -101,6 +115,7 @@ def load_plan(path: Path) -> RunPlan:
             objects[kind][name] = parse_spec(KINDS[kind], doc.get("spec") or {})
         except ValidationError as exc:
             problems.extend(f"{where}: {line}" for line in field_errors(exc))
+        labels[name] = {str(k): str(v) for k, v in (metadata or {}).get("labels", {}).items()}
     runs = objects["BenchmarkRun"]
     if not problems and len(runs) != 1:
         problems.append(
@@ -142,9 +157,37 @@ def load_plan(path: Path) -> RunPlan:
     if problems:
         raise ManifestError(problems)
     assert isinstance(benchmark, BenchmarkSpec) and isinstance(agent, AgentSpec)
-    plan = RunPlan(run_name, run, run.benchmark_ref.name, benchmark, run.agent_ref.name, agent)
+    scenarios = {
+        name: ScenarioDocument(labels[name], spec) for name, spec in objects["Scenario"].items()
+    }
+    try:
+        contents = resolve_benchmark(benchmark, scenarios, objects["Scorer"], where="in this file")
+    except CatalogueError as exc:
+        raise ManifestError([f"{path} (Benchmark {run.benchmark_ref.name}): {exc}"]) from None
+    plan = RunPlan(
+        run_name, run, run.benchmark_ref.name, benchmark, run.agent_ref.name, agent, contents
+    )
     try:
         plan.scenarios()
     except ValueError as exc:
         raise ManifestError([f"{where}: {exc}"]) from None
+    problems = [f"{path} (Agent {plan.agent_name}): {p}" for p in missing_env(contents, agent)]
+    if unsupported := unsupported_agent(contents, agent):
+        problems.append(f"{path} (Agent {plan.agent_name}): spec.harness: {unsupported}")
+    problems += _missing_secrets(plan, f"{path} (Agent {plan.agent_name})")
+    if problems:
+        raise ManifestError(problems)
     return plan
+
+
+def _missing_secrets(plan: RunPlan, where: str) -> list[str]:
+    """There is no Secret store on one machine: a Secret a scenario requires reaches a
+    local run through the Agent's `secretEnv` (each variable read from our environment,
+    see `enduro.runtime.process`), so one of its variables must refer to it."""
+    referring = {e.secret_key_ref.name for e in plan.agent.secret_env}
+    return [
+        f"{where}: a scenario requires Secret {name!r}: add a secretEnv entry whose "
+        f"secretKeyRef.name is {name!r} to the Agent, and export that variable"
+        for name in required_secrets(plan.contents)
+        if name not in referring
+    ]

@@ -163,16 +163,25 @@ def _python_tools() -> Path:
     return tools
 
 
-def python_for_servers() -> tuple[tuple[Path, ...], tuple[tuple[Path, Path], ...]]:
-    """(readable, lent) that give a sandbox `python` with Flask on `BIN_INSIDE`: the base
-    interpreter read-only, and only the server packages (not this virtualenv)."""
+def python_for_servers(
+    packages: tuple[str, ...] = SERVER_PACKAGES,
+) -> tuple[tuple[Path, ...], tuple[tuple[Path, Path], ...]]:
+    """(readable, lent) that give a sandbox `python` with Flask (or `packages`) on
+    `BIN_INSIDE`: the base interpreter read-only, and only those packages (not this
+    virtualenv)."""
     lent: list[tuple[Path, Path]] = [(_python_tools(), BIN_INSIDE)]
-    for name in SERVER_PACKAGES:
+    for name in packages:
         spec = find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
+        if spec is None:
             continue
-        package = Path(next(iter(spec.submodule_search_locations)))
-        lent.append((package, PYTHON_INSIDE / name))
+        if spec.submodule_search_locations:
+            package = Path(next(iter(spec.submodule_search_locations)))
+            lent.append((package, PYTHON_INSIDE / name))
+        elif spec.origin is not None and spec.origin.endswith(".py"):
+            package = Path(spec.origin)  # a one-file module (pytest's `py` shim)
+            lent.append((package, PYTHON_INSIDE / package.name))
+        else:
+            continue
         # Its metadata too: Werkzeug asks importlib.metadata for its own version.
         lent += [(info, PYTHON_INSIDE / info.name) for info in _dist_info(package.parent, name)]
     base = Path(sys.base_prefix)

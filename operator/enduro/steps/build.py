@@ -3,6 +3,8 @@
 agent step: init `enduro prepare-workspace`, main `enduro agent` (in the agent image).
 test step:  sidecar `sh run.sh` (the agent's server, in the agent image, on $PORT),
             main `enduro test-runner --server-url http://127.0.0.1:$PORT`.
+            An explicit scenario's test step is its scoring step instead: main
+            `enduro score` (in the scenario's environment image), no server.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from enduro import __version__
 from enduro.api.agent import AgentSpec
+from enduro.api.scenario import EnvironmentSpec, ExplicitScenario
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.engine.machine import AgentStep, TestStep
 from enduro.sandbox.policy import Isolation
@@ -27,6 +30,7 @@ TERMINATION_LOG = "/dev/termination-log"
 AGENT_STEP_GRACE_SECONDS = 300
 # Slack over the runner's own limits (server start, suite) for regenerating the suite,
 # snapshotting the workspace and writing results: only a hung runner reaches the limit.
+# The same slack over the scoring functions' own limits for a scoring step.
 TEST_STEP_GRACE_SECONDS = 60
 
 
@@ -72,6 +76,7 @@ def _context(
         agent=spec.agent if agent else None,
         timeouts=spec.timeouts,
         isolation=isolation,
+        explicit=True if spec.definition is not None else None,
     )
 
 
@@ -83,6 +88,16 @@ def _untrusted_view(context: StepContext) -> StepContext:
     if context.agent.harness.baseline:
         return context
     return context.model_copy(update={"generator": None, "definition": None})
+
+
+def _environment(spec: ScenarioRunSpec) -> EnvironmentSpec | None:
+    return spec.definition.spec.environment if spec.definition is not None else None
+
+
+def _environment_env(spec: ScenarioRunSpec) -> list[StepEnvVar]:
+    """An explicit scenario's `environment.env`, which the agent and the scorers see."""
+    environment = _environment(spec)
+    return [StepEnvVar(name=e.name, value=e.value) for e in environment.env] if environment else []
 
 
 def build_agent_step(
@@ -102,12 +117,16 @@ def build_agent_step(
     images = images or Images()
     context = _context(spec, turn, attempt, agent=True, isolation=isolation)
     agent = spec.require_agent()
-    env = [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
+    # The scenario's variables first: the Agent's own win where both set one.
+    env = _environment_env(spec)
+    env += [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
         StepEnvVar(name=e.name, secret_key_ref=e.secret_key_ref) for e in agent.secret_env
     ]
+    environment = _environment(spec)
     init = ContainerSpec(
         name="prepare-workspace",
-        image=images.enduro,
+        # An explicit scenario's setup commands need its environment's tools.
+        image=(environment.image if environment else None) or images.enduro,
         command=_enduro("prepare-workspace", context),
         working_dir=WORKSPACE,
         mounts=[
@@ -158,13 +177,18 @@ def build_test_step(
     isolation: Isolation = Isolation.POD,
 ) -> StepSpec:
     """The test step: the agent's server and the test runner scoring it with the turn's
-    pristine suite. In a pod (`Isolation.POD`) the server is a sidecar (`sh run.sh` in
-    the workspace, on $PORT, output to the server log) and the pod's network namespace
-    holds both; elsewhere the runner starts the server itself, confined, inside a
-    network namespace of its own. The runner sees the workspace read-only; its compact
-    summary goes to the termination log (`summaryFile`)."""
+    pristine suite (an explicit scenario's is its scoring step: `build_scoring_step`).
+    In a pod (`Isolation.POD`) the server is a sidecar (`sh run.sh` in the workspace, on
+    $PORT, output to the server log) and the pod's network namespace holds both;
+    elsewhere the runner starts the server itself, confined, inside a network namespace
+    of its own. The runner sees the workspace read-only; its compact summary goes to the
+    termination log (`summaryFile`)."""
     images = images or Images()
     context = _context(spec, turn, attempt, agent=False, isolation=isolation)
+    if spec.definition is not None:
+        return build_scoring_step(
+            sr_name, spec, spec.definition, context, retry=retry, images=images
+        )
     port_env = StepEnvVar(name="PORT", value=str(port))
     log = f"{ARTIFACTS}/server_logs/{_tag(turn, attempt)}.log"
     in_pod = isolation is Isolation.POD
@@ -208,6 +232,49 @@ def build_test_step(
         summary_file=TERMINATION_LOG,
         timeout_seconds=spec.timeouts.server_start_seconds
         + spec.timeouts.test_seconds
+        + TEST_STEP_GRACE_SECONDS,
+        runtime_class_name=spec.agent.runtime_class_name if spec.agent else None,
+    )
+
+
+def build_scoring_step(
+    sr_name: str,
+    spec: ScenarioRunSpec,
+    definition: ExplicitScenario,
+    context: StepContext,
+    *,
+    retry: int,
+    images: Images,
+) -> StepSpec:
+    """An explicit scenario's test step: `enduro score` runs the turn's scoring contract
+    on the workspace, mounted read-only, in the scenario's environment image. There is
+    no server. Its limit is the sum of the functions' own limits plus the grace."""
+    environment = definition.spec.environment
+    contract = definition.spec.turn(context.turn).scoring_contract
+    main = ContainerSpec(
+        name="test-runner",  # the test step's main container, whichever scoring it runs
+        image=environment.image or images.enduro,
+        command=[*_enduro("score", context), "--summary-file", TERMINATION_LOG],
+        env=_environment_env(spec),
+        working_dir=WORKSPACE,
+        mounts=[
+            Mount(volume=VolumeName.WORKSPACE, path=WORKSPACE, read_only=True),
+            Mount(volume=VolumeName.ARTIFACTS, path=ARTIFACTS),
+        ],
+        requests=environment.resources.requests,
+        limits=environment.resources.limits,
+    )
+    return StepSpec(
+        name=step_name(sr_name, context.turn, context.attempt, StepRole.TEST.value, retry),
+        scenario_run=sr_name,
+        role=StepRole.TEST,
+        turn=context.turn,
+        attempt=context.attempt,
+        retry=retry,
+        context=context,
+        main=main,
+        summary_file=TERMINATION_LOG,
+        timeout_seconds=sum(f.timeout_seconds for f in contract.functions)
         + TEST_STEP_GRACE_SECONDS,
         runtime_class_name=spec.agent.runtime_class_name if spec.agent else None,
     )

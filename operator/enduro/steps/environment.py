@@ -1,8 +1,9 @@
 """Pure builder of an external agent's environment (docs/scenarios.md): the long-lived
 step the user's own agent works in, one per turn.
 
-init: `enduro prepare-workspace` (trusted, in the enduro image) writes the turn's seed
-      files, runs the setup commands on the first turn and writes TASK.md;
+init: `enduro prepare-workspace` (trusted; in the scenario's image, whose tools the
+      setup commands need, else the enduro image) writes the turn's seed files, runs
+      the setup commands on the first turn and writes TASK.md;
 main: the scenario's image (else the enduro image) sleeping in the workspace, with the
       scenario's env and resources, until the turn is scored or the run ends; the user
       reaches it with `kubectl exec` or through the workspace.
@@ -17,10 +18,10 @@ from __future__ import annotations
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.api.settings import DAY
 from enduro.sandbox.policy import Isolation
-from enduro.steps.build import ARTIFACTS, WORKSPACE, Images
+from enduro.steps.build import ARTIFACTS, WORKSPACE, Images, _environment_env
 from enduro.steps.context import StepContext
 from enduro.steps.names import environment_name
-from enduro.steps.spec import ContainerSpec, Mount, StepEnvVar, StepRole, StepSpec, VolumeName
+from enduro.steps.spec import ContainerSpec, Mount, StepRole, StepSpec, VolumeName
 
 # Sleeps until stopped, and stops at once on SIGTERM (a bare `sleep` as PID 1 ignores it
 # and the pod would take its whole grace period to go).
@@ -55,7 +56,7 @@ def build_environment_step(
     )
     init = ContainerSpec(
         name="prepare-workspace",
-        image=images.enduro,
+        image=environment.image or images.enduro,
         command=[
             "enduro",
             "prepare-workspace",
@@ -79,7 +80,7 @@ def build_environment_step(
         name="environment",
         image=environment.image or images.enduro,
         command=SLEEP,
-        env=[StepEnvVar(name=e.name, value=e.value) for e in environment.env],
+        env=_environment_env(spec),
         working_dir=workdir,
         mounts=[Mount(volume=VolumeName.WORKSPACE, path=WORKSPACE)],
         requests=environment.resources.requests,

@@ -4,11 +4,16 @@
 * ``medium``: the failing test names;
 * ``minimal``: the counts only;
 * ``none``: no file at all.
+
+For an explicit scenario the previous attempt's result is its scoring contract's
+(``render_contract_feedback``): the contract score, then per scoring function its name,
+weight, score and state, with its trimmed output at ``detailed``.
 """
 
 from __future__ import annotations
 
 from enduro.api.settings import FeedbackLevel
+from enduro.scoring.result import ContractResult, FunctionState
 from enduro.testrunner.result import TestResult
 
 DETAIL_CHARS = 1500  # per failing test
@@ -48,4 +53,37 @@ def render_feedback(
     if level is FeedbackLevel.DETAILED and result.server_log_tail.strip():
         lines += ["", "## Server log (tail)", "", "```", result.server_log_tail[-LOG_TAIL_CHARS:]]
         lines += ["```"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_contract_feedback(
+    result_json: str, level: FeedbackLevel, turn: int, attempt: int
+) -> str | None:
+    """FEEDBACK.md after an explicit scenario's attempt (`result_json`: its full
+    `ContractResult`), or None for ``none``."""
+    if level is FeedbackLevel.NONE:
+        return None
+    result = ContractResult.model_validate_json(result_json)
+    lines = [
+        f"# Feedback on turn {turn}, attempt {attempt}",
+        "",
+        f"Score {result.contract_score:.4g} (the turn passes at {result.pass_score:g}): "
+        f"{result.passed} of {result.total} scoring functions fully satisfied "
+        f"({result.failed} short, {result.errors} errors).",
+    ]
+    if level is FeedbackLevel.MINIMAL:
+        return "\n".join(lines) + "\n"
+    lines += ["", "## Scoring functions", ""]
+    for function in result.functions:
+        lines.append(
+            f"* `{function.name}` (weight {function.weight:.3g}): score {function.score:.4g}, "
+            f"{function.state.value}"
+        )
+    if level is FeedbackLevel.DETAILED:
+        for function in result.functions:
+            if function.score >= 1.0 and function.state is FunctionState.COMPLETE:
+                continue
+            text = "\n".join(t for t in (function.reason, function.output) if t).strip()
+            if text:
+                lines += ["", f"### `{function.name}`", "", "```", text[-DETAIL_CHARS:], "```"]
     return "\n".join(lines).rstrip() + "\n"

@@ -4,7 +4,7 @@ Writes SPEC.md, CHANGES.md, openapi.yaml and a fresh visible copy of the suite i
 the workspace, FEEDBACK.md from the previous attempt's full result (at the chosen
 level; removed when there is nothing to say), and the turn's generated artifacts
 (changes, schema, suite, ground truth) once per turn. The agent's own files are left
-alone.
+alone. An explicit scenario's workspace is prepared by `enduro.workspace.explicit`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from enduro.artifacts import Artifacts, write_text_atomic, write_tree
 from enduro.steps.context import StepContext
 from enduro.testrunner.result import TestResult
 from enduro.turnfiles import SUITE_DIR, TurnFiles
+from enduro.workspace.explicit import prepare_explicit
 from enduro.workspace.feedback import render_feedback
 
 FEEDBACK = "FEEDBACK.md"
 
 
 def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) -> None:
+    if context.definition is not None:
+        prepare_explicit(context, workspace, artifacts)
+        return
     files = TurnFiles(context.require_generator(), context.scenario, context.turn)
     store = Artifacts(artifacts)
     workspace.mkdir(parents=True, exist_ok=True)

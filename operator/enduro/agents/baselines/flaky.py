@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from pathlib import Path
 
 from enduro.agents.baselines.context import BaselineContext, ground_truth, read_context
 from enduro.artifacts import write_tree
+from enduro.engine.catalogue import FLAKY_GENERATED_ONLY
 
 ROUTE = re.compile(r"""@app\.(?:route|get|post|patch|delete)\(\s*["']([^"']+)["']""")
 APP_LINE = "app = Flask(__name__)\n"
@@ -35,6 +37,7 @@ def break_route(app_py: str, rng: random.Random) -> tuple[str, str]:
 
 def draw(ctx: BaselineContext) -> random.Random:
     """The attempt's random stream; its first number is the coin."""
+    assert ctx.generator is not None
     key = f"{ctx.baseline.seed}:{ctx.generator.seed}:{ctx.scenario}:{ctx.turn}:{ctx.attempt}"
     return random.Random(key)
 
@@ -45,6 +48,8 @@ def breaks(ctx: BaselineContext) -> bool:
 
 def main() -> None:
     ctx = read_context()
+    if ctx.generator is None:  # runs refuse it before they start: `enduro.engine.catalogue`
+        sys.exit(f"flaky: {FLAKY_GENERATED_ONLY}")
     files = ground_truth(ctx)
     rng = draw(ctx)
     if rng.random() < ctx.baseline.break_probability:

@@ -1,0 +1,129 @@
+"""plan_run of a benchmark of explicit scenarios: the namespace's Scenarios and Scorers
+resolved, and every missing piece a `Ready=False` condition naming it and the fix."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
+from enduro.engine.catalogue import BenchmarkScenarios
+from enduro.operator.children import build_scenario_run
+from enduro.operator.runplan import Catalogue, Child, plan_run
+
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+AGENT = {"harness": "oracle"}
+LABELS = {"suite": "calc"}
+
+
+def scenario(*, turns: int = 1, custom: str | None = None, **environment: Any) -> dict[str, Any]:
+    scorer = {"custom": {"name": custom}} if custom else {"command": {"command": "true"}}
+    contract = {"functions": [{"name": "ok", "weight": 1, "scorer": scorer}]}
+    spec: dict[str, Any] = {"inputContext": {"problemStatement": "Do it."}}
+    if environment:
+        spec["environment"] = environment
+    if turns == 1:
+        spec["scoringContract"] = contract
+    else:
+        statement = {"problemStatement": "Next."}
+        spec["turns"] = [{"inputContext": statement, "scoringContract": contract}] * turns
+    return spec
+
+
+def run(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "enduro.dev/v1alpha1",
+        "kind": "BenchmarkRun",
+        "metadata": {"name": "r", "namespace": "ns", "generation": 1, "uid": "u"},
+        "spec": {"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, **spec},
+    }
+
+
+def ready(plan: Any) -> Any:
+    return next(c for c in plan.status.conditions if c.type == "Ready")
+
+
+def by_names(*names: str) -> dict[str, Any]:
+    return {"scenarios": {"names": list(names)}}
+
+
+def test_scenarios_by_name_are_created_in_the_listed_order_with_their_snapshots() -> None:
+    catalogue = Catalogue(
+        scenarios={"a": (LABELS, scenario()), "b": (LABELS, scenario(turns=3, custom="c"))},
+        scorers={"c": {"bashScript": "echo score=1"}},
+    )
+    plan = plan_run(run(), by_names("b", "a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert ready(plan).status == "True" and plan.create == [0, 1]
+    assert isinstance(plan.contents, BenchmarkScenarios) and plan.agent is not None
+    body = build_scenario_run(run(), plan.contents, plan.agent, 0)
+    spec = ScenarioRunSpec.model_validate(body["spec"])
+    assert spec.definition is not None and spec.definition.name == "b"
+    assert spec.n_turns == 3 and spec.definition.scorers["c"].bash_script == "echo score=1"
+
+
+def test_success_rate_counts_each_scenario_s_own_turns() -> None:
+    catalogue = Catalogue(scenarios={"a": (LABELS, scenario()), "b": (LABELS, scenario(turns=3))})
+    done = {
+        0: Child(ScenarioRunStatus(phase=ScenarioPhase.SUCCEEDED, score=1.0, turns_passed=1)),
+        1: Child(ScenarioRunStatus(phase=ScenarioPhase.SUCCEEDED, score=0.6, turns_passed=2)),
+    }
+    benchmark = {"scenarios": {"matchLabels": LABELS}}
+    plan = plan_run(run(), benchmark, AGENT, done, NOW, catalogue=catalogue)
+    assert plan.status.success_rate == 0.5
+
+
+def test_a_missing_scenario_names_it_and_the_fix() -> None:
+    catalogue = Catalogue(scenarios={"a": (LABELS, scenario())})
+    plan = plan_run(run(), by_names("a", "gone"), AGENT, {}, NOW, catalogue=catalogue)
+    condition = ready(plan)
+    assert (condition.status, condition.reason) == ("False", "ScenarioNotFound")
+    assert "Scenario 'gone' not found in namespace 'ns'" in condition.message
+    assert "spec.scenarios.names" in condition.message and plan.create == []
+
+
+def test_labels_that_match_nothing_are_scenario_not_found() -> None:
+    benchmark = {"scenarios": {"matchLabels": {"suite": "other"}}}
+    plan = plan_run(run(), benchmark, AGENT, {}, NOW, catalogue=Catalogue())
+    assert ready(plan).reason == "ScenarioNotFound"
+    assert "spec.scenarios.matchLabels" in ready(plan).message
+
+
+def test_a_missing_custom_scorer_names_it() -> None:
+    catalogue = Catalogue(scenarios={"a": (LABELS, scenario(custom="checker"))})
+    plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert ready(plan).reason == "ScorerNotFound"
+    assert "Scenario 'a' uses Scorer 'checker', not found" in ready(plan).message
+
+
+def test_an_invalid_scenario_is_named() -> None:
+    bad = scenario()
+    bad["scoringContract"]["functions"][0]["weight"] = 0
+    plan = plan_run(
+        run(), by_names("a"), AGENT, {}, NOW, catalogue=Catalogue(scenarios={"a": ({}, bad)})
+    )
+    assert ready(plan).reason == "InvalidScenario"
+    assert "Scenario 'a' is invalid" in ready(plan).message and "weight" in ready(plan).message
+
+
+def test_a_required_variable_the_agent_lacks_keeps_the_run_from_starting() -> None:
+    catalogue = Catalogue(scenarios={"a": ({}, scenario(requiredEnv=["CALC_MODE"]))})
+    plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert ready(plan).reason == "RequirementMissing" and plan.create == []
+    assert "requires the variable CALC_MODE" in ready(plan).message
+    agent = {**AGENT, "env": [{"name": "CALC_MODE", "value": "x"}]}
+    assert plan_run(run(), by_names("a"), agent, {}, NOW, catalogue=catalogue).create == [0]
+
+
+def test_a_missing_required_secret_keeps_the_run_from_starting() -> None:
+    catalogue = Catalogue(
+        scenarios={"a": ({}, scenario(requiredSecrets=["calc"]))}, missing_secrets=["calc"]
+    )
+    plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert ready(plan).reason == "RequirementMissing" and plan.create == []
+    assert "Secret 'calc'" in ready(plan).message and "create it" in ready(plan).message
+
+
+def test_the_flaky_baseline_is_refused_on_explicit_scenarios() -> None:
+    catalogue = Catalogue(scenarios={"a": ({}, scenario())})
+    plan = plan_run(run(), by_names("a"), {"harness": "flaky"}, {}, NOW, catalogue=catalogue)
+    assert ready(plan).reason == "UnsupportedAgent" and "oracle or null" in ready(plan).message
