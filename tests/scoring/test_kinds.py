@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from scoring_session import bash, function, only, scenario, score
 
 from enduro.scoring.result import FunctionState
@@ -72,7 +71,7 @@ def test_test_based_scores_the_fraction_of_junit_tests_passed(workspace: Path) -
         }
     }
     result = only(score(scenario(function("tests", scorer)), workspace))
-    assert (result.score, result.state) == (pytest.approx(2 / 3), FunctionState.COMPLETE)
+    assert (result.score, result.state) == (0.6667, FunctionState.COMPLETE)
     assert result.reason == "1 of 3 tests failed"
     assert "test_strings" in result.output
     assert not (workspace / "calc" / "tests").exists()  # never written into the workspace
@@ -130,3 +129,22 @@ def test_a_missing_working_directory_makes_every_function_an_error(workspace: Pa
     result = score(scenario(bash("echo score=1")), workspace)
     assert result.errors == 1 and result.contract_score == 0.0
     assert only(result).reason == "the working directory 'calc' is missing"
+
+
+def test_a_scorer_that_cannot_even_be_set_up_is_an_error_and_the_others_still_count(
+    workspace: Path,
+) -> None:
+    clash = {"files": {"tests": "a file", "tests/test_a.py": "a file under it"}, "command": "true"}
+    result = score(
+        scenario(function("clash", {"testBased": clash}), bash("echo score=1")), workspace
+    )
+    assert result.functions[0].state is FunctionState.ERROR
+    assert result.functions[0].reason.startswith("the scorer could not run: FileExistsError")
+    assert result.contract_score == 0.5
+
+
+def test_without_a_sandbox_scorers_run_with_this_python(workspace: Path) -> None:
+    """`enduro run --unsandboxed` (isolation none): trusted agents only, same scores."""
+    scorer = {"testBased": {"files": TESTS, "command": f"{PYTEST} -k 'not strings'"}}
+    definition = scenario(function("tests", scorer), bash("echo score=0.5"))
+    assert score(definition, workspace, confined=False).contract_score == 0.75

@@ -1,4 +1,5 @@
-"""The scorer kinds: each turns (function, private place) into a `FunctionResult`.
+"""The shell scorer kinds (testBased, command, bashScript, custom) and what every kind
+shares: each turns (function, private place) into a `FunctionResult`.
 
 A scorer's verdict is read from its own stdout only, and only when it exits with status
 0: agent code it imports could print a score early and then kill it, so a non-zero exit
@@ -11,14 +12,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from enduro.api.scenario import (
     BashScriptScorer,
     CommandScorer,
-    ScorerType,
     ScoringFunction,
     TestBasedScorer,
     path_problem,
@@ -31,22 +32,15 @@ SCORE_LINE = re.compile(r"^\s*score\s*=\s*(\S*)\s*$")
 JUNIT_MAX_BYTES = 16 * 1024 * 1024
 
 
+@dataclass(frozen=True)
 class Scoring:
     """What every kind needs besides its own spec: where it runs, how, and the context a
     custom scorer reads."""
 
-    def __init__(
-        self,
-        place: Place,
-        *,
-        confined: bool,
-        custom_scripts: dict[str, str],
-        context: dict[str, Any],
-    ) -> None:
-        self.place = place
-        self.confined = confined
-        self.custom_scripts = custom_scripts
-        self.context = context
+    place: Place
+    confined: bool
+    custom_scripts: dict[str, str]
+    context: dict[str, Any]
 
     def run(
         self,
@@ -66,15 +60,7 @@ class Scoring:
         )
 
 
-def score_function(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
-    """Run one scoring function; whatever its scorer does, a result (never an exception)."""
-    kind = KINDS.get(function.scorer.type)
-    if kind is None:
-        return FunctionResult.error(function.name, f"unknown scorer type {function.scorer.type}")
-    return kind(function, scoring)
-
-
-def _failed_to_run(function: ScoringFunction, ran: Ran) -> FunctionResult | None:
+def failed_to_run(function: ScoringFunction, ran: Ran) -> FunctionResult | None:
     """The error result when the process did not run to its end, else None."""
     if ran.start_error is not None:
         return FunctionResult.error(function.name, ran.start_error, seconds=ran.seconds)
@@ -88,15 +74,13 @@ def _failed_to_run(function: ScoringFunction, ran: Ran) -> FunctionResult | None
     return None
 
 
-def _exit_text(code: int | None) -> str:
-    return (
-        f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
-    )
+def exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by signal {-code}"
+    return f"exited with code {code}"
 
 
-def _complete(
-    function: ScoringFunction, ran: Ran, score: float, reason: str = ""
-) -> FunctionResult:
+def complete(function: ScoringFunction, ran: Ran, score: float, reason: str = "") -> FunctionResult:
     return FunctionResult(
         name=function.name,
         score=score,
@@ -107,7 +91,7 @@ def _complete(
     )
 
 
-def _unit_float(text: str) -> float | None:
+def unit_float(text: str) -> float | None:
     """`text` as a float in [0, 1], or None."""
     try:
         value = float(text)
@@ -118,13 +102,13 @@ def _unit_float(text: str) -> float | None:
 
 def score_from_line(function: ScoringFunction, ran: Ran) -> FunctionResult:
     """A script's verdict: its last `score=X` line, X a float in [0, 1], after exit 0."""
-    failed = _failed_to_run(function, ran)
+    failed = failed_to_run(function, ran)
     if failed is not None:
         return failed
     if ran.exit_code != 0:
         return FunctionResult.error(
             function.name,
-            f"the script {_exit_text(ran.exit_code)}",
+            f"the script {exit_text(ran.exit_code)}",
             output=ran.output,
             seconds=ran.seconds,
         )
@@ -136,7 +120,7 @@ def score_from_line(function: ScoringFunction, ran: Ran) -> FunctionResult:
             output=ran.output,
             seconds=ran.seconds,
         )
-    score = _unit_float(found[-1])
+    score = unit_float(found[-1])
     if score is None:
         return FunctionResult.error(
             function.name,
@@ -144,25 +128,25 @@ def score_from_line(function: ScoringFunction, ran: Ran) -> FunctionResult:
             output=ran.output,
             seconds=ran.seconds,
         )
-    return _complete(function, ran, score, "the script's score is below 1")
+    return complete(function, ran, score, "the script's score is below 1")
 
 
 def _exit_status(function: ScoringFunction, ran: Ran) -> FunctionResult:
-    failed = _failed_to_run(function, ran)
+    failed = failed_to_run(function, ran)
     if failed is not None:
         return failed
     if ran.exit_code == 0:
-        return _complete(function, ran, 1.0)
-    return _complete(function, ran, 0.0, f"the command {_exit_text(ran.exit_code)}")
+        return complete(function, ran, 1.0)
+    return complete(function, ran, 0.0, f"the command {exit_text(ran.exit_code)}")
 
 
-def _command(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+def command(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     spec = function.scorer.command
     assert isinstance(spec, CommandScorer)
     return _exit_status(function, scoring.run(function, ["sh", "-c", spec.command]))
 
 
-def _bash_script(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+def bash_script(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     spec = function.scorer.bash_script
     assert isinstance(spec, BashScriptScorer)
     return _run_bash(function, scoring, spec.script)
@@ -179,22 +163,21 @@ def _run_bash(
     return score_from_line(function, scoring.run(function, ["bash", str(path)], env=env))
 
 
-def _custom(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+def custom(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     ref = function.scorer.custom
     assert ref is not None
-    script = scoring.custom_scripts.get(ref.name)
-    if script is None:
-        return FunctionResult.error(function.name, f"the Scorer {ref.name!r} is not given")
+    script = scoring.custom_scripts[ref.name]  # ExplicitScenario checks they are all given
     context = {
         **scoring.context,
         "parameters": ref.parameters,
         "workingDir": str(scoring.place.workdir),
         "function": function.name,
     }
-    return _run_bash(function, scoring, script, {"ENDURO_SCORER_CONTEXT": json.dumps(context)})
+    env = {"ENDURO_SCORER_CONTEXT": json.dumps(context)}
+    return _run_bash(function, scoring, script, env)
 
 
-def _test_based(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+def test_based(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     spec = function.scorer.test_based
     assert isinstance(spec, TestBasedScorer)
     # Written only now, and only into the scorer's own folder: never in the workspace.
@@ -202,22 +185,20 @@ def _test_based(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
     ran = scoring.run(function, ["sh", "-c", spec.command])
     if spec.junit_xml is None:
         return _exit_status(function, ran)
-    failed = _failed_to_run(function, ran)
+    failed = failed_to_run(function, ran)
     if failed is not None:
         return failed
     counts = junit_counts(scoring.place.work, spec.junit_xml)
     if isinstance(counts, str):
-        reason = f"{counts} (the command {_exit_text(ran.exit_code)})"
+        reason = f"{counts} (the command {exit_text(ran.exit_code)})"
         return FunctionResult.error(function.name, reason, output=ran.output, seconds=ran.seconds)
     passed, total = counts
-    return _complete(function, ran, passed / total, f"{total - passed} of {total} tests failed")
+    return complete(function, ran, passed / total, f"{total - passed} of {total} tests failed")
 
 
 def junit_counts(work: Path, junit_xml: str) -> tuple[int, int] | str:
     """(passed, total) of the JUnit report at `junit_xml` under `work`, or why not.
     A skipped test is not a passed one."""
-    from xml.etree import ElementTree
-
     problem = path_problem(junit_xml)
     if problem:
         return f"junitXml {problem}"
@@ -237,11 +218,3 @@ def junit_counts(work: Path, junit_xml: str) -> tuple[int, int] | str:
     bad = {"failure", "error", "skipped"}
     passed = sum(not any(child.tag in bad for child in case) for case in cases)
     return passed, len(cases)
-
-
-KINDS: dict[ScorerType, Callable[[ScoringFunction, Scoring], FunctionResult]] = {
-    ScorerType.TEST_BASED: _test_based,
-    ScorerType.COMMAND: _command,
-    ScorerType.BASH_SCRIPT: _bash_script,
-    ScorerType.CUSTOM: _custom,
-}

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from enduro.agents.process import run_process
@@ -100,7 +100,7 @@ class Ran:
     start_error: str | None
     stdout: str = ""
     """The last 64 KiB of stdout: where its score is."""
-    output: str = field(default="")
+    output: str = ""
     """Its output for the result: the end of stdout and of stderr, within the cap."""
 
 

@@ -89,7 +89,7 @@ def combine(contract: ScoringContract, results: Iterable[FunctionResult]) -> Con
         found = by_name.get(function.name) or FunctionResult.error(
             function.name, "the scoring function did not run"
         )
-        score = 0.0 if found.state is FunctionState.ERROR else found.score
+        score = 0.0 if found.state is FunctionState.ERROR else round(found.score, SCORE_PLACES)
         functions.append(
             found.model_copy(update={"weight": weights[function.name], "score": score})
         )

@@ -7,13 +7,26 @@ never visible to another), sequentially, and whatever its scorer does ends in a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from enduro.api.scenario import ExplicitScenario
-from enduro.scoring.kinds import Scoring, score_function
+from enduro.api.scenario import ExplicitScenario, ScorerType, ScoringFunction
+from enduro.scoring import kinds
+from enduro.scoring.astgrep import ast_grep
+from enduro.scoring.kinds import Scoring
 from enduro.scoring.process import private_place
+from enduro.scoring.python import python_script
 from enduro.scoring.result import ContractResult, FunctionResult, combine
+
+KINDS: dict[ScorerType, Callable[[ScoringFunction, Scoring], FunctionResult]] = {
+    ScorerType.TEST_BASED: kinds.test_based,
+    ScorerType.COMMAND: kinds.command,
+    ScorerType.BASH_SCRIPT: kinds.bash_script,
+    ScorerType.PYTHON_SCRIPT: python_script,
+    ScorerType.AST_GREP: ast_grep,
+    ScorerType.CUSTOM: kinds.custom,
+}
 
 
 def score_turn(
@@ -38,5 +51,13 @@ def score_turn(
     for function in contract.functions:
         with private_place(workspace, workdir) as place:
             scoring = Scoring(place, confined=confined, custom_scripts=scripts, context=context)
-            results.append(score_function(function, scoring))
+            results.append(_score_function(function, scoring))
     return combine(contract, results)
+
+
+def _score_function(function: ScoringFunction, scoring: Scoring) -> FunctionResult:
+    try:
+        return KINDS[function.scorer.type](function, scoring)
+    except Exception as exc:
+        reason = f"the scorer could not run: {type(exc).__name__}: {exc}"
+        return FunctionResult.error(function.name, reason)
