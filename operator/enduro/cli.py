@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ import typer
 import enduro
 
 if TYPE_CHECKING:
+    from enduro.api.scenariorun import ScenarioRunStatus
     from enduro.engine.results import TestSummary
 
 app = typer.Typer(
@@ -450,6 +452,73 @@ def scripted_model(
         record_file=record,
     )
     create_app(model, tuple(bedrock_model or ())).run(host=host, port=port)
+
+
+scenario_app = typer.Typer(
+    help="Bring your own agent, on this machine: start a scenario, score it, complete it.",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+def _external_run(action: Callable[[], ScenarioRunStatus]) -> ScenarioRunStatus:
+    from enduro.runtime.external import ExternalRunError
+
+    try:
+        return action()
+    except ExternalRunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _echo_run(run_dir: Path, status: ScenarioRunStatus) -> None:
+    scored = ", ".join(f"turn {t.turn}: {t.score}" for t in status.turns) or "none"
+    typer.echo(f"{run_dir}: {status.phase.value}, turn {status.turn}, scored {scored}")
+    if status.score is not None:
+        typer.echo(f"score: {status.score}")
+    if status.message:
+        typer.echo(status.message)
+
+
+@scenario_app.command("start")
+def scenario_start(
+    file: Annotated[Path, typer.Argument(help="YAML with the Scenario (and its Scorers).")],
+    scenario: Annotated[str, typer.Argument(help="The Scenario's metadata.name.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder (default: runs/scenario-<SCENARIO>).")
+    ] = None,
+) -> None:
+    """Prepare the scenario's workspace for your own agent and print where it is."""
+    from enduro.api.scenariorun import ScenarioPhase
+    from enduro.runtime.external import LocalExternalRun
+
+    run_dir = out or Path("runs") / f"scenario-{scenario}"
+    run = LocalExternalRun(run_dir)
+    status = _external_run(lambda: LocalExternalRun.start(file, scenario, run_dir).status())
+    _echo_run(run_dir, status)
+    if status.phase is ScenarioPhase.RUNNING:
+        typer.echo(f"workspace: {run.workspace.resolve()} (read TASK.md there)")
+        typer.echo(f"then: enduro scenario score {run_dir}")
+
+
+@scenario_app.command("score")
+def scenario_score(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder `start` printed.")],
+) -> None:
+    """Score the current turn (the next turn's TASK.md follows, if there is one)."""
+    from enduro.runtime.external import LocalExternalRun
+
+    _echo_run(run_dir, _external_run(LocalExternalRun(run_dir).score))
+
+
+@scenario_app.command("complete")
+def scenario_complete(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder `start` printed.")],
+) -> None:
+    """End the run (turns not scored score 0)."""
+    from enduro.runtime.external import LocalExternalRun
+
+    _echo_run(run_dir, _external_run(LocalExternalRun(run_dir).complete))
 
 
 workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")
