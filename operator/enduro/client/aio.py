@@ -195,12 +195,15 @@ class Benchmarks:
         *,
         run_name: str | None = None,
         agent: str | None = None,
+        timeout: float = 60.0,
         **settings: Any,
     ) -> BenchmarkRun:
         """Start a BenchmarkRun: with your own agent (`agent=None`: `agent: {external:
         true}`; start its scenarios with `scenarios.start_run`), or with the Agent
         `agent` (the operator runs everything). `settings`: BenchmarkRun spec fields in
-        camelCase or snake_case (`timeouts`, `attemptLimit`...)."""
+        camelCase or snake_case (`timeouts`, `attemptLimit`...). With your own agent it
+        returns once the operator listed the `pending_scenarios`, and raises naming the
+        problem when the run cannot start (e.g. a generated benchmark)."""
         name = run_name or f"{benchmark}-{uuid.uuid4().hex[:6]}"
         who: Obj = {"agentRef": {"name": agent}} if agent else {"agent": {"external": True}}
         spec = BenchmarkRunSpec.model_validate(
@@ -212,7 +215,22 @@ class Benchmarks:
             "metadata": {"name": name, "labels": {BENCHMARK_LABEL: benchmark}},
             "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         }
-        return BenchmarkRun.of(await self._objects.create(BENCHMARK_RUN, body))
+        created = BenchmarkRun.of(await self._objects.create(BENCHMARK_RUN, body))
+        if agent is not None:
+            return created
+        planned = await self._wait.until(
+            f"BenchmarkRun {name} to be planned",
+            lambda: self._run(name),
+            lambda r: r.status.observed_generation is not None,
+            timeout,
+        )
+        ready = next((c for c in planned.status.conditions if c.type == "Ready"), None)
+        if ready is not None and ready.status == "False":
+            raise EnduroError(f"BenchmarkRun {name} cannot start: {planned.status.message}")
+        return planned
+
+    async def _run(self, name: str) -> BenchmarkRun:
+        return BenchmarkRun.of(await self._objects.get(BENCHMARK_RUN, name))
 
 
 class Scenarios:
