@@ -476,6 +476,9 @@ def _echo_run(run_dir: Path, status: ScenarioRunStatus) -> None:
     typer.echo(f"{run_dir}: {status.phase.value}, turn {status.turn}, scored {scored}")
     if status.score is not None:
         typer.echo(f"score: {status.score}")
+    if status.function_scores:
+        last = ", ".join(f"{name} {score}" for name, score in status.function_scores.items())
+        typer.echo(f"last turn by function: {last}")
     if status.message:
         typer.echo(status.message)
 

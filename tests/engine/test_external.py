@@ -37,7 +37,9 @@ from enduro.engine.results import TestSummary
 CONTRACT = {
     "functions": [{"name": "tests", "weight": 1, "scorer": {"command": {"command": "true"}}}]
 }
-FULL = TestFinished(TestSummary(passed=1, total=1, contract_score=1.0))
+FULL = TestFinished(
+    TestSummary(passed=1, total=1, contract_score=1.0, function_scores={"tests": 1.0})
+)
 HALF = TestFinished(TestSummary(passed=0, failed=1, total=1, contract_score=0.5))
 
 
@@ -77,6 +79,7 @@ def test_score_runs_the_scoring_step_then_scored_then_completed() -> None:
     assert scoring_step(scoring) == TestStep(1, 1) and environment(scoring) == Environment(1)
     scored = decide_external(spec, scoring, FULL, NOW, 2)
     assert (scored.phase, scored.score, scored.progress) == (ScenarioPhase.SCORED, 1.0, "1/1")
+    assert scored.function_scores == {"tests": 1.0}
     assert environment_ready(scored)  # the environment stays until complete
     done = decide_external(spec, scored, CompleteRequested(), NOW, 3)
     assert done.phase is ScenarioPhase.COMPLETED and done.phase.terminal

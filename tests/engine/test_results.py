@@ -41,6 +41,15 @@ def test_message_fits_a_termination_message() -> None:
     assert (parsed.passed, parsed.failed, parsed.total) == (1, 999, 1000)
 
 
+def test_function_scores_are_cut_last_to_fit() -> None:
+    scores = {f"function-{'x' * 50}-{i}": 0.5 for i in range(100)}
+    summary = TestSummary(passed=0, failed=100, total=100, reason="r" * 100, function_scores=scores)
+    parsed = TestSummary.model_validate_json(summary.to_message())
+    assert len(summary.to_message().encode()) <= SUMMARY_MAX_BYTES
+    assert parsed.reason == "" and 0 < len(parsed.function_scores) < 100
+    assert list(parsed.function_scores) == list(scores)[: len(parsed.function_scores)]
+
+
 def test_small_message_round_trips_in_camel_case() -> None:
     summary = TestSummary(passed=1, failed=1, total=2, failing=["t::a"], digest="sha256:x")
     text = summary.to_message()

@@ -55,7 +55,13 @@ def scores(score_of: Callable[[str, int], float]) -> Canned:
         labels = labels_of(pod)
         score = score_of(labels["enduro.dev/scenario-run"], int(labels["enduro.dev/turn"]))
         passed = 1 if score == 1.0 else 0
-        summary = {"passed": passed, "failed": 1 - passed, "total": 1, "contractScore": score}
+        summary = {
+            "passed": passed,
+            "failed": 1 - passed,
+            "total": 1,
+            "contractScore": score,
+            "functionScores": {"tests": score},
+        }
         return {"test-runner": ContainerResult(0, json.dumps(summary))}
 
     return Canned(results, delay=0.2, lasts=is_environment)
@@ -118,6 +124,7 @@ async def test_a_scenario_run_goes_running_scoring_scored_completed(
     await enduro.scenario_runs.score("mine")
     scored = await enduro.scenario_runs.await_scored("mine", timeout=30)
     assert (scored.state, scored.score, scored.status.progress) == ("Scored", 0.75, "1/1")
+    assert scored.status.function_scores == {"tests": 0.75}
     assert scored.environment_ready  # the environment stays up until complete
     scorer = cluster.kube.get(PODS, "mine-t001-a1-test")
     workspace = next(

@@ -40,6 +40,7 @@ def test_start_prepares_the_workspace_and_score_scores_it(tmp_path: Path) -> Non
     code, out = enduro("scenario", "score", str(run))
     assert code == 0, out
     assert "Scored, turn 1, scored turn 1: 1.0" in out
+    assert "last turn by function: adds 1.0, negatives 1.0, zero 1.0" in out
     assert (run / "artifacts" / "test_results").is_dir()
 
     code, out = enduro("scenario", "complete", str(run))

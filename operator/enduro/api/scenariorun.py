@@ -307,6 +307,11 @@ class ScenarioRunStatus(StatusModel):
         description="External agents: the `metadata.generation` whose score request was "
         "served (a request of the same generation is not served twice).",
     )
+    function_scores: dict[str, float] | None = Field(
+        default=None,
+        description="External agents: the last scored turn's scoring functions, score by "
+        "name (full results in the artifacts).",
+    )
     active_at: datetime | None = Field(
         default=None,
         description="External agents: the last activity (environment ready, turn scored); "

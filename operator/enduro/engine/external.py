@@ -225,6 +225,7 @@ def _scored(
         status.model_copy(
             update={
                 "turns": turns,
+                "function_scores": summary.function_scores or None,
                 "phase": ScenarioPhase.SCORED if last else ScenarioPhase.RUNNING,
                 "turn": status.turn if last else status.turn + 1,
                 "step": StepKind.NONE,
