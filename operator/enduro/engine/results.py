@@ -149,4 +149,8 @@ def summary_problem(summary: TestSummary, full_result: bytes) -> str:
             f"the summary's contract score {summary.contract_score} is not the full "
             f"result's {full_score}"
         )
+    full_functions = {f.get("name"): f.get("score") for f in counts.get("functions") or []}
+    changed = [n for n, v in summary.function_scores.items() if full_functions.get(n) != v]
+    if changed:
+        return f"the summary's scores of {', '.join(changed)} are not the full result's"
     return ""
