@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ import enduro
 
 if TYPE_CHECKING:
     from enduro.api.scenariorun import ScenarioRunStatus
+    from enduro.client import ScenarioRun
     from enduro.engine.results import TestSummary
 
 app = typer.Typer(
@@ -522,6 +523,69 @@ def scenario_complete(
     from enduro.runtime.external import LocalExternalRun
 
     _echo_run(run_dir, _external_run(LocalExternalRun(run_dir).complete))
+
+
+runs_app = typer.Typer(
+    help="Bring your own agent, on a cluster: ask a ScenarioRun for its score, complete or "
+    "cancel it (spec fields the operator acts on).",
+    no_args_is_help=True,
+)
+app.add_typer(runs_app, name="scenario-runs")
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="The run's namespace.")]
+Kubeconfig = Annotated[
+    str | None, typer.Option(help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
+]
+Wait = Annotated[float, typer.Option(help="Seconds to wait for the score (0: do not wait).")]
+EndWait = Annotated[float, typer.Option("--wait", help="Seconds to wait for the run to end.")]
+
+
+def _on_cluster(namespace: str, kubeconfig: str | None, call: Callable[[Any], ScenarioRun]) -> None:
+    from enduro.client import Enduro, EnduroError
+
+    try:
+        with Enduro.connect(namespace=namespace, kubeconfig=kubeconfig) as enduro:
+            run = call(enduro.scenario_runs)
+    except (EnduroError, TimeoutError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{run.name}: {run.state.value}, turn {run.turn}, score {run.score}")
+
+
+@runs_app.command("score")
+def scenario_runs_score(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: Wait = 3600,
+) -> None:
+    """Score the current turn (`spec.score: true`), then wait for the score."""
+    _on_cluster(
+        namespace,
+        kubeconfig,
+        lambda runs: runs.score_and_await(name, timeout=wait) if wait else runs.score(name),
+    )
+
+
+@runs_app.command("complete")
+def scenario_runs_complete(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: EndWait = 600,
+) -> None:
+    """End the run and free its environment (`spec.complete: true`)."""
+    _on_cluster(namespace, kubeconfig, lambda runs: runs.complete(name, timeout=wait))
+
+
+@runs_app.command("cancel")
+def scenario_runs_cancel(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: EndWait = 600,
+) -> None:
+    """Cancel the run (`spec.cancel: true`)."""
+    _on_cluster(namespace, kubeconfig, lambda runs: runs.cancel(name, timeout=wait))
 
 
 workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")

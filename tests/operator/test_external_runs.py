@@ -367,3 +367,28 @@ def test_the_kubectl_flow_is_spec_fields_and_conditions(start_cluster: Start) ->
     cluster.kube.patch(SCENARIO_RUNS, "kubectl", {"spec": {"complete": True}})
     done = cluster.kube.wait_for("Succeeded", lambda: condition("Succeeded", "True"), 30)
     assert (done["status"]["phase"], done["status"]["score"]) == ("Completed", 1.0)
+
+
+def test_enduro_scenario_runs_scores_and_completes_from_the_command_line(
+    start_cluster: Start,
+) -> None:
+    from typer.testing import CliRunner
+
+    from enduro.cli import app
+
+    cluster = start_cluster(canned=scores(lambda run, turn: 0.5))
+    cluster.kube.create(SCENARIOS, scenario("fix-parser"))
+    config = str(cluster.cluster.kubeconfig)
+    with Enduro.connect(kubeconfig=config, poll_seconds=0.1) as enduro:
+        enduro.scenarios.start_run("fix-parser", run_name="cli")
+        enduro.scenario_runs.await_environment_ready("cli", timeout=30)
+
+    def enduro_cli(*args: str) -> str:
+        result = CliRunner().invoke(app, ["scenario-runs", *args, "--kubeconfig", config])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert enduro_cli("score", "cli", "--wait", "30") == "cli: Scored, turn 1, score 0.5\n"
+    assert enduro_cli("complete", "cli") == "cli: Completed, turn 1, score 0.5\n"
+    failed = CliRunner().invoke(app, ["scenario-runs", "score", "nope", "--kubeconfig", config])
+    assert failed.exit_code == 2 and "404" in failed.output
