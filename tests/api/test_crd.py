@@ -163,8 +163,13 @@ def test_cel_rules_mirror_the_model_validators() -> None:
         "!has(self.generator) || self.scenario < self.generator.scenarios",
         "has(self.agent) != has(self.externalAgent)",
         "!has(self.externalAgent) || has(self.definition)",
+        "has(self.externalAgent) || ((!has(self.score) || !self.score) "
+        "&& (!has(self.complete) || !self.complete))",
     ]
-    assert rules("BenchmarkRun", ".spec") == ["has(self.agentRef) != has(self.agent)"]
+    assert rules("BenchmarkRun", ".spec") == [
+        "has(self.agentRef) != has(self.agent)",
+        "has(self.agent) || !has(self.complete) || !self.complete",
+    ]
     assert rules("Benchmark", ".spec")[0] == "has(self.generator) != has(self.scenarios)"
     assert "has(self.baseUrl)" in rules("Agent", ".spec.model")[0]
     env_rule = lookup(openapi_schema(BY_KIND["Agent"]), ".spec.env")["items"]

@@ -111,6 +111,7 @@ def test_the_cluster_defaults_a_benchmark_run(enduro: KubeClient) -> None:
         ({"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}}, True),
         ({"benchmarkRef": {"name": "b"}, "agent": {"external": True}}, True),
         ({"benchmarkRef": {"name": "b"}}, False),
+        ({"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, "complete": True}, False),
         (
             {"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, "agent": {"external": True}},
             False,
@@ -120,8 +121,8 @@ def test_the_cluster_defaults_a_benchmark_run(enduro: KubeClient) -> None:
 def test_a_benchmark_run_has_an_agent_ref_or_an_external_agent(
     spec: dict[str, Any], valid: bool
 ) -> None:
-    node = rule_node("has(self.agentRef) != has(self.agent)")
-    assert (run_rules(spec, node, "spec") == []) is valid
+    rules = [rule_node("has(self.agentRef) != has(self.agent)"), rule_node("has(self.agent) ||")]
+    assert all(run_rules(spec, node, "spec") == [] for node in rules) is valid
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,15 @@ def test_external_agent_spec_errors_name_the_fix(fields: dict[str, Any], message
         ScenarioRunSpec.model_validate({**data, **fields})
 
 
+def test_score_and_complete_are_for_external_agents_only() -> None:
+    generated = {
+        "generator": {"seed": 1, "scenarios": 1, "turns": 2},
+        "agent": {"harness": "oracle"},
+    }
+    with pytest.raises(ValidationError, match="requests to an external agent's run"):
+        ScenarioRunSpec.model_validate({**generated, "score": True})
+
+
 def test_generated_scenarios_refuse_an_external_agent() -> None:
     with pytest.raises(ValidationError, match="explicit scenarios only"):
         ScenarioRunSpec.model_validate(

@@ -29,6 +29,10 @@ class BenchmarkRunSpec(RunSettings):
                 "has(self.agentRef) != has(self.agent)",
                 "set exactly one of agentRef (an Agent) and agent ({external: true})",
             ),
+            (
+                "has(self.agent) || !has(self.complete) || !self.complete",
+                "complete ends an external agent's run early (use cancel to stop this one)",
+            ),
         )
     )
 
@@ -75,6 +79,10 @@ class BenchmarkRunSpec(RunSettings):
     def _one_agent(self) -> BenchmarkRunSpec:
         if (self.agent_ref is None) == (self.agent is None):
             raise ValueError("set exactly one of agentRef (an Agent) and agent ({external: true})")
+        if self.agent is None and self.complete:
+            raise ValueError(
+                "complete ends an external agent's run early (use cancel to stop this one)"
+            )
         return self
 
     @property

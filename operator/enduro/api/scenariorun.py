@@ -49,6 +49,12 @@ class ScenarioRunSpec(RunSettings):
                 "!has(self.externalAgent) || has(self.definition)",
                 "an external agent plays explicit scenarios only (set definition, not generator)",
             ),
+            (
+                "has(self.externalAgent) || ((!has(self.score) || !self.score) "
+                "&& (!has(self.complete) || !self.complete))",
+                "score and complete are requests to an external agent's run (use cancel to stop "
+                "this one)",
+            ),
         )
     )
 
@@ -101,6 +107,11 @@ class ScenarioRunSpec(RunSettings):
         if (self.agent is None) == (self.external_agent is None):
             raise ValueError(
                 "set exactly one of agent (an Agent's spec) and externalAgent ({external: true})"
+            )
+        if self.external_agent is None and (self.score or self.complete):
+            raise ValueError(
+                "score and complete are requests to an external agent's run (use cancel to "
+                "stop this one)"
             )
         if self.external_agent is not None and self.definition is None:
             raise ValueError(
