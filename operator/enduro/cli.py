@@ -61,7 +61,7 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     except SetupError as exc:
         # The last line of the output is the reason the runtimes report (locally the
         # log's last line, on a cluster the termination message falls back to the log).
-        typer.echo(f"error: the scenario's environment could not be prepared: {exc}", err=True)
+        typer.echo(f"error: the scenario's setup failed: {exc}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -165,6 +165,15 @@ def explicit_documents(agent: dict[str, Any], attempts: int = 2) -> list[dict[st
     ]  # fmt: skip
 
 
+def failing_setup() -> list[dict[str, Any]]:
+    """A setup command that fails: an infrastructure failure naming the command, its
+    status and output, the same in both runtimes."""
+    docs = explicit_documents({"harness": "null"})
+    docs[0]["spec"]["environment"]["setupCommands"] = ["echo missing tool >&2; exit 3"]
+    docs[-1]["spec"]["maxInfraRetries"] = 0
+    return docs
+
+
 CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "oracle": lambda: documents({"harness": "oracle"}),
     "null": lambda: documents({"harness": "null"}, turns=1, attempts=2),
@@ -188,6 +197,7 @@ CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     # with turn 1's solution, which already has mul: a pass at passScore 0.5.
     "explicit scenarios: oracle": lambda: explicit_documents({"harness": "oracle"}),
     "explicit scenarios: null": lambda: explicit_documents({"harness": "null"}),
+    "explicit scenarios: a failing setup command": failing_setup,
 }
 
 

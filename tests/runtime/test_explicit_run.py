@@ -180,3 +180,30 @@ def test_the_example_runs_with_the_oracle_and_the_null_agent(
     # The scorers never reach the workspace (FEEDBACK.md has their output, not them).
     workspace = (tmp_path / "out" / "scenario_1" / "workspace").rglob("*")
     assert not any('[ "$got" =' in p.read_text() for p in workspace if p.is_file())
+
+
+@pytest.mark.slow
+def test_the_scenario_s_variables_reach_the_agent_and_the_scorers(tmp_path: Path) -> None:
+    scenario = """\
+apiVersion: enduro.dev/v1alpha1
+kind: Scenario
+metadata: {name: env}
+spec:
+  inputContext: {problemStatement: Write $CALC_MODE into mode.txt.}
+  environment:
+    env: [{name: CALC_MODE, value: strict}]
+  scoringContract:
+    functions:
+      - {name: agent-saw-it, weight: 1, scorer: {command: {command: 'grep -qx strict mode.txt'}}}
+      - {name: scorer-sees, weight: 1, scorer: {command: {command: 'test "$CALC_MODE" = strict'}}}
+---
+"""
+    text = scenario + edit(SELECTOR, "names: [env]").replace(
+        "  harness: oracle\n  model:\n    provider: none\n",
+        "  harness: command\n  command: [sh, -c, 'echo \"$CALC_MODE\" > mode.txt']\n",
+    )
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    assert run_file(path, tmp_path / "out", resume=False) == 0
+    [result] = json.loads((tmp_path / "out" / "report.json").read_text())["results"]
+    assert result["score"] == 1.0, result

@@ -53,7 +53,6 @@ def test_the_test_step_of_an_explicit_scenario_is_its_scoring_step() -> None:
     assert step.main.image == "calc:1"
     [workspace] = [m for m in step.main.mounts if m.path == WORKSPACE]
     assert workspace.read_only
-    assert [(e.name, e.value) for e in step.main.env] == [("CALC_MODE", "strict")]
     assert step.main.limits == {"memory": "1Gi"}
     assert step.timeout_seconds == 120 + TEST_STEP_GRACE_SECONDS
     assert step.summary_file == "/dev/termination-log"

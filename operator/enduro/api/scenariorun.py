@@ -139,12 +139,6 @@ class ScenarioRunSpec(RunSettings):
         assert self.generator is not None
         return self.generator.turns
 
-    def require_generator(self) -> GeneratorSpec:
-        """The generator of a generated scenario."""
-        if self.generator is None:
-            raise ValueError("this ScenarioRun plays an explicit scenario, not a generated one")
-        return self.generator
-
 
 class ScenarioPhase(StrEnum):
     """Where a scenario is. Generated and agent-driven runs go Pending, Running, then one

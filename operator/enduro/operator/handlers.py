@@ -244,9 +244,15 @@ async def explicit_benchmarks(*, namespace: str | None, name: str, **_: Any) -> 
 
 
 @kopf.on.event(SCENARIO.group, SCENARIO.version, SCENARIO.plural)
-async def scenario_changed(*, namespace: str | None, memo: kopf.Memo, **indexes: Any) -> None:
+async def scenario_changed(
+    *, event: kopf.RawEvent, namespace: str | None, memo: kopf.Memo, **indexes: Any
+) -> None:
     """A Scenario that comes or goes changes the count of the benchmarks of explicit
-    scenarios in its namespace (one GET each: they are few, Scenario events rare)."""
+    scenarios in its namespace (one GET each: they are few, Scenario events rare). The
+    initial listing (no event type) is skipped: every Benchmark is counted then anyway,
+    with the index already full."""
+    if event.get("type") is None:
+        return
     for name in set(indexes["explicit_benchmarks"].get(namespace, [])):
         body = await memo.api.get(BENCHMARK.api_version, BENCHMARK.plural, _ns(namespace), name)
         if body is not None:

@@ -149,7 +149,8 @@ def _run_locked(
 
     n_turns = plan.contents.max_turns
     progress = Progress(
-        f"{plan.name}: {plan.agent_name} on {plan.benchmark_name}", plan.scenarios(), n_turns
+        f"{plan.name}: {plan.agent_name} on {plan.benchmark_name}",
+        {i: plan.contents.turns(i) for i in plan.scenarios()},
     )
     server = ForkServer() if forkserver else None
     run = LocalRun(

@@ -4,6 +4,7 @@ otherwise (CI logs, pipes)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -11,13 +12,14 @@ from enduro.api.scenariorun import ScenarioRunStatus
 
 
 class Progress:
-    def __init__(self, title: str, scenarios: list[int], n_turns: int) -> None:
+    def __init__(self, title: str, turns: Mapping[int, int]) -> None:
+        """`turns`: each scenario's number of turns, by index (explicit ones differ)."""
         from rich.console import Console
 
         self.console = Console(stderr=True)
         self.title = title
-        self.n_turns = n_turns
-        self.statuses: dict[int, ScenarioRunStatus] = {i: ScenarioRunStatus() for i in scenarios}
+        self.turns = dict(turns)
+        self.statuses: dict[int, ScenarioRunStatus] = {i: ScenarioRunStatus() for i in turns}
         self._lock = threading.Lock()
         self._live: Any = None
 
@@ -51,7 +53,7 @@ class Progress:
     def _line(self, scenario: int, status: ScenarioRunStatus) -> str:
         last = status.turns[-1] if status.turns else None
         turn = (
-            f"turn {last.turn}/{self.n_turns} {'passed' if last.passed_turn else 'failed'} "
+            f"turn {last.turn}/{self.turns[scenario]} {'passed' if last.passed_turn else 'failed'} "
             f"({last.passed}/{last.total}, {last.attempts} attempt(s))"
             if last
             else "started"
@@ -67,12 +69,12 @@ class Progress:
             table.add_column(column, justify="left" if column == "turns" else "right")
         for scenario, status in sorted(self.statuses.items()):
             marks = "".join("[green]■[/]" if t.passed_turn else "[red]■[/]" for t in status.turns)
-            marks += "[dim]·[/]" * (self.n_turns - len(status.turns))
+            marks += "[dim]·[/]" * (self.turns[scenario] - len(status.turns))
             step = "" if status.phase.terminal else f"{status.step.value} a{status.attempt}"
             table.add_row(
                 str(scenario),
                 status.phase.value,
-                f"{status.turn}/{self.n_turns}",
+                f"{status.turn}/{self.turns[scenario]}",
                 step,
                 marks,
                 "-" if status.score is None else f"{status.score:.3f}",

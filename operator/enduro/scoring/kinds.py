@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -41,6 +41,7 @@ class Scoring:
     confined: bool
     custom_scripts: dict[str, str]
     context: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)  # the scenario's `environment.env`
 
     def run(
         self,
@@ -55,7 +56,7 @@ class Scoring:
             self.place,
             timeout=function.timeout_seconds,
             confined=self.confined,
-            env=env,
+            env={**self.env, **(env or {})},
             tools=tools,
         )
 

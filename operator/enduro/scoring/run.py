@@ -47,10 +47,13 @@ def score_turn(
         return combine(contract, [FunctionResult.error(f.name, reason) for f in contract.functions])
     context = {**extra_context, "scenario": definition.name, "turn": turn}
     scripts = {name: scorer.bash_script for name, scorer in definition.scorers.items()}
+    env = {e.name: e.value for e in definition.spec.environment.env}
     results = []
     for function in contract.functions:
         with private_place(workspace, workdir) as place:
-            scoring = Scoring(place, confined=confined, custom_scripts=scripts, context=context)
+            scoring = Scoring(
+                place, confined=confined, custom_scripts=scripts, context=context, env=env
+            )
             results.append(_score_function(function, scoring))
     return combine(contract, results)
 

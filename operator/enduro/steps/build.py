@@ -73,7 +73,7 @@ def _context(
         turn=turn,
         attempt=attempt,
         feedback_level=spec.feedback_level,
-        agent=spec.agent if agent else None,
+        agent=_agent(spec) if agent else None,
         timeouts=spec.timeouts,
         isolation=isolation,
         explicit=True if spec.definition is not None else None,
@@ -94,10 +94,17 @@ def _environment(spec: ScenarioRunSpec) -> EnvironmentSpec | None:
     return spec.definition.spec.environment if spec.definition is not None else None
 
 
-def _environment_env(spec: ScenarioRunSpec) -> list[StepEnvVar]:
-    """An explicit scenario's `environment.env`, which the agent and the scorers see."""
+def _agent(spec: ScenarioRunSpec) -> AgentSpec:
+    """The Agent as its step runs it: with an explicit scenario's `environment.env` in its
+    `env` (the Agent's own win where both set one), so the variables reach the harness
+    CLI, which passes on only the Agent's variables."""
+    agent = spec.require_agent()
     environment = _environment(spec)
-    return [StepEnvVar(name=e.name, value=e.value) for e in environment.env] if environment else []
+    if environment is None or not environment.env:
+        return agent
+    own = {e.name for e in agent.env}
+    env = [e for e in environment.env if e.name not in own] + list(agent.env)
+    return agent.model_copy(update={"env": env})
 
 
 def build_agent_step(
@@ -116,10 +123,8 @@ def build_agent_step(
     and its context has no generator unless the agent is a trusted baseline."""
     images = images or Images()
     context = _context(spec, turn, attempt, agent=True, isolation=isolation)
-    agent = spec.require_agent()
-    # The scenario's variables first: the Agent's own win where both set one.
-    env = _environment_env(spec)
-    env += [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
+    agent = _agent(spec)
+    env = [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
         StepEnvVar(name=e.name, secret_key_ref=e.secret_key_ref) for e in agent.secret_env
     ]
     environment = _environment(spec)
@@ -254,8 +259,8 @@ def build_scoring_step(
     main = ContainerSpec(
         name="test-runner",  # the test step's main container, whichever scoring it runs
         image=environment.image or images.enduro,
+        # `environment.env` reaches each scorer from the definition (enduro.scoring.run).
         command=[*_enduro("score", context), "--summary-file", TERMINATION_LOG],
-        env=_environment_env(spec),
         working_dir=WORKSPACE,
         mounts=[
             Mount(volume=VolumeName.WORKSPACE, path=WORKSPACE, read_only=True),

@@ -18,10 +18,10 @@ from __future__ import annotations
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.api.settings import DAY
 from enduro.sandbox.policy import Isolation
-from enduro.steps.build import ARTIFACTS, WORKSPACE, Images, _environment_env
+from enduro.steps.build import ARTIFACTS, WORKSPACE, Images
 from enduro.steps.context import StepContext
 from enduro.steps.names import environment_name
-from enduro.steps.spec import ContainerSpec, Mount, StepRole, StepSpec, VolumeName
+from enduro.steps.spec import ContainerSpec, Mount, StepEnvVar, StepRole, StepSpec, VolumeName
 
 # Sleeps until stopped, and stops at once on SIGTERM (a bare `sleep` as PID 1 ignores it
 # and the pod would take its whole grace period to go).
@@ -80,7 +80,7 @@ def build_environment_step(
         name="environment",
         image=environment.image or images.enduro,
         command=SLEEP,
-        env=_environment_env(spec),
+        env=[StepEnvVar(name=e.name, value=e.value) for e in environment.env],
         working_dir=workdir,
         mounts=[Mount(volume=VolumeName.WORKSPACE, path=WORKSPACE)],
         requests=environment.resources.requests,

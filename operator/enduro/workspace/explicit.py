@@ -77,12 +77,13 @@ def set_up(
     if confinement is not None:
         env = confined_env(env)
     logs = artifacts / SETUP_LOGS
-    count = len(environment.setup_commands)
     for number, command in enumerate(environment.setup_commands, start=1):
         left = SETUP_SECONDS - (time.monotonic() - started)
-        where = f"environment.setupCommands[{number - 1}] ({command!r})"
+        # The status and output first: a status message keeps only the start of a reason.
+        where = f"environment.setupCommands[{number - 1}]"
+        shown = f" (command {command!r})"
         if left <= 0:
-            raise SetupError(f"{where} did not start: the setup took over {SETUP_SECONDS} s")
+            raise SetupError(f"{where} did not start: the setup took over {SETUP_SECONDS} s{shown}")
         log = logs / f"{number}.log"
         finished = run_process(
             ["sh", "-c", command],
@@ -93,14 +94,13 @@ def set_up(
             confinement=confinement,
         )
         if finished.start_error is not None:
-            raise SetupError(f"{where} could not start: {finished.start_error}")
+            raise SetupError(f"{where} could not start: {finished.start_error}{shown}")
         if finished.timed_out:
-            raise SetupError(f"{where} ran out of the {SETUP_SECONDS} s setup budget")
+            raise SetupError(f"{where} ran out of the {SETUP_SECONDS} s setup budget{shown}")
         if finished.returncode != 0:
             tail = " ".join(finished.tail[-OUTPUT_TAIL_CHARS:].split())
             raise SetupError(
-                f"{where}, {number} of {count}, exited {finished.returncode}"
-                + (f": {tail}" if tail else "")
+                f"{where} exited {finished.returncode}" + (f": {tail}" if tail else "") + shown
             )
     return round(time.monotonic() - started, 3)
 

@@ -17,11 +17,11 @@ class BaselineContext:
     """A generated scenario's turn (`generator`) or an explicit one's (`definition`)."""
 
     generator: GeneratorSpec | None
-    definition: ExplicitScenario | None
     scenario: int
     turn: int
     attempt: int
     baseline: Baseline
+    definition: ExplicitScenario | None = None
     isolation: Isolation = Isolation.NONE
 
 
