@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.e2e
 
 Start = Callable[..., EnduroCluster]
 SCENARIOS = "enduro.dev/v1alpha1/scenarios"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "explicit-quickstart.yaml"
 CONTRACT = {
     "functions": [
         {"name": "tests", "weight": 3, "scorer": {"command": {"command": "pytest -q"}}},
@@ -392,3 +394,40 @@ def test_enduro_scenario_runs_scores_and_completes_from_the_command_line(
     assert enduro_cli("complete", "cli") == "cli: Completed, turn 1, score 0.5\n"
     failed = CliRunner().invoke(app, ["scenario-runs", "score", "nope", "--kubeconfig", config])
     assert failed.exit_code == 2 and "404" in failed.output
+
+
+@pytest.mark.slow
+async def test_real_steps_score_what_the_agent_left_as_the_local_cli_does(
+    start_cluster: Start, enduro_on: Callable[..., Any], tmp_path: Path
+) -> None:
+    """No canned pods: prepare-workspace, the sleeping environment and `enduro score` run
+    for real, and the score equals the local `enduro scenario` flow's for the same edit."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from enduro.cli import app
+
+    example = EXAMPLE.read_text()
+    cluster = start_cluster()
+    for doc in yaml.safe_load_all(example):
+        if doc["kind"] == "Scenario" and doc["metadata"]["name"] == "fix-add":
+            cluster.kube.create(SCENARIOS, doc)
+    enduro = await enduro_on(cluster)
+    await enduro.scenarios.start_run("fix-add", run_name="real")
+    await enduro.scenario_runs.await_environment_ready("real", timeout=60)
+    workspace = cluster.workdir / "node" / "pvc" / "default" / "real-workspace" / "workspace"
+    assert "Make it return the sum" in (workspace / "TASK.md").read_text()
+    half_fixed = "def add(a, b):\n    return abs(a) + abs(b)\n"  # right for 2+3, not -2-3
+    (workspace / "calc.py").write_text(half_fixed)
+    done = await enduro.scenario_runs.score_and_complete("real", timeout=120)
+
+    local = tmp_path / "local"
+    CliRunner().invoke(app, ["scenario", "start", str(EXAMPLE), "fix-add", "--out", str(local)])
+    (local / "workspace" / "calc.py").write_text(half_fixed)
+    CliRunner().invoke(app, ["scenario", "score", str(local)])
+    local_status = json.loads((local / "state.json").read_text())
+
+    assert done.score == local_status["score"] == 0.8
+    assert done.status.function_scores == local_status["functionScores"]
+    assert done.status.function_scores == {"adds": 1.0, "negatives": 0.0, "zero": 1.0}
+    await freed(cluster)
