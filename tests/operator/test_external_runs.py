@@ -431,3 +431,21 @@ async def test_real_steps_score_what_the_agent_left_as_the_local_cli_does(
     assert done.status.function_scores == local_status["functionScores"]
     assert done.status.function_scores == {"adds": 1.0, "negatives": 0.0, "zero": 1.0}
     await freed(cluster)
+
+
+async def test_a_restarted_operator_adopts_the_environment_and_serves_the_request(
+    start_cluster: Start, enduro_on: Callable[..., Any]
+) -> None:
+    cluster = start_cluster(canned=scores(lambda run, turn: 1.0))
+    cluster.kube.create(SCENARIOS, scenario("fix-parser"))
+    enduro = await enduro_on(cluster)
+    await enduro.scenarios.start_run("fix-parser", run_name="adopted")
+    await enduro.scenario_runs.await_environment_ready("adopted", timeout=30)
+
+    cluster.stop_operator()
+    await enduro.scenario_runs.score("adopted")  # asked while no operator runs
+    cluster.start_operator()
+
+    scored = await enduro.scenario_runs.await_scored("adopted", timeout=30)
+    assert (scored.state, scored.score) == ("Scored", 1.0)
+    assert cluster.executor.started.count("adopted-t001-env") == 1  # adopted, not re-created
