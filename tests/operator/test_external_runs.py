@@ -282,6 +282,9 @@ async def test_a_benchmark_run_lists_pending_scenarios_and_completes_when_all_ar
     assert sr.name == "byo-s001" and sr.spec.benchmark_run == "byo"
     with pytest.raises(EnduroError, match="409"):
         await enduro.scenarios.start_run("alpha", benchmark_run="byo")
+    await enduro.benchmarks.start_run("fixes", run_name="theirs", agent="oracle")
+    with pytest.raises(EnduroError, match="BenchmarkRun theirs runs an Agent"):
+        await enduro.scenarios.start_run("alpha", benchmark_run="theirs")
 
     ended = await enduro.benchmark_runs.await_completed("byo", timeout=30)
     assert (ended.state, ended.score, ended.pending_scenarios) == ("Succeeded", 0.75, [])

@@ -263,6 +263,11 @@ class Scenarios:
         if benchmark_run is not None:
             run_obj = await self._objects.get(BENCHMARK_RUN, benchmark_run)
             run = BenchmarkRun.of(run_obj)
+            if not run.spec.external:
+                raise EnduroError(
+                    f"BenchmarkRun {benchmark_run} runs an Agent: the operator starts its "
+                    "scenarios (start your own in a run with agent: {external: true})"
+                )
             index = await self._index(run.spec.benchmark_ref.name, scenario)
             inherited = run.spec.model_dump(
                 mode="json", by_alias=True, exclude_none=True, include=set(RunSettings.model_fields)
