@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from operator_manifests import API, benchmark
+from test_operator_metrics import scrape, value
 
 from cluster.enduro_cluster import BENCHMARKS, PODS, SCENARIO_RUNS, EnduroCluster, labels_of
 from cluster.kubelet import Canned, ContainerResult
@@ -145,6 +146,7 @@ async def test_a_scenario_run_goes_running_scoring_scored_completed(
 async def test_a_multi_turn_run_shows_the_next_turn_after_each_score(
     start_cluster: Start, enduro_on: Callable[..., Any]
 ) -> None:
+    before = scrape()
     cluster = start_cluster(canned=scores(lambda run, turn: 1.0 if turn == 1 else 0.5))
     cluster.kube.create(SCENARIOS, scenario("two-steps", turns=2))
     enduro = await enduro_on(cluster)
@@ -159,6 +161,15 @@ async def test_a_multi_turn_run_shows_the_next_turn_after_each_score(
     done = await enduro.scenario_runs.score_and_complete("steps", timeout=30)
     assert (done.state, done.score) == ("Completed", 0.75)
     assert [t.score for t in done.status.turns] == [1.0, 0.5]
+    after = scrape()  # the metrics say what the status says, as for agent-driven runs
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("enduro_turns_completed_total", outcome="passed") == 1
+    assert delta("enduro_turns_completed_total", outcome="failed") == 1
+    assert delta("enduro_step_duration_seconds_count", stage="test") == 2
+    assert delta("enduro_pods_created_total", stage="environment") == 2
 
 
 async def test_cancel_frees_the_environment_and_waiting_on_it_says_so(

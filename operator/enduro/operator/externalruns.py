@@ -35,8 +35,8 @@ from enduro.engine.external import (
     request,
     scoring_step,
 )
-from enduro.engine.machine import deadline
-from enduro.operator import kueue
+from enduro.engine.machine import Done, deadline
+from enduro.operator import kueue, telemetry
 from enduro.operator.podresults import environment_event, step_event
 from enduro.operator.pods import build_pod
 from enduro.operator.scenarioruns import ScenarioRunDriver, pod_name, status_patch, utcnow
@@ -112,6 +112,7 @@ class ExternalRunDriver(ScenarioRunDriver):
             status=True,
         )
         old, self.status = self.status, new
+        self._record(old, new, event)
         self._announce(old, new, event)
         await self._stop_pods(old, new)
         await self._start_pods(spec)
@@ -165,6 +166,20 @@ class ExternalRunDriver(ScenarioRunDriver):
         await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)
         metrics.record_pod_created(self.namespace, stage="environment")
+
+    def _record(self, old: ScenarioRunStatus, new: ScenarioRunStatus, event: Event) -> None:
+        """Metrics as for agent-driven runs: scoring steps, turns, the scenario's end."""
+        step = scoring_step(old)
+        pod = self.pods(pod_name(self.name, step)) if step is not None else None
+        telemetry.record_decision(
+            telemetry.RunLabels.of(self.body),
+            step=step or Done(old.phase),
+            event=event,
+            old=old,
+            new=new,
+            next_step=scoring_step(new) or Done(new.phase),
+            seconds=telemetry.step_seconds(pod, utcnow()),
+        )
 
     def _announce(self, old: ScenarioRunStatus, new: ScenarioRunStatus, event: Event) -> None:
         """One Kubernetes Event per change the user cares about (phase, turn, environment)."""
