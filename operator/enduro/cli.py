@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 import enduro
 
 if TYPE_CHECKING:
+    from enduro.api.scenariorun import ScenarioRunStatus
+    from enduro.client import ScenarioRun
     from enduro.engine.results import TestSummary
 
 app = typer.Typer(
@@ -504,6 +507,139 @@ def _import_app() -> typer.Typer:
 
 
 app.add_typer(_import_app(), name="import")
+
+
+scenario_app = typer.Typer(
+    help="Bring your own agent, on this machine: start a scenario, score it, complete it.",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+def _external_run(action: Callable[[], ScenarioRunStatus]) -> ScenarioRunStatus:
+    from enduro.runtime.external import ExternalRunError
+
+    try:
+        return action()
+    except ExternalRunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _echo_run(run_dir: Path, status: ScenarioRunStatus) -> None:
+    scored = ", ".join(f"turn {t.turn}: {t.score}" for t in status.turns) or "none"
+    typer.echo(f"{run_dir}: {status.phase.value}, turn {status.turn}, scored {scored}")
+    if status.score is not None:
+        typer.echo(f"score: {status.score}")
+    if status.function_scores:
+        last = ", ".join(f"{name} {score}" for name, score in status.function_scores.items())
+        typer.echo(f"last turn by function: {last}")
+    if status.message:
+        typer.echo(status.message)
+
+
+@scenario_app.command("start")
+def scenario_start(
+    file: Annotated[Path, typer.Argument(help="YAML with the Scenario (and its Scorers).")],
+    scenario: Annotated[str, typer.Argument(help="The Scenario's metadata.name.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder (default: runs/scenario-<SCENARIO>).")
+    ] = None,
+) -> None:
+    """Prepare the scenario's workspace for your own agent and print where it is."""
+    from enduro.api.scenariorun import ScenarioPhase
+    from enduro.runtime.external import LocalExternalRun
+
+    run_dir = out or Path("runs") / f"scenario-{scenario}"
+    run = LocalExternalRun(run_dir)
+    status = _external_run(lambda: LocalExternalRun.start(file, scenario, run_dir).status())
+    _echo_run(run_dir, status)
+    if status.phase is ScenarioPhase.RUNNING:
+        typer.echo(f"workspace: {run.workspace.resolve()} (read TASK.md there)")
+        typer.echo(f"then: enduro scenario score {run_dir}")
+
+
+@scenario_app.command("score")
+def scenario_score(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder `start` printed.")],
+) -> None:
+    """Score the current turn (the next turn's TASK.md follows, if there is one)."""
+    from enduro.runtime.external import LocalExternalRun
+
+    _echo_run(run_dir, _external_run(LocalExternalRun(run_dir).score))
+
+
+@scenario_app.command("complete")
+def scenario_complete(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder `start` printed.")],
+) -> None:
+    """End the run (turns not scored score 0)."""
+    from enduro.runtime.external import LocalExternalRun
+
+    _echo_run(run_dir, _external_run(LocalExternalRun(run_dir).complete))
+
+
+runs_app = typer.Typer(
+    help="Bring your own agent, on a cluster: ask a ScenarioRun for its score, complete or "
+    "cancel it (spec fields the operator acts on).",
+    no_args_is_help=True,
+)
+app.add_typer(runs_app, name="scenario-runs")
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="The run's namespace.")]
+Kubeconfig = Annotated[
+    str | None, typer.Option(help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
+]
+Wait = Annotated[float, typer.Option(help="Seconds to wait for the score (0: do not wait).")]
+EndWait = Annotated[float, typer.Option("--wait", help="Seconds to wait for the run to end.")]
+
+
+def _on_cluster(namespace: str, kubeconfig: str | None, call: Callable[[Any], ScenarioRun]) -> None:
+    from enduro.client import Enduro, EnduroError
+
+    try:
+        with Enduro.connect(namespace=namespace, kubeconfig=kubeconfig) as enduro:
+            run = call(enduro.scenario_runs)
+    except (EnduroError, TimeoutError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{run.name}: {run.state.value}, turn {run.turn}, score {run.score}")
+
+
+@runs_app.command("score")
+def scenario_runs_score(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: Wait = 3600,
+) -> None:
+    """Score the current turn (`spec.score: true`), then wait for the score."""
+    _on_cluster(
+        namespace,
+        kubeconfig,
+        lambda runs: runs.score_and_await(name, timeout=wait) if wait else runs.score(name),
+    )
+
+
+@runs_app.command("complete")
+def scenario_runs_complete(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: EndWait = 600,
+) -> None:
+    """End the run and free its environment (`spec.complete: true`)."""
+    _on_cluster(namespace, kubeconfig, lambda runs: runs.complete(name, timeout=wait))
+
+
+@runs_app.command("cancel")
+def scenario_runs_cancel(
+    name: Annotated[str, typer.Argument(help="The ScenarioRun.")],
+    namespace: Namespace = "default",
+    kubeconfig: Kubeconfig = None,
+    wait: EndWait = 600,
+) -> None:
+    """Cancel the run (`spec.cancel: true`)."""
+    _on_cluster(namespace, kubeconfig, lambda runs: runs.cancel(name, timeout=wait))
 
 
 workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")

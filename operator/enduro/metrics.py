@@ -35,11 +35,11 @@ from enduro.api.scenariorun import ScenarioPhase
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TurnOutcome = Literal["passed", "failed"]
-Stage = Literal["agent", "test"]
+Stage = Literal["agent", "test", "environment"]
 Kind = Literal["Benchmark", "Agent", "BenchmarkRun", "ScenarioRun"]
 
 TURN_OUTCOMES: tuple[TurnOutcome, ...] = ("passed", "failed")
-STAGES: tuple[Stage, ...] = ("agent", "test")  # the StepRole values (tested)
+STAGES: tuple[Stage, ...] = ("agent", "test", "environment")  # the StepRole values (tested)
 KINDS: tuple[Kind, ...] = ("Benchmark", "Agent", "BenchmarkRun", "ScenarioRun")
 SCENARIO_PHASES: tuple[str, ...] = tuple(p.value for p in ScenarioPhase)
 

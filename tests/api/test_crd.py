@@ -139,7 +139,7 @@ def test_validation_carries_over_enums_bounds_defaults_and_nullability() -> None
     assert spec["properties"]["feedbackLevel"]["enum"] == ["detailed", "medium", "minimal", "none"]
     assert spec["properties"]["scenarios"]["nullable"] is True
     assert spec["properties"]["scenarios"]["x-kubernetes-list-type"] == "set"
-    assert spec["required"] == ["benchmarkRef", "agentRef"]
+    assert spec["required"] == ["benchmarkRef"]  # agentRef, or agent: {external: true}
     resources = lookup(openapi_schema(BY_KIND["Agent"]), ".spec.resources.requests")
     assert resources == {
         "type": "object",
@@ -161,6 +161,14 @@ def test_cel_rules_mirror_the_model_validators() -> None:
     assert rules("ScenarioRun", ".spec") == [
         "has(self.generator) != has(self.definition)",
         "!has(self.generator) || self.scenario < self.generator.scenarios",
+        "has(self.agent) != has(self.externalAgent)",
+        "!has(self.externalAgent) || has(self.definition)",
+        "has(self.externalAgent) || ((!has(self.score) || !self.score) "
+        "&& (!has(self.complete) || !self.complete))",
+    ]
+    assert rules("BenchmarkRun", ".spec") == [
+        "has(self.agentRef) != has(self.agent)",
+        "has(self.agent) || !has(self.complete) || !self.complete",
     ]
     assert rules("Benchmark", ".spec")[0] == "has(self.generator) != has(self.scenarios)"
     assert "has(self.baseUrl)" in rules("Agent", ".spec.model")[0]

@@ -454,7 +454,8 @@ def test_network_policies_default_deny_agents_and_tests() -> None:
     docs = helm_template(*COMBINATIONS["network-policies"])
     policies = {p["spec"]["podSelector"]["matchLabels"]["enduro.dev/role"]: p
                 for p in by_kind(docs, "NetworkPolicy")}  # fmt: skip
-    assert set(policies) == {"agent", "test"}
+    assert set(policies) == {"agent", "environment", "test"}
+    assert policies["environment"]["spec"]["egress"] == policies["agent"]["spec"]["egress"]
     agent, test = policies["agent"]["spec"], policies["test"]["spec"]
     assert set(agent["policyTypes"]) == set(test["policyTypes"]) == {"Ingress", "Egress"}
     assert agent["ingress"] == [] and test["ingress"] == [] and test["egress"] == []
@@ -488,6 +489,7 @@ def test_network_policies_select_exactly_the_step_pods() -> None:
     from enduro.api.scenariorun import ScenarioRunSpec
     from enduro.operator.pods import build_pod
     from enduro.steps.build import build_agent_step, build_test_step
+    from enduro.steps.environment import build_environment_step
 
     docs = helm_template(*COMBINATIONS["network-policies"])
     spec = ScenarioRunSpec.model_validate(
@@ -496,9 +498,19 @@ def test_network_policies_select_exactly_the_step_pods() -> None:
     )  # fmt: skip
     owner = {"apiVersion": "enduro.dev/v1alpha1", "kind": "ScenarioRun",
              "metadata": {"name": "r", "uid": "u"}}  # fmt: skip
+    contract = {
+        "functions": [{"name": "t", "weight": 1, "scorer": {"command": {"command": "true"}}}]
+    }
+    external = ScenarioRunSpec.model_validate(
+        {"externalAgent": {"external": True},
+         "definition": {"name": "s", "spec": {"inputContext": {"problemStatement": "p"},
+                                              "scoringContract": contract}}}
+    )  # fmt: skip
+    environment = build_environment_step("r", external, 1)
     pods = {
         "agent": build_pod(build_agent_step("r", spec, 1, 1), owner, claim="c", namespace="n"),
         "test": build_pod(build_test_step("r", spec, 1, 1), owner, claim="c", namespace="n"),
+        "environment": build_pod(environment, owner, claim="c", namespace="n"),
     }
     others = [d["spec"]["template"]["metadata"]["labels"] for d in by_kind(docs, "Deployment")] + [
         {"enduro.dev/role": "agent"}

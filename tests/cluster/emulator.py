@@ -30,6 +30,7 @@ object registers its kind (`register_crd`) and its schema.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import dataclasses
 import datetime
@@ -511,11 +512,28 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
     def list(self, res: ResKey, namespace: str | None, params: dict[str, str]) -> Obj:
         selected = self._selected(params)
         kind = self._info(res).kind or res[2].capitalize()
+        items = [obj for obj in self.objects(res, namespace) if selected(obj)]
+        metadata: Obj = {"resourceVersion": str(self.revision)}
+        if params.get("limit") or params.get("continue"):
+            # Chunked lists as the apiserver serves them: in key order, `continue` is an
+            # opaque token naming where the next chunk starts.
+            def key(obj: Obj) -> str:
+                return f"{obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
+
+            items.sort(key=key)
+            after = params.get("continue") or ""
+            if after:
+                after = base64.urlsafe_b64decode(after.encode()).decode()
+                items = [obj for obj in items if key(obj) > after]
+            limit = int(params.get("limit") or 0)
+            if limit and len(items) > limit:
+                items = items[:limit]
+                metadata["continue"] = base64.urlsafe_b64encode(key(items[-1]).encode()).decode()
         return {
             "apiVersion": f"{res[0]}/{res[1]}" if res[0] else res[1],
             "kind": f"{kind}List",
-            "metadata": {"resourceVersion": str(self.revision)},
-            "items": [obj for obj in self.objects(res, namespace) if selected(obj)],
+            "metadata": metadata,
+            "items": items,
         }
 
     def create(

@@ -71,8 +71,12 @@ class Canned:
     delay: float = 0.0
     jitter: float = 0.0  # each pod takes delay x uniform(1 - jitter, 1 + jitter), seeded
     rng: random.Random = dataclasses.field(default_factory=lambda: random.Random(0))
+    # Pods that run until deleted or evicted, as long-lived ones (environments) do.
+    lasts: Callable[[Obj], bool] = lambda pod: False
 
-    def duration(self) -> float:
+    def duration(self, pod: Obj) -> float | None:
+        if self.lasts(pod):
+            return None
         return self.delay * self.rng.uniform(1 - self.jitter, 1 + self.jitter)
 
 
@@ -321,7 +325,7 @@ class PodExecutor:
             return
         eviction = self._evictions.setdefault(pod["metadata"]["name"], asyncio.Event())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(eviction.wait(), self.canned.duration())
+            await asyncio.wait_for(eviction.wait(), self.canned.duration(pod))
         if eviction.is_set():
             raise PodFailedError("Evicted", "The node was low on resource: ephemeral-storage.")
         results = self.canned.results(pod)

@@ -103,3 +103,38 @@ def test_the_cluster_defaults_a_benchmark_run(enduro: KubeClient) -> None:
     )
     assert run["spec"]["parallelism"] >= 1
     assert run["spec"]["feedbackLevel"] == "detailed"
+
+
+@pytest.mark.parametrize(
+    ("spec", "valid"),
+    [
+        ({"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}}, True),
+        ({"benchmarkRef": {"name": "b"}, "agent": {"external": True}}, True),
+        ({"benchmarkRef": {"name": "b"}}, False),
+        ({"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, "complete": True}, False),
+        (
+            {"benchmarkRef": {"name": "b"}, "agentRef": {"name": "a"}, "agent": {"external": True}},
+            False,
+        ),
+    ],
+)
+def test_a_benchmark_run_has_an_agent_ref_or_an_external_agent(
+    spec: dict[str, Any], valid: bool
+) -> None:
+    rules = [rule_node("has(self.agentRef) != has(self.agent)"), rule_node("has(self.agent) ||")]
+    assert all(run_rules(spec, node, "spec") == [] for node in rules) is valid
+
+
+@pytest.mark.parametrize(
+    ("spec", "valid"),
+    [
+        ({"definition": {}, "externalAgent": {"external": True}}, True),
+        ({"generator": {}, "externalAgent": {"external": True}}, False),
+        ({"definition": {}, "agent": {}, "externalAgent": {"external": True}}, False),
+    ],
+)
+def test_an_external_scenario_run_plays_an_explicit_scenario(
+    spec: dict[str, Any], valid: bool
+) -> None:
+    node = rule_node("has(self.agent) != has(self.externalAgent)")
+    assert (run_rules(spec, node, "spec") == []) is valid

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from pydantic import ValidationError
 
-from enduro.engine.results import SUMMARY_MAX_BYTES, AgentOutcome, FailureClass, TestSummary
+from enduro.engine.results import (
+    SUMMARY_MAX_BYTES,
+    AgentOutcome,
+    FailureClass,
+    TestSummary,
+    summary_problem,
+)
 
 
 def test_score_and_pass() -> None:
@@ -41,6 +48,15 @@ def test_message_fits_a_termination_message() -> None:
     assert (parsed.passed, parsed.failed, parsed.total) == (1, 999, 1000)
 
 
+def test_function_scores_are_cut_last_to_fit() -> None:
+    scores = {f"function-{'x' * 50}-{i}": 0.5 for i in range(100)}
+    summary = TestSummary(passed=0, failed=100, total=100, reason="r" * 100, function_scores=scores)
+    parsed = TestSummary.model_validate_json(summary.to_message())
+    assert len(summary.to_message().encode()) <= SUMMARY_MAX_BYTES
+    assert parsed.reason == "" and 0 < len(parsed.function_scores) < 100
+    assert list(parsed.function_scores) == list(scores)[: len(parsed.function_scores)]
+
+
 def test_small_message_round_trips_in_camel_case() -> None:
     summary = TestSummary(passed=1, failed=1, total=2, failing=["t::a"], digest="sha256:x")
     text = summary.to_message()
@@ -54,3 +70,28 @@ def test_agent_outcome_parses_camel_case() -> None:
     )
     assert outcome.failure is FailureClass.AGENT
     assert (outcome.exit_code, outcome.tokens_in, outcome.cost_usd) == (1, 10, 0.5)
+
+
+def test_a_function_score_changed_after_scoring_is_refused() -> None:
+    full = json.dumps(
+        {
+            "functions": [{"name": "adds", "score": 0.0}],
+            "contractScore": 0.0,
+            "passed": 0,
+            "failed": 1,
+            "errors": 0,
+            "total": 1,
+        }
+    )
+    digest = "sha256:" + hashlib.sha256(full.encode()).hexdigest()
+    honest = TestSummary(
+        passed=0,
+        failed=1,
+        total=1,
+        digest=digest,
+        contract_score=0.0,
+        function_scores={"adds": 0.0},
+    )
+    assert summary_problem(honest, full.encode()) == ""
+    forged = honest.model_copy(update={"function_scores": {"adds": 1.0}})
+    assert "scores of adds" in summary_problem(forged, full.encode())

@@ -276,6 +276,25 @@ class AgentSpec(SpecModel):
         return self
 
 
+class ExternalAgent(SpecModel):
+    """`agent: {external: true}`: bring your own agent. No agent step runs: the operator
+    starts the scenario's environment and waits for the user's agent to ask for a score
+    (Runloop's flow; docs/scenarios.md)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=cel_rules(("self.external", "external must be true when given"))
+    )
+
+    external: bool = Field(description="Must be true: the agent runs outside Enduro.")
+
+    @field_validator("external")
+    @classmethod
+    def _true(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("external must be true when given (omit the field otherwise)")
+        return value
+
+
 class AgentStatus(StatusModel):
     """What the operator observed of the Agent."""
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from enduro.api.base import SpecModel, StatusModel
+from enduro.api.agent import ExternalAgent
+from enduro.api.base import SpecModel, StatusModel, cel_rules
 from enduro.api.conditions import ConditionList
 from enduro.api.scenariorun import Usage
 from enduro.api.settings import RunSettings
@@ -22,8 +23,33 @@ class ObjectRef(SpecModel):
 class BenchmarkRunSpec(RunSettings):
     """Which agent runs which benchmark, and how."""
 
+    model_config = ConfigDict(
+        json_schema_extra=cel_rules(
+            (
+                "has(self.agentRef) != has(self.agent)",
+                "set exactly one of agentRef (an Agent) and agent ({external: true})",
+            ),
+            (
+                "has(self.agent) || !has(self.complete) || !self.complete",
+                "complete ends an external agent's run early (use cancel to stop this one)",
+            ),
+        )
+    )
+
     benchmark_ref: ObjectRef = Field(description="The Benchmark to run.")
-    agent_ref: ObjectRef = Field(description="The Agent to run it with.")
+    agent_ref: ObjectRef | None = Field(
+        default=None, description="The Agent to run it with (unset with `agent`)."
+    )
+    agent: ExternalAgent | None = Field(
+        default=None,
+        description="`{external: true}`: bring your own agent. The run lists its "
+        "`pendingScenarios` and the client starts a ScenarioRun for each.",
+    )
+    complete: bool = Field(
+        default=False,
+        description="External agents: set to true to end the run now (scenarios not "
+        "started stay unscored; running ones are completed).",
+    )
     parallelism: int = Field(
         default=2, ge=1, le=1000, description="ScenarioRuns running at the same time."
     )
@@ -48,6 +74,27 @@ class BenchmarkRunSpec(RunSettings):
         if len(set(value)) != len(value):
             raise ValueError("scenario indices must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _one_agent(self) -> BenchmarkRunSpec:
+        if (self.agent_ref is None) == (self.agent is None):
+            raise ValueError("set exactly one of agentRef (an Agent) and agent ({external: true})")
+        if self.agent is None and self.complete:
+            raise ValueError(
+                "complete ends an external agent's run early (use cancel to stop this one)"
+            )
+        return self
+
+    @property
+    def external(self) -> bool:
+        """Bring-your-own-agent: the client starts the ScenarioRuns, not the operator."""
+        return self.agent is not None
+
+    def require_agent_ref(self) -> ObjectRef:
+        """The Agent the operator runs (external runs have none)."""
+        if self.agent_ref is None:
+            raise ValueError("this BenchmarkRun has an external agent, not an agentRef")
+        return self.agent_ref
 
 
 class RunPhase(StrEnum):
@@ -107,4 +154,8 @@ class BenchmarkRunStatus(StatusModel):
         default=None,
         max_length=1024,
         description="Where the run's artifacts and report are (`s3://...`), if uploaded.",
+    )
+    pending_scenarios: list[str] = Field(
+        default_factory=list,
+        description="External agents: Scenarios of the benchmark without a ScenarioRun yet.",
     )

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import ConfigDict, Field, model_validator
 
-from enduro.api.agent import AgentSpec
+from enduro.api.agent import AgentSpec, ExternalAgent
 from enduro.api.base import StatusModel, cel_rules
 from enduro.api.conditions import ConditionList
 from enduro.api.scenario import ExplicitScenario
@@ -41,6 +41,20 @@ class ScenarioRunSpec(RunSettings):
                 "!has(self.generator) || self.scenario < self.generator.scenarios",
                 "scenario is out of range: indices go from 0 to generator.scenarios - 1",
             ),
+            (
+                "has(self.agent) != has(self.externalAgent)",
+                "set exactly one of agent (an Agent's spec) and externalAgent ({external: true})",
+            ),
+            (
+                "!has(self.externalAgent) || has(self.definition)",
+                "an external agent plays explicit scenarios only (set definition, not generator)",
+            ),
+            (
+                "has(self.externalAgent) || ((!has(self.score) || !self.score) "
+                "&& (!has(self.complete) || !self.complete))",
+                "score and complete are requests to an external agent's run (use cancel to stop "
+                "this one)",
+            ),
         )
     )
 
@@ -60,7 +74,23 @@ class ScenarioRunSpec(RunSettings):
         ge=0,
         description="Scenario index in its benchmark (0-based; below generator.scenarios).",
     )
-    agent: AgentSpec = Field(description="Snapshot of the Agent's spec.")
+    agent: AgentSpec | None = Field(
+        default=None, description="Snapshot of the Agent's spec (unset with externalAgent)."
+    )
+    external_agent: ExternalAgent | None = Field(
+        default=None,
+        description="`{external: true}`: bring your own agent. The operator starts the "
+        "scenario's environment and scores it when `score` is set.",
+    )
+    score: bool = Field(
+        default=False,
+        description="External agents: set to true to score the current turn. For a later "
+        "turn set it again in a new generation (false, then true).",
+    )
+    complete: bool = Field(
+        default=False,
+        description="External agents: set to true to end the run and free its environment.",
+    )
 
     @model_validator(mode="after")
     def _scenario_in_range(self) -> ScenarioRunSpec:
@@ -74,7 +104,32 @@ class ScenarioRunSpec(RunSettings):
                 f"scenario {self.scenario} is out of range: the generator has "
                 f"{self.generator.scenarios} scenarios (indices 0..{self.generator.scenarios - 1})"
             )
+        if (self.agent is None) == (self.external_agent is None):
+            raise ValueError(
+                "set exactly one of agent (an Agent's spec) and externalAgent ({external: true})"
+            )
+        if self.external_agent is None and (self.score or self.complete):
+            raise ValueError(
+                "score and complete are requests to an external agent's run (use cancel to "
+                "stop this one)"
+            )
+        if self.external_agent is not None and self.definition is None:
+            raise ValueError(
+                "an external agent plays explicit scenarios only: generated benchmarks need "
+                "Enduro's agent step between turns (set definition, not generator)"
+            )
         return self
+
+    @property
+    def external(self) -> bool:
+        """Bring-your-own-agent: no agent step; an environment waits for score requests."""
+        return self.external_agent is not None
+
+    def require_agent(self) -> AgentSpec:
+        """The Agent's spec, for the agent step (which external runs never have)."""
+        if self.agent is None:
+            raise ValueError("this ScenarioRun has an external agent: it runs no agent step")
+        return self.agent
 
     @property
     def n_turns(self) -> int:
@@ -86,16 +141,34 @@ class ScenarioRunSpec(RunSettings):
 
 
 class ScenarioPhase(StrEnum):
+    """Where a scenario is. Generated and agent-driven runs go Pending, Running, then one
+    of Succeeded, Failed, TimedOut, Canceled. External-agent runs follow Runloop:
+    Running (the environment waits for the agent), Scoring, Scored (every turn scored,
+    the environment still up), Completed; or Failed, TimedOut, Canceled."""
+
     PENDING = "Pending"
     RUNNING = "Running"
+    SCORING = "Scoring"  # external agents: the scoring step of a turn runs
+    SCORED = "Scored"  # external agents: every turn scored; waiting for complete
     SUCCEEDED = "Succeeded"  # evaluated to the end, whatever the score
+    COMPLETED = "Completed"  # external agents: scored and completed, environment freed
     FAILED = "Failed"  # ended early: infrastructure retries exhausted
     TIMED_OUT = "TimedOut"
     CANCELED = "Canceled"
 
     @property
     def terminal(self) -> bool:
-        return self not in (ScenarioPhase.PENDING, ScenarioPhase.RUNNING)
+        return self not in (
+            ScenarioPhase.PENDING,
+            ScenarioPhase.RUNNING,
+            ScenarioPhase.SCORING,
+            ScenarioPhase.SCORED,
+        )
+
+    @property
+    def evaluated(self) -> bool:
+        """Ended with every turn scored: what a run counts as succeeded."""
+        return self in (ScenarioPhase.SUCCEEDED, ScenarioPhase.COMPLETED)
 
 
 class StepKind(StrEnum):
@@ -232,4 +305,20 @@ class ScenarioRunStatus(StatusModel):
     )
     checkpoint: CheckpointRef | None = Field(
         default=None, description="The last turn checkpoint of the workspace, with its digest."
+    )
+    score_generation: int | None = Field(
+        default=None,
+        ge=0,
+        description="External agents: the `metadata.generation` whose score request was "
+        "served (a request of the same generation is not served twice).",
+    )
+    function_scores: dict[str, float] | None = Field(
+        default=None,
+        description="External agents: the last scored turn's scoring functions, score by "
+        "name (full results in the artifacts).",
+    )
+    active_at: datetime | None = Field(
+        default=None,
+        description="External agents: the last activity (environment ready, turn scored); "
+        "the keep-alive counts from it.",
     )

@@ -43,6 +43,13 @@ class Timeouts(SpecModel):
         le=DAY * 366,
         description="Wall-clock limit of a whole scenario (it ends TimedOut); none if unset.",
     )
+    keep_alive_seconds: int = Field(
+        default=3600,
+        ge=1,
+        le=DAY * 7,
+        description="External agents only: an environment with no score or complete "
+        "request for this long ends (TimedOut while running, Completed once scored).",
+    )
 
 
 class WorkspaceSpec(SpecModel):

@@ -61,4 +61,44 @@ class TimedOut:
     reason: str = "timed out"
 
 
-Event = Started | AgentFinished | TestFinished | StepFailedInfra | Canceled | TimedOut
+@dataclass(frozen=True)
+class EnvironmentReady:
+    """External agents: the environment of `turn` runs (its workspace shows the turn)."""
+
+    turn: int
+
+
+@dataclass(frozen=True)
+class EnvironmentLost:
+    """External agents: the environment ended on its own (eviction, node loss, a crash)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScoreRequested:
+    """External agents: the user asked to score the current turn (`spec.score` set in
+    metadata.generation `generation`; one generation's request is served once)."""
+
+    generation: int
+
+
+@dataclass(frozen=True)
+class CompleteRequested:
+    """External agents: the user asked to end the run and free the environment."""
+
+    reason: str = "completed by spec.complete"
+
+
+Event = (
+    Started
+    | AgentFinished
+    | TestFinished
+    | StepFailedInfra
+    | Canceled
+    | TimedOut
+    | EnvironmentReady
+    | EnvironmentLost
+    | ScoreRequested
+    | CompleteRequested
+)

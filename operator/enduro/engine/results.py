@@ -77,6 +77,11 @@ class TestSummary(_Result):
     pass_score: float = Field(
         default=1.0, ge=0, le=1, description="The contract score at which the turn passes."
     )
+    function_scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="An explicit scenario's scoring functions: score by name (an error "
+        "scores 0; `reason` says why). Dropped from the end when the summary must shrink.",
+    )
 
     @model_validator(mode="after")
     def _counts_add_up(self) -> TestSummary:
@@ -104,17 +109,22 @@ class TestSummary(_Result):
         return self.total > 0 and self.passed == self.total
 
     def to_message(self) -> str:
-        """JSON of at most SUMMARY_MAX_BYTES: failing ids and reason are cut to fit."""
+        """JSON of at most SUMMARY_MAX_BYTES: failing ids, reason, then function scores
+        are cut to fit."""
         failing = self.failing[:FAILING_MAX]
         reason = self.reason
+        scores = dict(self.function_scores)
         while True:
-            text = self.model_copy(update={"failing": failing, "reason": reason}).model_dump_json()
+            update = {"failing": failing, "reason": reason, "function_scores": scores}
+            text = self.model_copy(update=update).model_dump_json()
             if len(text.encode()) <= SUMMARY_MAX_BYTES:
                 return text
             if failing:
                 failing = failing[:-1]
-            else:
+            elif reason:
                 reason = reason[: len(reason) // 2]
+            else:
+                scores = dict(list(scores.items())[:-1])
 
 
 def summary_problem(summary: TestSummary, full_result: bytes) -> str:
@@ -139,4 +149,8 @@ def summary_problem(summary: TestSummary, full_result: bytes) -> str:
             f"the summary's contract score {summary.contract_score} is not the full "
             f"result's {full_score}"
         )
+    full_functions = {f.get("name"): f.get("score") for f in counts.get("functions") or []}
+    changed = [n for n, v in summary.function_scores.items() if full_functions.get(n) != v]
+    if changed:
+        return f"the summary's scores of {', '.join(changed)} are not the full result's"
     return ""

@@ -70,10 +70,12 @@ def aggregate_run(
     or `turns[i]` turns for `statuses[i]` when they differ, as explicit scenarios do;
     scenarios without a ScenarioRun yet are pending). Scores cover ended scenarios only:
     average score, success rate (every turn passed) and mean stamina."""
-    running = sum(1 for s in statuses if s.phase is ScenarioPhase.RUNNING)
+    running = sum(
+        1 for s in statuses if s.phase is not ScenarioPhase.PENDING and not s.phase.terminal
+    )
     each = [turns] * len(statuses) if isinstance(turns, int) else turns
     ended = [(s, n) for s, n in zip(statuses, each, strict=True) if s.phase.terminal]
-    succeeded = sum(1 for s, _ in ended if s.phase is ScenarioPhase.SUCCEEDED)
+    succeeded = sum(1 for s, _ in ended if s.phase.evaluated)
     counts = RunCounts(
         total=total,
         pending=max(0, total - running - len(ended)),
@@ -92,7 +94,7 @@ def aggregate_run(
     if not ended:
         return RunAggregate(counts, progress, None, None, None, usage)
     n = len(ended)
-    perfect = sum(1 for s, n in ended if s.phase is ScenarioPhase.SUCCEEDED and s.turns_passed >= n)
+    perfect = sum(1 for s, n in ended if s.phase.evaluated and s.turns_passed >= n)
     return RunAggregate(
         counts=counts,
         progress=progress,

@@ -26,6 +26,7 @@ from enduro.engine.catalogue import required_secrets
 from enduro.operator import kueue
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
+from enduro.operator.externalplan import plan_external_run
 from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.runplan import Catalogue, Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
@@ -55,6 +56,7 @@ class BenchmarkRunDriver:
         self.written: dict[str, Any] | None = self.body.get("status")
         self.created: dict[int, Child] = {}  # created here, maybe not observed yet
         self.canceled: set[int] = set()
+        self.completed: set[int] = set()  # external agents: asked to complete
         self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
         self.secrets_found: set[str] = set()  # required Secrets seen (or not checkable)
 
@@ -126,6 +128,8 @@ class BenchmarkRunDriver:
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
         now = datetime.datetime.now(tz=datetime.UTC)
         catalogue = replace(self.catalogue(), missing_secrets=missing_secrets or ())
+        if spec.get("agent"):  # {external: true}: the user's client starts the ScenarioRuns
+            return plan_external_run(run, benchmark, catalogue, children, now)
         return plan_run(
             run, benchmark, agent, children, now, missing_queue=missing_queue, catalogue=catalogue
         )
@@ -154,6 +158,16 @@ class BenchmarkRunDriver:
                 {"spec": {"cancel": True}},
             )
             self.canceled.add(index)
+        for index in plan.complete:
+            if index not in self.completed:
+                await self.api.patch(
+                    SCENARIO_RUN.api_version,
+                    SCENARIO_RUN.plural,
+                    self.namespace,
+                    scenario_run_name(self.name, index),
+                    {"spec": {"complete": True}},
+                )
+                self.completed.add(index)
         status = plan.status.model_dump(mode="json", by_alias=True)
         if status != self.written:
             await self.api.patch(

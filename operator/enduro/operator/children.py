@@ -71,7 +71,7 @@ def build_scenario_run(
                 BENCHMARK_RUN_LABEL: meta["name"],
                 SCENARIO_LABEL: str(index),
                 BENCHMARK_LABEL: run_spec.benchmark_ref.name,
-                AGENT_LABEL: run_spec.agent_ref.name,
+                AGENT_LABEL: run_spec.require_agent_ref().name,
             },
             "ownerReferences": [owner_reference(benchmark_run)],
         },

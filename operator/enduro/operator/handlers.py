@@ -23,7 +23,7 @@ import kopf
 from enduro import metrics
 from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN, SCORER
 from enduro.api.scenariorun import ScenarioRunStatus
-from enduro.operator import benchmarkruns, benchmarks, scenarioruns, telemetry
+from enduro.operator import benchmarkruns, benchmarks, externalruns, scenarioruns, telemetry
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
@@ -298,7 +298,12 @@ async def drive_scenario_run(
     logger: kopf.Logger,
     **_: Any,
 ) -> None:
-    driver = scenarioruns.ScenarioRunDriver(
+    driver_class = (
+        externalruns.ExternalRunDriver
+        if externalruns.is_external(body)
+        else scenarioruns.ScenarioRunDriver
+    )
+    driver = driver_class(
         body=body,
         api=memo.api,
         config=memo.config,

@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from enduro.engine.events import Event, StepFailedInfra
+from enduro.engine.events import EnvironmentLost, EnvironmentReady, Event, StepFailedInfra
+from enduro.engine.external import Environment
 from enduro.engine.plan import AgentStep, TestStep
 from enduro.engine.stepend import EXIT_OOM, StepEnd, init_failed, step_finished
 
@@ -132,6 +133,24 @@ def step_event(
     else:
         end = _main_end(pod, main_container(step))
     return step_finished(step, end)
+
+
+def environment_event(
+    environment: Environment, pod: Pod | None
+) -> EnvironmentReady | EnvironmentLost | None:
+    """What an external agent's environment pod says: ready once it runs, lost once it
+    ended or disappeared (it never ends on its own), None while it starts."""
+    if pod is None:
+        return EnvironmentLost("its pod was deleted")
+    status = pod.get("status", {})
+    phase = status.get("phase", "Pending")
+    if phase == "Running":
+        return EnvironmentReady(environment.turn)
+    if phase in ("Succeeded", "Failed"):
+        detail = _failed_init(pod) or status.get("reason") or f"its pod {phase}"
+        return EnvironmentLost(f"{detail} {status.get('message', '')}".strip())
+    stuck = _stuck(pod)
+    return EnvironmentLost(stuck) if stuck else None
 
 
 def next_check_in(pod: Pod | None, now: datetime, unschedulable_seconds: float) -> float | None:

@@ -63,6 +63,7 @@ class RunPlan:
     cancel: list[int] = field(default_factory=list)  # scenario indices to cancel
     contents: BenchmarkScenarios | None = None
     agent: AgentSpec | None = None
+    complete: list[int] = field(default_factory=list)  # external agents: indices to complete
 
     @property
     def finished(self) -> bool:
@@ -134,7 +135,7 @@ def plan_run(
         return _not_ready(status, "BenchmarkNotFound", message, now, generation)
     if agent is None:
         message = (
-            f"Agent {spec.agent_ref.name!r} not found in namespace {namespace!r}: "
+            f"Agent {spec.require_agent_ref().name!r} not found in namespace {namespace!r}: "
             "create it, or fix spec.agentRef.name"
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
@@ -149,7 +150,7 @@ def plan_run(
     try:
         agent_spec = parse_spec(AgentSpec, agent)
     except ValidationError as error:
-        message = f"Agent {spec.agent_ref.name!r} is invalid: {explain(error, 'spec')}"
+        message = f"Agent {spec.require_agent_ref().name!r} is invalid: {explain(error, 'spec')}"
         return _not_ready(status, "InvalidAgent", message, now, generation)
     catalogue = catalogue or Catalogue()
     try:
@@ -158,11 +159,11 @@ def plan_run(
         message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
         return _not_ready(status, error.reason, message, now, generation)
     if unsupported := unsupported_agent(contents, agent_spec):
-        message = f"Agent {spec.agent_ref.name!r}: {unsupported}"
+        message = f"Agent {spec.require_agent_ref().name!r}: {unsupported}"
         return _not_ready(status, UNSUPPORTED_AGENT, message, now, generation)
     lacking = missing_env(contents, agent_spec)
     if lacking:
-        message = f"Agent {spec.agent_ref.name!r}: " + "; ".join(lacking)
+        message = f"Agent {spec.require_agent_ref().name!r}: " + "; ".join(lacking)
         return _not_ready(status, REQUIREMENT_MISSING, message, now, generation)
     if catalogue.missing_secrets:
         message = (

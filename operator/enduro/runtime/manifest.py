@@ -134,6 +134,13 @@ def load_plan(path: Path) -> RunPlan:
                 "with Ctrl-C)"
             ]
         )
+    if run.agent_ref is None:
+        raise ManifestError(
+            [
+                f"{path} (BenchmarkRun {run_name}): spec.agent: an external agent is yours to "
+                "run: start each scenario with `enduro scenario start FILE SCENARIO`"
+            ]
+        )
     benchmark = objects["Benchmark"].get(run.benchmark_ref.name)
     agent = objects["Agent"].get(run.agent_ref.name)
     where = f"{path} (BenchmarkRun {run_name})"

@@ -123,4 +123,5 @@ def summarize(result: ContractResult, result_json: str) -> TestSummary:
         suite_seconds=round(sum(f.seconds for f in result.functions), 3),
         contract_score=result.contract_score,
         pass_score=result.pass_score,
+        function_scores={f.name: f.score for f in result.functions},
     )

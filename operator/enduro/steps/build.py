@@ -98,12 +98,13 @@ def _agent(spec: ScenarioRunSpec) -> AgentSpec:
     """The Agent as its step runs it: with an explicit scenario's `environment.env` in its
     `env` (the Agent's own win where both set one), so the variables reach the harness
     CLI, which passes on only the Agent's variables."""
+    agent = spec.require_agent()
     environment = _environment(spec)
     if environment is None or not environment.env:
-        return spec.agent
-    own = {e.name for e in spec.agent.env}
-    env = [e for e in environment.env if e.name not in own] + list(spec.agent.env)
-    return spec.agent.model_copy(update={"env": env})
+        return agent
+    own = {e.name for e in agent.env}
+    env = [e for e in environment.env if e.name not in own] + list(agent.env)
+    return agent.model_copy(update={"env": env})
 
 
 def build_agent_step(
@@ -198,7 +199,7 @@ def build_test_step(
     in_pod = isolation is Isolation.POD
     sidecar = ContainerSpec(
         name="server",
-        image=images.agent(spec.agent),
+        image=images.agent(spec.agent) if spec.agent else images.enduro,
         command=["sh", "-c", f"exec sh run.sh > {log} 2>&1"],
         env=[port_env],
         working_dir=WORKSPACE,
@@ -237,7 +238,7 @@ def build_test_step(
         timeout_seconds=spec.timeouts.server_start_seconds
         + spec.timeouts.test_seconds
         + TEST_STEP_GRACE_SECONDS,
-        runtime_class_name=spec.agent.runtime_class_name,
+        runtime_class_name=spec.agent.runtime_class_name if spec.agent else None,
     )
 
 
@@ -282,7 +283,7 @@ def build_scoring_step(
         summary_file=TERMINATION_LOG,
         timeout_seconds=sum(f.timeout_seconds for f in contract.functions)
         + TEST_STEP_GRACE_SECONDS,
-        runtime_class_name=spec.agent.runtime_class_name,
+        runtime_class_name=spec.agent.runtime_class_name if spec.agent else None,
     )
 
 

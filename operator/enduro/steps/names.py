@@ -26,6 +26,11 @@ def step_name(scenario_run: str, turn: int, attempt: int, role: str, retry: int 
     return _fit(scenario_run, suffix)
 
 
+def environment_name(scenario_run: str, turn: int) -> str:
+    """`<sr>-t003-env`: the environment of turn 3 of an external agent's run."""
+    return _fit(scenario_run, f"-t{turn:03d}-env")
+
+
 def workspace_claim_name(scenario_run: str) -> str:
     """`<sr>-workspace`: the PVC holding the workspace and artifacts of a ScenarioRun."""
     return _fit(scenario_run, "-workspace")

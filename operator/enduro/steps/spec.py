@@ -29,6 +29,7 @@ from enduro.steps.context import StepContext
 class StepRole(StrEnum):
     AGENT = "agent"
     TEST = "test"
+    ENVIRONMENT = "environment"  # external agents: the long-lived pod the user's agent uses
 
 
 class VolumeName(StrEnum):
