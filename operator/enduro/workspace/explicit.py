@@ -23,7 +23,7 @@ from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.sandbox.launch import confined_env, hidden_paths, python_for_servers, tool_dirs
 from enduro.sandbox.policy import Confinement, Isolation
 from enduro.steps.context import StepContext
-from enduro.workspace.feedback import render_contract_feedback
+from enduro.workspace.feedback import render_contract_feedback, write_feedback
 
 SETUP_DONE = Path("environment") / "setup.json"  # under the artifacts: setup ran, once
 SETUP_LOGS = Path("environment") / "setup_logs"
@@ -32,7 +32,6 @@ SETUP_LOGS = Path("environment") / "setup_logs"
 # instead of running the agent step out of time, which would be charged to the agent.
 SETUP_SECONDS = 240
 OUTPUT_TAIL_CHARS = 500
-FEEDBACK = "FEEDBACK.md"
 
 
 class SetupError(Exception):
@@ -48,7 +47,7 @@ def prepare_explicit(context: StepContext, workspace: Path, artifacts: Path) -> 
         seconds = set_up(definition, workspace, artifacts, context.isolation)
         write_text_atomic(done, json.dumps({"scenario": definition.name, "seconds": seconds}))
     write_text_atomic(workspace / TASK_FILE, task_md(definition, context.turn))
-    _write_feedback(context, workspace, Artifacts(artifacts))
+    write_feedback(context, workspace, Artifacts(artifacts), render_contract_feedback)
 
 
 def working_dir(definition: ExplicitScenario, workspace: Path) -> Path:
@@ -140,18 +139,3 @@ def task_md(definition: ExplicitScenario, turn: int) -> str:
         lines += ["## Additional context", "", "```json"]
         lines += [json.dumps(context, indent=2, sort_keys=True), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _write_feedback(context: StepContext, workspace: Path, store: Artifacts) -> None:
-    path = workspace / FEEDBACK
-    text = None
-    if context.attempt > 1:
-        previous = store.test_result(context.turn, context.attempt - 1)
-        if previous.is_file():
-            text = render_contract_feedback(
-                previous.read_text(), context.feedback_level, context.turn, context.attempt - 1
-            )
-    if text is None:
-        path.unlink(missing_ok=True)  # stale feedback from an earlier attempt or turn
-    else:
-        write_text_atomic(path, text)

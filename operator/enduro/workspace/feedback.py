@@ -12,9 +12,18 @@ weight, score and state, with its trimmed output at ``detailed``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from enduro.api.settings import FeedbackLevel
+from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.scoring.result import ContractResult, FunctionState
+from enduro.steps.context import StepContext
 from enduro.testrunner.result import TestResult
+
+FEEDBACK = "FEEDBACK.md"
+# (the previous attempt's full result as written, level, turn, attempt) -> text or None
+Render = Callable[[str, FeedbackLevel, int, int], str | None]
 
 DETAIL_CHARS = 1500  # per failing test
 MAX_LISTED = 100  # failing tests listed; the rest are counted
@@ -54,6 +63,32 @@ def render_feedback(
         lines += ["", "## Server log (tail)", "", "```", result.server_log_tail[-LOG_TAIL_CHARS:]]
         lines += ["```"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_suite_feedback(
+    result_json: str, level: FeedbackLevel, turn: int, attempt: int
+) -> str | None:
+    """FEEDBACK.md after a generated scenario's attempt (`result_json`: its full
+    `TestResult`), or None for ``none``."""
+    return render_feedback(TestResult.model_validate_json(result_json), level, turn, attempt)
+
+
+def write_feedback(context: StepContext, workspace: Path, store: Artifacts, render: Render) -> None:
+    """FEEDBACK.md from the previous attempt's full result, or none: removed on a first
+    attempt, at level `none`, or when that result is missing (never stale feedback from
+    an earlier attempt or turn)."""
+    path = workspace / FEEDBACK
+    text = None
+    if context.attempt > 1:
+        previous = store.test_result(context.turn, context.attempt - 1)
+        if previous.is_file():
+            text = render(
+                previous.read_text(), context.feedback_level, context.turn, context.attempt - 1
+            )
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        write_text_atomic(path, text)
 
 
 def render_contract_feedback(

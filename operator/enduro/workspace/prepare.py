@@ -14,7 +14,6 @@ from pathlib import Path
 
 from enduro.artifacts import Artifacts, write_text_atomic, write_tree
 from enduro.steps.context import StepContext
-from enduro.testrunner.result import TestResult
 from enduro.turnfiles import (
     CHANGES_MD,
     GROUND_TRUTH_DIR,
@@ -25,9 +24,7 @@ from enduro.turnfiles import (
     TurnFiles,
 )
 from enduro.workspace.explicit import prepare_explicit
-from enduro.workspace.feedback import render_feedback
-
-FEEDBACK = "FEEDBACK.md"
+from enduro.workspace.feedback import render_suite_feedback, write_feedback
 
 
 def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) -> None:
@@ -51,29 +48,13 @@ def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) ->
     elif tests.exists():
         shutil.rmtree(tests)  # a fresh copy: edits the agent made to its copy are gone
     write_tree(tests, suite)
-    _write_feedback(context, workspace, store)
+    write_feedback(context, workspace, store, render_suite_feedback)
 
     if not store.schema(context.turn).exists():  # once per turn, schema last: it marks done
         write_text_atomic(store.changes(context.turn), changes)
         _replace_tree(store.test_suite(context.turn), suite)
         _replace_tree(store.ground_truth(context.turn), turn.tree(GROUND_TRUTH_DIR))
         write_text_atomic(store.schema(context.turn), turn.texts[SCHEMA_YAML])
-
-
-def _write_feedback(context: StepContext, workspace: Path, store: Artifacts) -> None:
-    path = workspace / FEEDBACK
-    text = None
-    if context.attempt > 1:
-        previous = store.test_result(context.turn, context.attempt - 1)
-        if previous.is_file():
-            result = TestResult.model_validate_json(previous.read_text())
-            text = render_feedback(
-                result, context.feedback_level, context.turn, context.attempt - 1
-            )
-    if text is None:
-        path.unlink(missing_ok=True)  # stale feedback from an earlier attempt or turn
-    else:
-        write_text_atomic(path, text)
 
 
 def _replace_tree(root: Path, files: dict[str, str]) -> None:
