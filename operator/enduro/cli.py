@@ -307,8 +307,9 @@ def check_scenarios(
 def validate(
     source: str = typer.Argument(
         "",
-        help="A set written by `enduro generate`, or a directory of turn schemas (*.yaml). "
-        "Omit it to generate the scenario from --seed/--turns.",
+        help="A set written by `enduro generate`, a directory of turn schemas (*.yaml), or "
+        "a run file whose Benchmark has explicit scenarios. Omit it to generate the scenario "
+        "from --seed/--turns.",
     ),
     *,
     scenario: int = typer.Option(0, min=0, help="Which scenario of the set (0-based)."),
@@ -318,10 +319,23 @@ def validate(
     sensitivity: bool = typer.Option(
         True, help="Also run each turn's suite against the previous turn's ground truth."
     ),
-    workers: int = typer.Option(2, min=1, help="Turns validated at once."),
+    workers: int = typer.Option(2, min=1, help="Turns (explicit: scenarios) validated at once."),
+    unsandboxed: bool = typer.Option(
+        False,
+        "--unsandboxed",
+        help="Explicit scenarios: run reference commands and scorers without the sandbox.",
+    ),
 ) -> None:
     """Check that every turn's ground truth passes its own suite (and, with
-    --sensitivity, that each changed turn's suite fails the previous ground truth)."""
+    --sensitivity, that each changed turn's suite fails the previous ground truth).
+
+    SOURCE may also be a run file (`enduro run` YAML) whose Benchmark has explicit
+    scenarios: every turn's contract must then score below its pass score untouched, and
+    score 1.0 once the turn's referenceOutput is applied."""
+    if Path(source).is_file():
+        from enduro.scenarios.explicit_validate import validate_file
+
+        raise typer.Exit(validate_file(Path(source), unsandboxed=unsandboxed, workers=workers))
     from enduro.scenarios.store import StoreError
     from enduro.scenarios.validate import report_lines, scenario_turns, validate_turns
 

@@ -59,3 +59,33 @@ def test_a_missing_cluster_run_exits_2_naming_it(
     result = CliRunner().invoke(app, ["report", "br/nope", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "no BenchmarkRun 'nope' in namespace 'default'" in result.output
+
+
+def test_a_cluster_report_of_explicit_scenarios_counts_each_scenario_s_turns() -> None:
+    from enduro.reports.cluster import report_from_objects
+
+    def scenario_run(index: int, turns: int, passed: int) -> dict[str, object]:
+        contract = {
+            "functions": [{"name": "f", "weight": 1, "scorer": {"command": {"command": "x"}}}]
+        }
+        statement = {"problemStatement": "Do it."}
+        spec: dict[str, object] = {"inputContext": statement, "scoringContract": contract}
+        if turns > 1:
+            spec = {
+                "inputContext": statement,
+                "turns": [{"inputContext": statement, "scoringContract": contract}] * turns,
+            }
+        definition = {"name": f"s{index}", "spec": spec}
+        return {
+            "metadata": {"labels": {"enduro.dev/scenario": str(index)}},
+            "spec": {"agent": {"harness": "oracle"}, "definition": definition},
+            "status": {"phase": "Succeeded", "score": 1.0, "turnsPassed": passed},
+        }
+
+    run = {
+        "metadata": {"name": "r"},
+        "spec": {"agentRef": {"name": "a"}, "benchmarkRef": {"name": "b"}},
+    }
+    report = report_from_objects(run, [scenario_run(0, 1, 1), scenario_run(1, 3, 2)])
+    # The one-turn scenario passed every turn; the three-turn one did not.
+    assert (report.n_turns, report.success_rate) == (3, 0.5)

@@ -64,6 +64,12 @@ def test_a_patch_cannot_write_outside_the_workdir(workdir: Path, target: str, wh
     assert not (workdir.parent / "outside.txt").exists()
 
 
+def test_a_machine_without_git_is_named(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(workdir))
+    with pytest.raises(ReferenceError, match="cannot apply the reference patch with git"):
+        apply_reference(ReferenceOutput(patch=FIX), workdir, confined=False)
+
+
 def test_commands_run_in_order_in_the_workdir(workdir: Path) -> None:
     commands = ["sed -i 's/a - b/a + b/' pkg/calc.py", "echo done > marker.txt"]
     apply_reference(ReferenceOutput(commands=commands), workdir, confined=False)

@@ -55,16 +55,19 @@ def _apply_patch(patch: str, workdir: Path) -> None:
     # keeps it from finding one above the working directory (paths would then be read
     # relative to that repository's root, and files outside the directory skipped).
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(workdir.parent)}
-    done = subprocess.run(
-        ["git", "apply", "--whitespace=nowarn", "-"],
-        input=patch if patch.endswith("\n") else patch + "\n",
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            ["git", "apply", "--whitespace=nowarn", "-"],
+            input=patch if patch.endswith("\n") else patch + "\n",
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ReferenceError(f"cannot apply the reference patch with git: {exc}") from None
     if done.returncode != 0:
         cause = "; ".join(
             line.removeprefix("error: ").strip() for line in done.stderr.splitlines() if line
