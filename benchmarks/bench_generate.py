@@ -23,7 +23,7 @@ from pathlib import Path
 EXPORT = """
 import os, sys, time
 from pathlib import Path
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.store import export_set
 spec = GeneratorSpec(seed=int(sys.argv[1]), scenarios=int(sys.argv[2]), turns=int(sys.argv[3]))
 def cpu():  # this process and its forked export workers
@@ -63,7 +63,8 @@ def sizes(root: Path) -> tuple[int, int]:
 
 
 def breakdown(seed: int, scenarios: int, turns: int) -> None:
-    from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+    from enduro.api.generator import GeneratorSpec
+    from enduro.scenarios.generator import generate_scenario
     from enduro.scenarios.store import RENDERERS
 
     spec = GeneratorSpec(seed=seed, scenarios=scenarios, turns=turns)

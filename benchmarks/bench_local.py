@@ -48,10 +48,10 @@ from enduro.runtime.local import LocalRun
 from enduro.runtime.manifest import RunPlan, load_plan
 from enduro.runtime.process import Processes
 from enduro.runtime.state import save_status
+from enduro.scenarios.turnfiles import TurnFiles
 from enduro.steps.build import build_agent_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import VolumeName
-from enduro.turnfiles import TurnFiles
 
 RUN_YAML = """\
 apiVersion: enduro.dev/v1alpha1
@@ -177,8 +177,9 @@ def floor_at(plan_file: Path, turn: int, work: Path) -> Callable[[], float]:
 
 def floor_sum(seed: int, scenarios: int, turns: int, work: Path) -> float:
     """The floor summed over every turn of every scenario of a run (one process)."""
+    from enduro.api.generator import GeneratorSpec
     from enduro.scenarios import validate
-    from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+    from enduro.scenarios.generator import generate_scenario
 
     spec = GeneratorSpec(seed=seed, scenarios=scenarios, turns=turns)
     total = 0.0

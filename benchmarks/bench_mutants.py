@@ -65,7 +65,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import generate_scenario
 from enduro.scenarios.render.server import render_server
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.validate import (

@@ -168,13 +168,13 @@ def object_size() -> int:
     from datetime import UTC, datetime
 
     from enduro.api.agent import AgentSpec
+    from enduro.api.generator import GeneratorSpec
     from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
     from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.engine.events import AgentFinished, Started, TestFinished
     from enduro.engine.machine import decide
     from enduro.engine.results import AgentOutcome, TestSummary
     from enduro.operator.children import build_scenario_run
-    from enduro.scenarios.generator import GeneratorSpec
 
     run = {
         "apiVersion": "enduro.dev/v1alpha1",

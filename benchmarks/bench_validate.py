@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import generate_scenario
 from enduro.scenarios.render.server import render_server
 from enduro.scenarios.validate import replay_floor, validate_turns
 

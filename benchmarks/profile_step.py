@@ -35,8 +35,8 @@ PHASES = (
     ("  render spec", "render/spec.py", "render_spec"),
     ("  render openapi", "render/openapi.py", "render_openapi"),
     ("  render ground truth", "render/server.py", "render_server"),
-    ("  turn cache read", "enduro/turnfiles.py", "_read_cached"),
-    ("  turn cache write", "enduro/turnfiles.py", "_write_cache"),
+    ("  turn cache read", "enduro/scenarios/turnfiles.py", "_read_cached"),
+    ("  turn cache write", "enduro/scenarios/turnfiles.py", "_write_cache"),
     ("  write trees", "enduro/artifacts.py", "write_tree"),
     ("  link trees", "enduro/artifacts.py", "link_tree"),
     ("  workspace snapshot", "workspace/snapshot.py", "snapshot"),
@@ -78,10 +78,10 @@ def main() -> None:
     for module in WARM_MODULES:
         importlib.import_module(module)
 
-    from enduro.scenarios.generator import GeneratorSpec
+    from enduro.api.generator import GeneratorSpec
+    from enduro.scenarios.turnfiles import TurnFiles
     from enduro.steps.context import StepContext
     from enduro.testrunner.step import run_test_step
-    from enduro.turnfiles import TurnFiles
     from enduro.workspace.prepare import prepare_workspace
 
     generator = GeneratorSpec(seed=args.seed, scenarios=1, turns=args.turns)

@@ -12,7 +12,7 @@ from enduro.agents.context import AgentStepContext
 from enduro.api.agent import AgentSpec, Harness
 from enduro.sandbox.policy import Isolation
 
-HIDDEN = ("enduro.scenarios", "enduro.testrunner", "enduro.turnfiles", "enduro.workspace")
+HIDDEN = ("enduro.scenarios", "enduro.testrunner", "enduro.scoring", "enduro.workspace")
 WITHOUT_THE_GENERATOR = f"""
 import sys
 

@@ -11,8 +11,8 @@ from enduro.agents import atif
 from enduro.agents.cli_step import outcome_trajectory
 from enduro.agents.step import run_agent_step
 from enduro.api.agent import AgentSpec
+from enduro.api.generator import GeneratorSpec
 from enduro.engine.results import AgentOutcome, FailureClass
-from enduro.scenarios.generator import GeneratorSpec
 from enduro.steps.context import StepContext
 
 

@@ -90,7 +90,7 @@ def promql_problems(
     in_scope: set[str] = set(TARGET_LABELS)
     for sel in selectors:
         if sel.name not in known:
-            problems.append(f"metric {sel.name!r} is not exported by enduro.metrics")
+            problems.append(f"metric {sel.name!r} is not exported by enduro.operator.metrics")
             continue
         labels = known[sel.name] | TARGET_LABELS
         in_scope |= labels

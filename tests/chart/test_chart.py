@@ -656,7 +656,7 @@ def test_every_operator_setting_the_chart_sets_is_read_by_the_operator() -> None
 
 def test_the_operator_serves_metrics_on_the_port_the_chart_sets() -> None:
     # The Service, ServiceMonitor and dashboard rely on the operator calling
-    # enduro.metrics.serve(<ENDURO_METRICS_PORT>): OperatorConfig must read that variable.
+    # enduro.operator.metrics.serve(<ENDURO_METRICS_PORT>): OperatorConfig must read that variable.
     fields = operator_config_fields()
     assert fields is not None and "ENDURO_METRICS_PORT" in fields, (
         "OperatorConfig has no metrics_port: nothing serves /metrics in the operator pod"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from chartkit import by_kind, helm_template, promql_problems
 
-from enduro import metrics
+from enduro.operator import metrics
 
 # Labels with a closed set of values: a matcher on any other value selects nothing, ever.
 ENUMS = {

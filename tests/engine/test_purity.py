@@ -51,3 +51,40 @@ def test_importing_the_engine_loads_neither_kopf_nor_kubernetes() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+# What importing every engine and step module may load of Enduro itself, transitively:
+# the API models and the pure areas. Never the generator, the runtimes, the operator,
+# the runner, the scorers or the stores (a decision must not drag I/O code in).
+TRANSITIVELY_ALLOWED = ("enduro.api", "enduro.engine", "enduro.steps", "enduro.agents.context")
+# The sandbox policy (pure data, with the process limits it names from sandbox.cgroups).
+TRANSITIVELY_ALLOWED_MODULES = {
+    "enduro",
+    "enduro.agents",
+    "enduro.sandbox",
+    "enduro.sandbox.policy",
+    "enduro.sandbox.cgroups",
+}
+
+
+def test_the_engine_and_steps_load_nothing_impure_transitively() -> None:
+    modules = [
+        f"enduro.{area}.{p.stem}"
+        for area in PURE_AREAS
+        for p in sorted((PACKAGE / area).glob("*.py"))
+        if p.stem != "__init__"
+    ]
+    code = (
+        f"import importlib, sys; [importlib.import_module(m) for m in {modules!r}]; "
+        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('enduro'))))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = proc.stdout.split()
+    assert "enduro.engine.machine" in loaded
+    impure = [
+        m
+        for m in loaded
+        if m not in TRANSITIVELY_ALLOWED_MODULES
+        and not any(m == area or m.startswith(area + ".") for area in TRANSITIVELY_ALLOWED)
+    ]
+    assert impure == [], f"the engine or the step builders load {impure}"

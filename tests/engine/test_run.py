@@ -122,9 +122,9 @@ def test_run_conditions_for_kubectl_wait() -> None:
 
 def test_scenario_run_spec_copies_the_run_settings_and_snapshots() -> None:
     from enduro.api.agent import AgentSpec
+    from enduro.api.generator import GeneratorSpec
     from enduro.engine.catalogue import BenchmarkScenarios
     from enduro.engine.run import build_scenario_run_spec
-    from enduro.scenarios.generator import GeneratorSpec
 
     run = run_spec(attemptLimit=5, feedbackLevel="minimal", stopOnFailure=True,
                    timeouts={"agentSeconds": 99}, maxInfraRetries=0)  # fmt: skip

@@ -133,7 +133,7 @@ HIDDEN_FROM_AGENTS = (
     "enduro/scenarios",
     "enduro/testrunner",
     "enduro/workspace",
-    "enduro/turnfiles.py",
+    "enduro/scoring",
 )
 
 

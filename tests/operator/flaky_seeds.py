@@ -5,7 +5,7 @@ from __future__ import annotations
 from enduro.agents.baselines.context import BaselineContext
 from enduro.agents.baselines.flaky import breaks
 from enduro.api.agent import Baseline
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.api.generator import GeneratorSpec
 
 
 def flaky_seed() -> int:

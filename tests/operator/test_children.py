@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enduro.api.agent import AgentSpec
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenariorun import ScenarioRunSpec
 from enduro.api.settings import WorkspaceSpec
 from enduro.engine.catalogue import BenchmarkScenarios
 from enduro.operator.children import build_pvc, build_scenario_run
-from enduro.scenarios.generator import GeneratorSpec
 
 RUN = {
     "apiVersion": "enduro.dev/v1alpha1",

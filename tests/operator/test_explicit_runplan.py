@@ -8,8 +8,8 @@ from typing import Any
 
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.catalogue import BenchmarkScenarios
+from enduro.engine.runplan import Catalogue, Child, plan_run
 from enduro.operator.children import build_scenario_run
-from enduro.operator.runplan import Catalogue, Child, plan_run
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 AGENT = {"harness": "oracle"}

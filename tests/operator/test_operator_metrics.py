@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cluster.enduro_cluster import EnduroCluster, scripted_results
 from cluster.kubelet import Canned, Fault
-from enduro import metrics
+from enduro.operator import metrics
 
 pytestmark = pytest.mark.e2e
 

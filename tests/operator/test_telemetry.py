@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from enduro import metrics
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, TurnSummary
 from enduro.engine.events import AgentFinished, Event, Started, StepFailedInfra, TestFinished
 from enduro.engine.machine import AgentStep, Done, TestStep, current_step, decide
 from enduro.engine.results import AgentOutcome, TestSummary
+from enduro.operator import metrics
 from enduro.operator.telemetry import (
     RunEvent,
     RunLabels,

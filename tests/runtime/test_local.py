@@ -84,7 +84,7 @@ def _flaky_seed(generator_seed: int) -> int:
 
 
 def _gen(seed: int) -> object:
-    from enduro.scenarios.generator import GeneratorSpec
+    from enduro.api.generator import GeneratorSpec
 
     return GeneratorSpec(seed=seed, scenarios=1, turns=1, changes_per_turn=2)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.bedrock_sampler import (
     BedrockSampler,
     BedrockSamplerError,
@@ -13,7 +14,7 @@ from enduro.scenarios.bedrock_sampler import (
     parse_answer,
 )
 from enduro.scenarios.changes import changes_to_yaml
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario, generate_with
+from enduro.scenarios.generator import generate_scenario, generate_with
 from enduro.testing.scripted_model import ScriptedModel, ScriptedModelServer
 
 SPEC = GeneratorSpec(seed=5, scenarios=1, turns=3, changes_per_turn=3)

@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios import turn_rules
 from enduro.scenarios import vocabulary as vocab
 from enduro.scenarios.changes import (
@@ -19,7 +20,7 @@ from enduro.scenarios.changes import (
     RenameField,
 )
 from enduro.scenarios.changes.actions import redundant
-from enduro.scenarios.generator import GeneratorSpec, ScenarioTurn, generate_scenario
+from enduro.scenarios.generator import ScenarioTurn, generate_scenario
 from enduro.scenarios.schema import (
     Action,
     AggregateOp,

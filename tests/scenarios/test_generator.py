@@ -10,19 +10,16 @@ import sys
 import pytest
 from pydantic import ValidationError
 
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.changes import changes_from_yaml, changes_to_yaml
-from enduro.scenarios.generator import (
-    GeneratorSpec,
-    generate_scenario,
-    scenario_seed,
-    scenario_turn,
-)
+from enduro.scenarios.generator import generate_scenario, scenario_seed, scenario_turn
 from enduro.scenarios.schema import Schema
 
 DIGEST_SCRIPT = """
 import hashlib
 from enduro.scenarios.changes import changes_to_yaml
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import generate_scenario
 from enduro.scenarios.render.openapi import render_openapi
 from enduro.scenarios.render.spec import render_spec
 spec = GeneratorSpec(seed=11, scenarios=2, turns=30)

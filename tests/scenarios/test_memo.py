@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios import yamltext
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+from enduro.scenarios.generator import generate_scenario
 from enduro.scenarios.memo import by_identity
 from enduro.scenarios.render.openapi import openapi_document, render_openapi
 

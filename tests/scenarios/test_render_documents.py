@@ -7,7 +7,8 @@ import yaml
 from catalogue_fixture import bookshop
 from openapi_spec_validator import validate
 
-from enduro.scenarios.generator import GeneratorSpec, ScenarioTurn, scenario_turn
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import ScenarioTurn, scenario_turn
 from enduro.scenarios.render.changes import render_changes
 from enduro.scenarios.render.openapi import openapi_document, render_openapi
 from enduro.scenarios.render.spec import render_spec

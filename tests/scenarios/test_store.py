@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from enduro.scenarios.generator import GeneratorSpec, ScenarioTurn, generate_scenario
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import ScenarioTurn, generate_scenario
 from enduro.scenarios.store import (
     MANIFEST,
     RENDERERS,

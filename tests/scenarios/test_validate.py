@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent / "render"))
 
 from library import small
 
-from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import generate_scenario
 from enduro.scenarios.schema import (
     Action,
     AggregateOp,

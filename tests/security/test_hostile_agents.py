@@ -63,8 +63,8 @@ for python in python python3 /usr/bin/python3 $(ls -d /*/*/bin/python3 2>/dev/nu
   "$python" - <<'PY' && break
 import json, pathlib, sys
 try:
-    from enduro.scenarios.generator import GeneratorSpec
-    from enduro.turnfiles import TurnFiles
+    from enduro.api.generator import GeneratorSpec
+    from enduro.scenarios.turnfiles import TurnFiles
 except ImportError:
     sys.exit(1)
 wanted = pathlib.Path("SPEC.md").read_text()

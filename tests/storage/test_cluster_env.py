@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenariorun import ScenarioRunSpec
-from enduro.scenarios.generator import GeneratorSpec
 from enduro.storage.cluster import URL_ENV, scenario_url, with_artifact_upload
 
 POD: dict[str, Any] = {

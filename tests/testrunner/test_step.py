@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from enduro.api.generator import GeneratorSpec
 from enduro.artifacts import Artifacts, write_tree
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.scenarios.turnfiles import TurnFiles
 from enduro.steps.context import StepContext
 from enduro.testrunner.step import run_test_step
-from enduro.turnfiles import TurnFiles
 
 pytestmark = pytest.mark.slow
 

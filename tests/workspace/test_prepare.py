@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from enduro.api.generator import GeneratorSpec
 from enduro.api.settings import FeedbackLevel
 from enduro.artifacts import Artifacts
-from enduro.scenarios.generator import GeneratorSpec
 from enduro.steps.context import StepContext
 from enduro.testrunner.result import Outcome, TestCase, TestResult
 from enduro.workspace.prepare import prepare_workspace

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from enduro.api.generator import GeneratorSpec
 from enduro.artifacts import Artifacts
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.scenarios.turnfiles import SUITE_DIR, TurnFiles
 from enduro.steps.context import StepContext
-from enduro.turnfiles import SUITE_DIR, TurnFiles
 from enduro.workspace.prepare import prepare_workspace
 
 GENERATOR = GeneratorSpec(seed=3, scenarios=2, turns=3, changes_per_turn=2)

@@ -8,8 +8,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from enduro.api.base import SpecModel, StatusModel, cel_rules
 from enduro.api.conditions import ConditionList
+from enduro.api.generator import GeneratorSpec
 from enduro.api.storage import SourceSpec
-from enduro.scenarios.generator import GeneratorSpec
 
 
 class BenchmarkPhase(StrEnum):

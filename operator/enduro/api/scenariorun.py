@@ -15,9 +15,9 @@ from pydantic import ConfigDict, Field, model_validator
 from enduro.api.agent import AgentSpec, ExternalAgent
 from enduro.api.base import StatusModel, cel_rules
 from enduro.api.conditions import ConditionList
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
 from enduro.api.settings import RunSettings
-from enduro.scenarios.generator import GeneratorSpec
 
 REASON_MAX = 64  # characters of a turn's reason kept in the status (size budget)
 

@@ -115,6 +115,10 @@ class S3Location(SpecModel):
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
 
+    def run_url(self, benchmark_run: str) -> str:
+        """Where the BenchmarkRun `benchmark_run` uploads (``status.artifactsRef``)."""
+        return f"{self.url}/{benchmark_run}"
+
     @classmethod
     def from_url(
         cls, url: str, *, region: str | None = None, endpoint: str | None = None

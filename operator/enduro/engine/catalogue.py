@@ -14,13 +14,13 @@ from typing import Any
 
 from enduro.api.agent import AgentSpec
 from enduro.api.benchmark import BenchmarkSpec, ScenarioSelection
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import (
     ExplicitScenario,
     ScenarioSpec,
     ScorerResourceSpec,
     custom_scorer_names,
 )
-from enduro.scenarios.generator import GeneratorSpec
 
 SCENARIO_NOT_FOUND = "ScenarioNotFound"
 SCORER_NOT_FOUND = "ScorerNotFound"

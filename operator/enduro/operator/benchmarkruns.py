@@ -16,19 +16,18 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from enduro import metrics
 from enduro.api.benchmarkrun import BenchmarkRunSpec
 from enduro.api.conditions import set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.engine.catalogue import required_secrets
-from enduro.operator import kueue
+from enduro.engine.runplan import Catalogue, Child, RunPlan, plan_run
+from enduro.operator import kueue, metrics
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
 from enduro.operator.externalplan import plan_external_run
 from enduro.operator.kubeapi import ApiError, KubeApi
-from enduro.operator.runplan import Catalogue, Child, RunPlan, plan_run
 from enduro.operator.wakeups import Wakeups
 from enduro.sandbox.policy import Isolation
 from enduro.steps.names import scenario_run_name

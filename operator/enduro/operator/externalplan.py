@@ -24,7 +24,7 @@ from enduro.api.errors import explain
 from enduro.api.validation import parse_spec
 from enduro.engine.catalogue import CatalogueError
 from enduro.engine.run import aggregate_run, run_conditions, scenario_indices
-from enduro.operator.runplan import TERMINAL_RUN, Catalogue, Child, RunPlan, _not_ready, _resolve
+from enduro.engine.runplan import TERMINAL_RUN, Catalogue, Child, RunPlan, _not_ready, _resolve
 
 
 def plan_external_run(

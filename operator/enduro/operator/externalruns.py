@@ -21,7 +21,6 @@ from typing import Any
 
 import kopf
 
-from enduro import metrics
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.events import Canceled, EnvironmentLost, Event, Started, StepFailedInfra
@@ -36,7 +35,7 @@ from enduro.engine.external import (
     scoring_step,
 )
 from enduro.engine.machine import Done, deadline
-from enduro.operator import kueue, telemetry
+from enduro.operator import kueue, metrics, telemetry
 from enduro.operator.podresults import environment_event, step_event
 from enduro.operator.pods import build_pod
 from enduro.operator.scenarioruns import ScenarioRunDriver, pod_name, status_patch, utcnow

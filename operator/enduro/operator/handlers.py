@@ -20,15 +20,21 @@ from typing import Any
 
 import kopf
 
-from enduro import metrics
 from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN, SCORER
 from enduro.api.scenariorun import ScenarioRunStatus
-from enduro.operator import benchmarkruns, benchmarks, externalruns, scenarioruns, telemetry
+from enduro.engine.runplan import Catalogue, Child
+from enduro.operator import (
+    benchmarkruns,
+    benchmarks,
+    externalruns,
+    metrics,
+    scenarioruns,
+    telemetry,
+)
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
-from enduro.operator.runplan import Catalogue, Child
 from enduro.operator.wakeups import Wakeups
 
 SR = (SCENARIO_RUN.group, SCENARIO_RUN.version, SCENARIO_RUN.plural)

@@ -50,11 +50,3 @@ def waiting_for_admission(pod: Mapping[str, Any]) -> bool:
     """True while Kueue has not admitted the pod (its admission gate is still on)."""
     gates = (pod.get("spec") or {}).get("schedulingGates") or []
     return any(gate.get("name") == ADMISSION_GATE for gate in gates)
-
-
-def queue_not_found(queue: str, namespace: str) -> str:
-    """The message of the `QueueNotFound` condition."""
-    return (
-        f"LocalQueue {queue!r} not found in namespace {namespace!r}: create it (see "
-        "docs/operator.md, Kueue), or fix spec.queueName; no scenario starts until it exists"
-    )

@@ -31,7 +31,7 @@ def run_operator(
     if all_namespaces == bool(namespaces):
         raise ValueError("give either --namespace (one or more) or --all-namespaces, not both")
     import enduro.operator.handlers  # noqa: F401  (registers the handlers with kopf)
-    from enduro import metrics
+    from enduro.operator import metrics
     from enduro.operator.config import OperatorConfig
 
     config = OperatorConfig.from_env(dict(os.environ))

@@ -20,7 +20,6 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from enduro import metrics
 from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
@@ -36,7 +35,7 @@ from enduro.engine.machine import (
     decide,
     scenario_timed_out,
 )
-from enduro.operator import kueue, telemetry
+from enduro.operator import kueue, metrics, telemetry
 from enduro.operator.children import build_pvc
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi

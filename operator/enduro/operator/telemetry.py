@@ -1,4 +1,4 @@
-"""What one engine decision means for the Prometheus metrics (`enduro.metrics`) and
+"""What one engine decision means for the Prometheus metrics (`enduro.operator.metrics`) and
 for the Kubernetes Events of its ScenarioRun (`event_for`).
 
 `record_decision` compares the status before and after a decision and calls the
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from enduro import metrics
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
 from enduro.engine.events import AgentFinished, Event, StepFailedInfra, TestFinished
 from enduro.engine.machine import AgentStep, Done, Step, TestStep
+from enduro.operator import metrics
 from enduro.operator.children import AGENT_LABEL, BENCHMARK_LABEL
 
 UNNAMED = "none"  # a ScenarioRun created alone names no Benchmark or Agent

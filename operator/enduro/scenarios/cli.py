@@ -10,7 +10,8 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from enduro.scenarios.generator import GeneratorSpec, ScenarioTurn
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import ScenarioTurn
 from enduro.scenarios.store import (
     Manifest,
     StoreError,

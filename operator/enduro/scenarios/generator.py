@@ -16,11 +16,11 @@ import random
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
+from enduro.api.generator import GeneratorSpec
 from enduro.scenarios import vocabulary as vocab
 from enduro.scenarios.changes import Change
 from enduro.scenarios.sampler import SAMPLERS, WeightedSampler
@@ -32,36 +32,6 @@ if TYPE_CHECKING:
 # Bumped whenever the same spec would generate different output (catalogue, sampler,
 # vocabulary or REST-convention changes); recorded in every exported set's manifest.
 GENERATOR_VERSION = "2"  # 2: issue #16 suite fidelity (picks, delete chains, analytics, paths)
-
-
-class GeneratorSpec(BaseModel):
-    """How a Benchmark's scenarios are generated (embedded in the Benchmark CRD)."""
-
-    # serialize_by_alias: it is dumped nested inside CRD specs and step contexts, whose
-    # JSON is camelCase throughout (a nested model serialises by its own config).
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        serialize_by_alias=True,
-        extra="forbid",
-        frozen=True,
-    )
-
-    kind: Literal["iterative-rest"] = Field(
-        default="iterative-rest",
-        description="Scenario family. `iterative-rest`: a REST server that evolves turn by turn.",
-    )
-    seed: int = Field(ge=0, description="Seed of the whole set; same seed, same scenarios.")
-    scenarios: int = Field(ge=1, le=1000, description="Number of scenarios.")
-    turns: int = Field(ge=1, le=1000, description="Turns per scenario.")
-    changes_per_turn: int = Field(
-        default=5, ge=1, le=20, description="Change requests per turn after the first."
-    )
-    sampler: Literal["weighted", "bedrock"] = Field(
-        default="weighted",
-        description="Where change requests come from: `weighted` (regenerated from the seed) "
-        "or `bedrock` (a model filled the details: only as a stored set, `source`).",
-    )
 
 
 class ScenarioTurn(BaseModel):

@@ -28,14 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 import enduro
+from enduro.api.generator import GeneratorSpec
 from enduro.api.storage import SourceSpec
 from enduro.scenarios.changes import Change, changes_from_yaml, changes_to_yaml
-from enduro.scenarios.generator import (
-    GENERATOR_VERSION,
-    GeneratorSpec,
-    ScenarioTurn,
-    generate_scenario,
-)
+from enduro.scenarios.generator import GENERATOR_VERSION, ScenarioTurn, generate_scenario
 from enduro.scenarios.render.changes import render_changes
 from enduro.scenarios.render.openapi import render_openapi
 from enduro.scenarios.render.server import render_server

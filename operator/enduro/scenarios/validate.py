@@ -478,7 +478,8 @@ def scenario_turns(
     """The turns to validate: one scenario of a stored set (a directory with a
     manifest), turn schemas in a directory, or freshly generated ones."""
     if not source:
-        from enduro.scenarios.generator import GeneratorSpec, generate_scenario
+        from enduro.api.generator import GeneratorSpec
+        from enduro.scenarios.generator import generate_scenario
 
         spec = GeneratorSpec(
             seed=seed, scenarios=scenario + 1, turns=turns, changes_per_turn=changes_per_turn

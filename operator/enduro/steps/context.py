@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from enduro.agents.context import AgentStepContext
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
-from enduro.scenarios.generator import GeneratorSpec
 
 
 class StepContext(AgentStepContext):

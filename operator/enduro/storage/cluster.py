@@ -30,14 +30,12 @@ SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
 UPLOADING_CONTAINER = "test-runner"
 
 
-def run_url(location: S3Location | None, benchmark_run: str) -> str | None:
-    return None if location is None else f"{location.url}/{benchmark_run}"
-
-
 def scenario_url(spec: ScenarioRunSpec) -> str | None:
     """``status.artifactsRef`` of a ScenarioRun whose run uploads to S3."""
-    url = run_url(spec.artifacts.s3, spec.benchmark_run or "run")
-    return None if url is None else f"{url}/scenario_{spec.scenario}"
+    location = spec.artifacts.s3
+    if location is None:
+        return None
+    return f"{location.run_url(spec.benchmark_run or 'run')}/scenario_{spec.scenario}"
 
 
 def upload_env(spec: ScenarioRunSpec) -> list[dict[str, Any]]:
@@ -124,7 +122,6 @@ __all__ = [
     "StorageError",
     "artifacts_condition",
     "publish_cluster_report",
-    "run_url",
     "scenario_url",
     "upload_env",
     "upload_from_env",

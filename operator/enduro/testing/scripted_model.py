@@ -47,7 +47,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from enduro.scenarios.generator import GeneratorSpec
+from enduro.api.generator import GeneratorSpec
 
 SCRIPTS = ("oracle", "broken")
 COMPLETE_COMMAND = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
@@ -96,7 +96,7 @@ def solutions_from_generator(generator: GeneratorSpec, scenario: int) -> Solver:
     """A solver rendering each turn's ground-truth server of one generated scenario."""
 
     def solve(turn: int) -> dict[str, str]:
-        from enduro.turnfiles import TurnFiles
+        from enduro.scenarios.turnfiles import TurnFiles
 
         return TurnFiles(generator, scenario, turn).ground_truth()
 

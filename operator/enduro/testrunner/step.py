@@ -16,11 +16,11 @@ from pathlib import Path
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import TestSummary
 from enduro.sandbox.policy import Isolation
+from enduro.scenarios.turnfiles import TurnFiles
 from enduro.steps.context import StepContext
 from enduro.testrunner import bytecode
 from enduro.testrunner.result import summarize
 from enduro.testrunner.runner import run_tests
-from enduro.turnfiles import TurnFiles
 from enduro.workspace.snapshot import snapshot
 
 

@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 
 from enduro.artifacts import Artifacts, write_text_atomic, write_tree
-from enduro.steps.context import StepContext
-from enduro.turnfiles import (
+from enduro.scenarios.turnfiles import (
     CHANGES_MD,
     GROUND_TRUTH_DIR,
     OPENAPI_YAML,
@@ -23,6 +22,7 @@ from enduro.turnfiles import (
     SUITE_DIR,
     TurnFiles,
 )
+from enduro.steps.context import StepContext
 from enduro.workspace.explicit import prepare_explicit
 from enduro.workspace.feedback import render_suite_feedback, write_feedback
 

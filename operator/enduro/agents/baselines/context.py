@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass
 
 from enduro.api.agent import AgentSpec, Baseline
+from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
 from enduro.sandbox.policy import Isolation
-from enduro.scenarios.generator import GeneratorSpec
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def read_context() -> BaselineContext:
 def ground_truth(ctx: BaselineContext) -> dict[str, str]:
     """The turn's ground-truth server files (``app.py``, ``run.sh``) of a generated
     scenario."""
-    from enduro.turnfiles import TurnFiles
+    from enduro.scenarios.turnfiles import TurnFiles
 
     if ctx.generator is None:
         raise ValueError("an explicit scenario has no generated ground truth")

@@ -9,8 +9,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from enduro import metrics
-from enduro.metrics import EnduroMetrics, ScenarioRunKey
+from enduro.operator import metrics
+from enduro.operator.metrics import EnduroMetrics, ScenarioRunKey
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_serve_exposes_the_default_registry(served_default: int) -> None:
 def test_docs_list_every_metric_with_its_labels() -> None:
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "observability.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "observability.md").read_text()
     for spec in metrics.METRIC_SPECS:
         name = spec.name + ("_total" if spec.type == "counter" else "")
         labels = ", ".join(f"`{label}`" for label in spec.labels)

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
-from enduro.operator.runplan import Child, plan_run
+from enduro.engine.runplan import Child, plan_run
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 BENCHMARK = {"generator": {"seed": 1, "scenarios": 4, "turns": 2}}

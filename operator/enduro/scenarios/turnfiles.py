@@ -24,12 +24,8 @@ from functools import cached_property
 from pathlib import Path
 
 from enduro import __version__
-from enduro.scenarios.generator import (
-    GENERATOR_VERSION,
-    SCENARIO_SET_ENV,
-    GeneratorSpec,
-    ScenarioTurn,
-)
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import GENERATOR_VERSION, SCENARIO_SET_ENV, ScenarioTurn
 
 SUITE_DIR = "tests"
 GROUND_TRUTH_DIR = "ground_truth"

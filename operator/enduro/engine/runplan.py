@@ -42,8 +42,6 @@ from enduro.engine.run import (
     scenario_indices,
     scenarios_to_start,
 )
-from enduro.operator import kueue
-from enduro.storage.cluster import run_url
 
 TERMINAL_RUN = (RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.CANCELED)
 
@@ -140,7 +138,7 @@ def plan_run(
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
     if missing_queue is not None:
-        message = kueue.queue_not_found(missing_queue, str(namespace))
+        message = queue_not_found(missing_queue, str(namespace))
         return _not_ready(status, "QueueNotFound", message, now, generation)
     try:
         benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
@@ -209,7 +207,9 @@ def plan_run(
             "completed_at": (status.completed_at or now) if phase in TERMINAL_RUN else None,
             "message": message,
             "conditions": run_conditions(status.conditions, phase, message, now, generation),
-            "artifacts_ref": run_url(spec.artifacts.s3, run["metadata"]["name"]),
+            "artifacts_ref": spec.artifacts.s3.run_url(run["metadata"]["name"])
+            if spec.artifacts.s3
+            else None,
         }
     )
     return RunPlan(new, create, cancel, contents, agent_spec)
@@ -238,3 +238,11 @@ def _resolve(benchmark: BenchmarkSpec, catalogue: Catalogue, where: str) -> Benc
                 "InvalidScorer", f"Scorer {name!r} is invalid: {explain(error, 'spec')}"
             ) from None
     return resolve_benchmark(benchmark, documents, scorers, where=where)
+
+
+def queue_not_found(queue: str, namespace: str) -> str:
+    """The message of the `QueueNotFound` condition."""
+    return (
+        f"LocalQueue {queue!r} not found in namespace {namespace!r}: create it (see "
+        "docs/operator.md, Kueue), or fix spec.queueName; no scenario starts until it exists"
+    )
