@@ -36,20 +36,8 @@ def benchmark_status(
         parsed = parse_spec(BenchmarkSpec, spec)
     except ValidationError as error:
         message = explain(error, "spec")[:1024]
-        ready = Condition(
-            type="Ready",
-            status="False",
-            reason=BenchmarkPhase.INVALID.value,
-            message=message,
-            observed_generation=generation,
-        )
-        return old.model_copy(
-            update={
-                "phase": BenchmarkPhase.INVALID,
-                "observed_generation": generation,
-                "scenario_count": None,
-                "conditions": set_condition(old.conditions, ready, now),
-            }
+        return _with_ready(
+            old, BenchmarkPhase.INVALID, None, message, generation=generation, now=now
         )
     phase = BenchmarkPhase.READY
     if parsed.generator is not None:
@@ -69,10 +57,31 @@ def benchmark_status(
                 if missing
                 else f"no Scenario has the labels {selection.match_labels}"
             )
-    ready = Condition(
+    return _with_ready(old, phase, count, message, generation=generation, now=now)
+
+
+# The Ready condition's reason for a Benchmark that is not Ready, by phase.
+_NOT_READY_REASON = {
+    BenchmarkPhase.INVALID: BenchmarkPhase.INVALID.value,
+    BenchmarkPhase.PENDING: SCENARIO_NOT_FOUND,
+}
+
+
+def _with_ready(
+    old: BenchmarkStatus,
+    phase: BenchmarkPhase,
+    count: int | None,
+    message: str,
+    *,
+    generation: int | None,
+    now: datetime,
+) -> BenchmarkStatus:
+    """`old` moved to `phase`, with its Ready condition saying why."""
+    ready = phase is BenchmarkPhase.READY
+    condition = Condition(
         type="Ready",
-        status="True" if phase is BenchmarkPhase.READY else "False",
-        reason=phase.value if phase is BenchmarkPhase.READY else SCENARIO_NOT_FOUND,
+        status="True" if ready else "False",
+        reason=phase.value if ready else _NOT_READY_REASON[phase],
         message=message,
         observed_generation=generation,
     )
@@ -81,7 +90,7 @@ def benchmark_status(
             "phase": phase,
             "observed_generation": generation,
             "scenario_count": count,
-            "conditions": set_condition(old.conditions, ready, now),
+            "conditions": set_condition(old.conditions, condition, now),
         }
     )
 
