@@ -34,13 +34,17 @@ def scripted_results(
     passed: Callable[[int, int, int], tuple[int, int]],
 ) -> Callable[[Obj], dict[str, ContainerResult]]:
     """Canned pod results: every agent step ends cleanly; a test step of (scenario run,
-    turn, attempt) scores `passed(scenario, turn, attempt)` = (passed, total)."""
+    turn, attempt) scores `passed(scenario, turn, attempt)` = (passed, total); any other
+    pod exits 0 with no output."""
 
     def results(pod: Obj) -> dict[str, ContainerResult]:
         labels = labels_of(pod)
-        if labels.get("enduro.dev/role") == "agent":
+        role = labels.get("enduro.dev/role")
+        if role == "agent":
             outcome = {"exitCode": 0, "failure": "none", "steps": 1, "seconds": 0.1}
             return {"agent": ContainerResult(0, json.dumps(outcome))}
+        if role != "test":
+            return {}  # not a step (a report's reader pod...): its containers exit 0
         scenario = int(labels["enduro.dev/scenario-run"].rsplit("-s", 1)[-1])
         ok, total = passed(
             scenario, int(labels["enduro.dev/turn"]), int(labels["enduro.dev/attempt"])
