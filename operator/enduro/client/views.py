@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from enduro.api.benchmark import BenchmarkSpec, BenchmarkStatus
+from enduro.api.benchmark import PUBLIC_LABEL, BenchmarkSpec, BenchmarkStatus
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
 from enduro.api.conditions import get_condition
 from enduro.api.scenario import ScenarioSpec
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.external import ENVIRONMENT_READY
-
-PUBLIC_LABEL = "enduro.dev/public"
-
 
 class EnduroError(Exception):
     """A request the cluster refused, or a run that cannot do what was asked."""
