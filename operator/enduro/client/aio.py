@@ -28,7 +28,7 @@ from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio import config as k8s_config
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from enduro.api.benchmark import BenchmarkSpec
+from enduro.api.benchmark import PUBLIC_LABEL, BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, RunPhase
 from enduro.api.resources import (
     BENCHMARK,
@@ -44,7 +44,6 @@ from enduro.api.scenario import ExplicitScenario, ScorerResourceSpec, custom_sco
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec
 from enduro.api.settings import RunSettings
 from enduro.client.views import (
-    PUBLIC_LABEL,
     Benchmark,
     BenchmarkRun,
     EnduroError,

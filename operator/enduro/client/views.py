@@ -14,6 +14,7 @@ from enduro.api.scenario import ScenarioSpec
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.external import ENVIRONMENT_READY
 
+
 class EnduroError(Exception):
     """A request the cluster refused, or a run that cannot do what was asked."""
 

@@ -132,9 +132,10 @@ async def run_children(
 
 @kopf.index(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
 async def benchmark_specs(
-    *, namespace: str | None, name: str, spec: kopf.Spec, **_: Any
+    *, namespace: str | None, name: str, labels: kopf.Labels, spec: kopf.Spec, **_: Any
 ) -> dict[Any, Any]:
-    return {(namespace, name): dict(spec)}
+    # By (namespace, name): a run may reference a public Benchmark of another namespace.
+    return {(namespace, name): (dict(labels), dict(spec))}
 
 
 @kopf.index(AGENT.group, AGENT.version, AGENT.plural)
@@ -368,9 +369,9 @@ async def drive_benchmark_run(
         api=memo.api,
         config=memo.config,
         wakeups=memo.wakeups,
-        benchmarks=lambda ref: _one(benchmark_specs, (namespace, ref)),
+        benchmarks=lambda home, ref: _one(benchmark_specs, (home, ref)),
         agents=lambda ref: _one(agent_specs, (namespace, ref)),
-        catalogue=lambda: _catalogue(scenario_index, scorer_index, namespace),
+        catalogue=lambda home: _catalogue(scenario_index, scorer_index, home),
         children=children,
         logger=logger,
     )
