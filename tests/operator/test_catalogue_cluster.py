@@ -3,6 +3,8 @@ catalogue namespace (as the chart installs it), and is refused one that is not p
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -89,3 +91,49 @@ def test_a_benchmark_of_another_namespace_that_is_not_public_is_refused(
     )
     assert "kubectl label benchmark -n enduro-catalogue private" in condition["message"]
     assert not cluster.kube.list(SCENARIO_RUNS, namespace=TEAM)
+
+
+def test_benchmarks_list_public_shows_the_catalogue_as_kubectl_does(
+    start_cluster: Start, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from enduro.cli import app
+    from enduro.devtools import kubebins
+
+    cluster = start_cluster(namespaces=("default", TEAM, CATALOGUE))
+    install_catalogue(cluster)
+    cluster.kube.create(BENCHMARKS, benchmark("private"), namespace=TEAM)
+    # The operator counts the explicit benchmark's Scenarios (status.scenarioCount).
+    cluster.kube.wait_for(
+        "stockroom's scenarioCount",
+        lambda: (cluster.kube.get(BENCHMARKS, "stockroom", namespace=CATALOGUE).get("status") or {})
+        .get("scenarioCount"),
+    )  # fmt: skip
+    config = str(cluster.cluster.kubeconfig)
+
+    listed = CliRunner().invoke(
+        app, ["benchmarks", "list", "--public", "--limit", "2", "--kubeconfig", config]
+    )
+
+    assert listed.exit_code == 0, listed.output
+    assert [line.split() for line in listed.output.splitlines()] == [
+        ["NAMESPACE", "NAME", "KIND", "SCENARIOS", "TURNS", "PUBLIC"],
+        [CATALOGUE, "rest-quick", "generated", "2", "5", "yes"],
+        [CATALOGUE, "staminabench", "generated", "20", "100", "yes"],
+        [CATALOGUE, "staminabench-no-feedback", "generated", "20", "100", "yes"],
+        [CATALOGUE, "stockroom", "explicit", "9", "-", "yes"],
+    ]
+    team = CliRunner().invoke(app, ["benchmarks", "list", "-n", TEAM, "--kubeconfig", config])
+    assert team.output.splitlines()[1].split() == [TEAM, "private", "generated", "2", "3", "no"]
+    assert len(team.output.splitlines()) == 2
+
+    kubectl = subprocess.run(
+        [str(kubebins.kubectl()), "get", "bm", "-A", "-l", "enduro.dev/public=true",
+         "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name", "--no-headers"],
+        capture_output=True, text=True, check=True, timeout=120,
+        env={**os.environ, "KUBECONFIG": config, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert [line.split() for line in kubectl.stdout.splitlines()] == [
+        row[:2] for row in [line.split() for line in listed.output.splitlines()][1:]
+    ]

@@ -178,13 +178,20 @@ class Benchmarks:
         return Benchmark.of(await self._objects.get(BENCHMARK, name))
 
     async def list(
-        self, *, public: bool | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        public: bool | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        all_namespaces: bool | None = None,
     ) -> Page[Benchmark]:
         """A page of Benchmarks: this namespace's, or with `public=True` the public
-        catalogue (label `enduro.dev/public=true`, any namespace)."""
+        catalogue (label `enduro.dev/public=true`, in every namespace unless
+        `all_namespaces=False`). `all_namespaces=True`: every namespace's."""
         labels = {PUBLIC_LABEL: "true"} if public else None
+        everywhere = bool(public) if all_namespaces is None else all_namespaces
         items, next_cursor = await self._objects.list(
-            BENCHMARK, labels=labels, limit=limit, cursor=cursor, all_namespaces=bool(public)
+            BENCHMARK, labels=labels, limit=limit, cursor=cursor, all_namespaces=everywhere
         )
         return Page([Benchmark.of(i) for i in items], next_cursor)
 

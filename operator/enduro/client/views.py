@@ -70,6 +70,23 @@ class Benchmark:
             labels.get(PUBLIC_LABEL) == "true",
         )
 
+    @property
+    def kind(self) -> str:
+        """ "generated" or "explicit" (Scenario resources)."""
+        return "generated" if self.spec.generator is not None else "explicit"
+
+    @property
+    def scenario_count(self) -> int | None:
+        """How many scenarios it has (explicit: as the operator counted; None before)."""
+        if self.spec.generator is not None:
+            return self.spec.generator.scenarios
+        return self.status.scenario_count
+
+    @property
+    def turns(self) -> int | None:
+        """Turns per scenario (generated; an explicit scenario's are its own: None)."""
+        return self.spec.generator.turns if self.spec.generator is not None else None
+
 
 @dataclass(frozen=True)
 class Scenario:
