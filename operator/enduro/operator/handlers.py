@@ -3,7 +3,8 @@
 * startup/login: settings (state in annotations, so a restarted operator adopts it),
   the API client, wake-up signals;
 * indexes instead of repeated LIST calls: step pods by name, ScenarioRuns by their
-  BenchmarkRun, Benchmarks and Agents by name, Scenarios and Scorers by namespace;
+  BenchmarkRun, Benchmarks and Agents by (namespace, name) (a run may use a public
+  Benchmark of another namespace), Scenarios and Scorers by namespace;
 * events only wake the daemon that cares (a pod -> its ScenarioRun, a ScenarioRun -> its
   BenchmarkRun, a Benchmark, Agent, Scenario or Scorer -> the runs of its namespace);
 * one daemon per ScenarioRun and per BenchmarkRun does the work (see `scenarioruns`,
