@@ -137,3 +137,21 @@ def test_benchmarks_list_public_shows_the_catalogue_as_kubectl_does(
     assert [line.split() for line in kubectl.stdout.splitlines()] == [
         row[:2] for row in [line.split() for line in listed.output.splitlines()][1:]
     ]
+
+
+def test_the_scenarios_of_a_catalogue_benchmark_are_read_in_its_namespace(
+    start_cluster: Start,
+) -> None:
+    cluster = start_cluster(namespaces=("default", TEAM, CATALOGUE))
+    install_catalogue(cluster)
+    run = benchmark_run(benchmark="stockroom")
+    del run["spec"]["agentRef"]
+    run["spec"] |= {"agent": {"external": True}}
+    run["spec"]["benchmarkRef"]["namespace"] = CATALOGUE
+    cluster.kube.create(BENCHMARK_RUNS, run, namespace=TEAM)
+
+    status = run_status(cluster, "run", lambda s: bool(s.get("pendingScenarios")))
+
+    stockroom = yaml.safe_load_all((CATALOGUE_FILES / "stockroom.yaml").read_text())
+    names = sorted(d["metadata"]["name"] for d in stockroom if d["kind"] == "Scenario")
+    assert len(names) == 9 and sorted(status["pendingScenarios"]) == names
