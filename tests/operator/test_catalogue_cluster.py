@@ -13,6 +13,7 @@ import pytest
 import yaml
 from operator_manifests import agent, benchmark, benchmark_run
 
+from cluster.cluster import ApiError
 from cluster.enduro_cluster import (
     AGENTS,
     BENCHMARK_RUNS,
@@ -155,3 +156,11 @@ def test_the_scenarios_of_a_catalogue_benchmark_are_read_in_its_namespace(
     stockroom = yaml.safe_load_all((CATALOGUE_FILES / "stockroom.yaml").read_text())
     names = sorted(d["metadata"]["name"] for d in stockroom if d["kind"] == "Scenario")
     assert len(names) == 9 and sorted(status["pendingScenarios"]) == names
+
+
+def test_the_api_server_refuses_a_namespace_that_is_no_dns_label(start_cluster: Start) -> None:
+    cluster = start_cluster(operator=False)
+    run = benchmark_run(benchmark="rest-quick")
+    run["spec"]["benchmarkRef"]["namespace"] = "Enduro_Catalogue"
+    with pytest.raises(ApiError, match=r"spec\.benchmarkRef\.namespace"):
+        cluster.kube.create(BENCHMARK_RUNS, run)

@@ -26,8 +26,8 @@ class BenchmarkRef(ObjectRef):
 
     namespace: str | None = Field(
         default=None,
-        min_length=1,
         max_length=63,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
         description="The Benchmark's namespace (default: the run's). Another namespace's "
         'Benchmark must be labelled enduro.dev/public: "true"; its explicit Scenarios and '
         "Scorers are read in its namespace. `enduro run` (one file, no namespaces) refuses it.",
