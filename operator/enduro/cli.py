@@ -642,6 +642,66 @@ def scenario_runs_cancel(
     _on_cluster(namespace, kubeconfig, lambda runs: runs.cancel(name, timeout=wait))
 
 
+benchmarks_app = typer.Typer(
+    help="Benchmarks on a cluster: a namespace's, or the public catalogue.", no_args_is_help=True
+)
+app.add_typer(benchmarks_app, name="benchmarks")
+
+
+@benchmarks_app.command("list")
+def benchmarks_list(
+    public: Annotated[
+        bool, typer.Option(help='Only public ones (label enduro.dev/public: "true").')
+    ] = False,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace", "-n", help="Only this namespace (default: default; --public: all)."
+        ),
+    ] = None,
+    all_namespaces: Annotated[
+        bool, typer.Option("--all-namespaces", "-A", help="Every namespace.")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option(min=1, help="Benchmarks per API request (it pages through all).")
+    ] = 50,
+    kubeconfig: Kubeconfig = None,
+) -> None:
+    """List Benchmarks: namespace, name, kind, scenarios, turns, public."""
+    from enduro.client import Enduro, EnduroError
+
+    everywhere = all_namespaces or (public and namespace is None)
+    rows = [("NAMESPACE", "NAME", "KIND", "SCENARIOS", "TURNS", "PUBLIC")]
+    try:
+        with Enduro.connect(namespace=namespace or "default", kubeconfig=kubeconfig) as enduro:
+            cursor = None
+            while True:
+                page = enduro.benchmarks.list(
+                    public=public, limit=limit, cursor=cursor, all_namespaces=everywhere
+                )
+                rows += [
+                    (b.namespace, b.name, b.kind, _dash(b.scenario_count), _dash(b.turns),
+                     "yes" if b.public else "no")
+                    for b in page.items
+                ]  # fmt: skip
+                if not page.has_more:
+                    break
+                cursor = page.next_cursor
+    except EnduroError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if len(rows) == 1:
+        typer.echo("No Benchmarks found.", err=True)
+        return
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 workspace_app = typer.Typer(help="Workspaces of a run: checkpoints taken after each turn.")
 app.add_typer(workspace_app, name="workspace")
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from cluster.schema import Cause, body_schema, validate_metadata, version_schema
+from cluster.schema import validate as validate_custom
 from enduro.devtools import kubebins
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +33,20 @@ def helm_template(
     )  # fmt: skip
     assert proc.returncode == 0, f"helm template {' '.join(args)} failed:\n{proc.stderr}"
     return [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
+
+
+def enduro_causes(doc: dict[str, Any]) -> list[Cause]:
+    """What the apiserver would refuse in an Enduro object, by the chart's CRD of its kind
+    (structural schema and CEL rules)."""
+    for path in (CHART / "crds").glob("*.enduro.dev.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        if crd["spec"]["names"]["kind"] == doc["kind"]:
+            schema = version_schema(crd, doc["apiVersion"].split("/")[1])
+            assert schema is not None, f"{doc['kind']}: no CRD version {doc['apiVersion']}"
+            return validate_metadata(doc["metadata"]) + validate_custom(
+                doc, body_schema(schema), ""
+            )
+    raise AssertionError(f"no CRD of kind {doc['kind']} in the chart")
 
 
 def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

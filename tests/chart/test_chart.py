@@ -11,7 +11,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from chartkit import CHART, REPO, by_kind, helm_template, run_helm
+from chartkit import CHART, REPO, by_kind, enduro_causes, helm_template, run_helm
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion: native sidecars) and
 # the newest kubernetes-validate ships schemas for.
@@ -189,7 +189,10 @@ for _crd in yaml.safe_load_all((CHART / "crds" / "kopf-peering.yaml").read_text(
 
 
 def validate(doc: dict[str, Any], kube_version: str) -> None:
-    if doc["kind"] in CUSTOM_KIND_SCHEMAS:
+    if doc["apiVersion"].startswith("enduro.dev/"):  # the catalogue: against the chart's CRDs
+        causes = enduro_causes(doc)
+        assert not causes, "; ".join(f"{c.field}: {c.message}" for c in causes)
+    elif doc["kind"] in CUSTOM_KIND_SCHEMAS:
         jsonschema.validate(doc, CUSTOM_KIND_SCHEMAS[doc["kind"]])
     else:
         # Raises SchemaNotFoundError for a kind it does not know: never skipped silently.
@@ -296,7 +299,7 @@ def test_namespaced_scope_watches_only_the_listed_namespaces() -> None:
 def test_namespaced_scope_defaults_to_the_release_namespace() -> None:
     docs = helm_template("--set", "operator.scope=namespaced")
     assert "--namespace=enduro-system" in operator_container(docs)["args"]
-    assert [r["metadata"]["namespace"] for r in by_kind(docs, "Role")] == ["enduro-system"]
+    assert [r["metadata"]["namespace"] for r in operator_rbac(docs, "Role")] == ["enduro-system"]
 
 
 def test_image_tag_defaults_to_app_version_and_digest_wins() -> None:
@@ -344,11 +347,18 @@ def rules_of(doc: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
     return out
 
 
+def operator_rbac(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The operator's Roles or RoleBindings (not the catalogue's, for its readers)."""
+    return [
+        d for d in by_kind(docs, kind) if not d["metadata"]["name"].endswith("-catalogue-reader")
+    ]
+
+
 def test_rbac_is_least_privilege_in_cluster_scope() -> None:
     docs = helm_template()
     (role,) = by_kind(docs, "ClusterRole")
     rules = rules_of(role)
-    assert not by_kind(docs, "Role")
+    assert not operator_rbac(docs, "Role")
     for (group, resource), verbs in rules.items():
         assert "*" not in verbs and resource != "*" and group != "*", (group, resource)
     assert ("", "secrets") not in rules
@@ -376,8 +386,8 @@ def test_rbac_in_namespaced_scope_grants_namespaced_rules_only_per_namespace() -
     docs = helm_template(*COMBINATIONS["namespaced"])
     (cluster_role,) = by_kind(docs, "ClusterRole")
     assert set(rules_of(cluster_role)) == {("apiextensions.k8s.io", "customresourcedefinitions")}
-    roles = by_kind(docs, "Role")
-    bindings = by_kind(docs, "RoleBinding")
+    roles = operator_rbac(docs, "Role")
+    bindings = operator_rbac(docs, "RoleBinding")
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
     assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
     for role in roles:
@@ -416,7 +426,7 @@ def test_peering_in_namespaced_scope_has_one_peering_object_per_watched_namespac
         ("team-a", "bench-operators"),
         ("team-b", "bench-operators"),
     ]
-    for role in by_kind(docs, "Role"):
+    for role in operator_rbac(docs, "Role"):
         assert rules_of(role)[("kopf.dev", "kopfpeerings")] == {"get", "list", "watch", "patch"}
     assert not by_kind(docs, "ClusterKopfPeering")
 

@@ -72,9 +72,11 @@ class EnduroCluster:
         isolate_ports: tuple[int, ...] = (),
         port: int | None = None,
         kueue: bool = False,
+        namespaces: tuple[str, ...] = ("default",),
     ) -> None:
         self.workdir = workdir
-        self.cluster = EmulatedCluster(workdir, port=port)
+        self.namespaces = namespaces  # created, and watched by the operator
+        self.cluster = EmulatedCluster(workdir, namespaces=namespaces, port=port)
         self.executor = PodExecutor(
             self.cluster.emulator,
             workdir / "node",
@@ -108,7 +110,7 @@ class EnduroCluster:
         os.environ["KUBECONFIG"] = str(self.cluster.kubeconfig)
         settings = kopf.OperatorSettings()
         self.operator = OperatorThread(
-            self.cluster.url, namespaces=["default"], settings=settings, login=False
+            self.cluster.url, namespaces=self.namespaces, settings=settings, login=False
         )
         self.operator.__enter__()
         return self.operator

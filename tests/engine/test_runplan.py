@@ -11,6 +11,7 @@ from enduro.engine.runplan import Child, plan_run
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 BENCHMARK = {"generator": {"seed": 1, "scenarios": 4, "turns": 2}}
 AGENT = {"harness": "oracle"}
+PUBLIC = {"enduro.dev/public": "true"}
 
 
 def run(**spec: Any) -> dict[str, Any]:
@@ -110,3 +111,29 @@ def test_the_operator_is_as_strict_as_enduro_run() -> None:
 def test_scenario_indices_beyond_the_benchmark_are_a_condition() -> None:
     ready = condition(plan_run(run(scenarios=[0, 9]), BENCHMARK, AGENT, {}, NOW), "Ready")
     assert ready.status == "False" and "spec.scenarios lists [9]" in ready.message
+
+
+def test_a_public_benchmark_of_another_namespace_is_planned() -> None:
+    ref = {"name": "b", "namespace": "enduro-catalogue"}
+    plan = plan_run(run(benchmarkRef=ref), BENCHMARK, AGENT, {}, NOW, benchmark_labels=PUBLIC)
+    assert plan.create == [0, 1] and condition(plan, "Ready").status == "True"
+
+
+def test_a_benchmark_of_another_namespace_that_is_not_public_is_refused() -> None:
+    ref = {"name": "b", "namespace": "team-b"}
+    plan = plan_run(run(benchmarkRef=ref), BENCHMARK, AGENT, {}, NOW, benchmark_labels={})
+    ready = condition(plan, "Ready")
+    assert (ready.status, ready.reason) == ("False", "BenchmarkNotPublic")
+    assert "Benchmark 'b' in namespace 'team-b' is not public" in ready.message
+    assert "kubectl label benchmark -n team-b b enduro.dev/public=true" in ready.message
+    assert plan.create == []
+
+
+def test_the_own_namespace_needs_no_label_even_when_named() -> None:
+    plan = plan_run(run(benchmarkRef={"name": "b", "namespace": "ns"}), BENCHMARK, AGENT, {}, NOW)
+    assert plan.create == [0, 1]
+
+
+def test_a_missing_benchmark_of_another_namespace_names_that_namespace() -> None:
+    plan = plan_run(run(benchmarkRef={"name": "b", "namespace": "cat"}), None, AGENT, {}, NOW)
+    assert "not found in namespace 'cat'" in condition(plan, "Ready").message

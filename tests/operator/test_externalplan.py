@@ -74,3 +74,20 @@ def test_a_generated_or_incomplete_benchmark_is_a_condition_naming_the_fix() -> 
     assert (ready.status, ready.reason) == ("False", "GeneratedBenchmark")
     missing = plan_external_run(run(), {"scenarios": {"names": ["delta"]}}, CATALOGUE, {}, NOW)
     assert "Scenario 'delta' not found in namespace 'ns'" in missing.status.message
+
+
+def test_an_external_agent_plays_a_public_benchmark_of_another_namespace_only() -> None:
+    ref = {"name": "b", "namespace": "enduro-catalogue"}
+    public = {"enduro.dev/public": "true"}
+    plan = plan_external_run(
+        run(benchmarkRef=ref), BENCHMARK, CATALOGUE, {}, NOW, benchmark_labels=public
+    )
+    assert plan.status.pending_scenarios == ["alpha", "beta", "gamma"]
+    refused = plan_external_run(run(benchmarkRef=ref), BENCHMARK, CATALOGUE, {}, NOW)
+    ready = next(c for c in refused.status.conditions if c.type == "Ready")
+    assert (ready.status, ready.reason) == ("False", "BenchmarkNotPublic")
+    missing = plan_external_run(
+        run(benchmarkRef=ref), {"scenarios": {"names": ["delta"]}}, CATALOGUE, {}, NOW,
+        benchmark_labels=public,
+    )  # fmt: skip
+    assert "Scenario 'delta' not found in namespace 'enduro-catalogue'" in missing.status.message

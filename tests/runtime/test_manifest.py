@@ -75,3 +75,14 @@ def test_exactly_one_benchmark_run(tmp_path: Path) -> None:
 def test_bare_null_harness_gets_a_quoting_hint(tmp_path: Path) -> None:
     text = QUICKSTART.replace("harness: oracle", "harness: null")
     assert 'write "null" in quotes' in _problems(_write(tmp_path, text))
+
+
+def test_a_benchmark_in_another_namespace_is_refused_locally(tmp_path: Path) -> None:
+    text = QUICKSTART.replace(
+        "benchmarkRef:\n    name: rest-quickstart",
+        "benchmarkRef:\n    namespace: enduro-catalogue\n    name: rest-quickstart",
+    )
+    assert text != QUICKSTART
+    problems = _problems(_write(tmp_path, text))
+    assert "spec.benchmarkRef.namespace: `enduro run` reads one file" in problems
+    assert "put the Benchmark in the file" in problems

@@ -11,6 +11,10 @@ from enduro.api.conditions import ConditionList
 from enduro.api.generator import GeneratorSpec
 from enduro.api.storage import SourceSpec
 
+# A Benchmark with this label set to "true" is public: runs in any namespace may use it
+# (`BenchmarkRun.spec.benchmarkRef.namespace`), and `enduro benchmarks list --public` lists it.
+PUBLIC_LABEL = "enduro.dev/public"
+
 
 class BenchmarkPhase(StrEnum):
     PENDING = "Pending"

@@ -20,6 +20,20 @@ class ObjectRef(SpecModel):
     name: str = Field(min_length=1, max_length=253, description="Object name.")
 
 
+class BenchmarkRef(ObjectRef):
+    """The Benchmark to run: in the run's namespace, or a public one (labelled
+    `enduro.dev/public: "true"`, e.g. the chart's catalogue) in another namespace."""
+
+    namespace: str | None = Field(
+        default=None,
+        max_length=63,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="The Benchmark's namespace (default: the run's). Another namespace's "
+        'Benchmark must be labelled enduro.dev/public: "true"; its explicit Scenarios and '
+        "Scorers are read in its namespace. `enduro run` (one file, no namespaces) refuses it.",
+    )
+
+
 class BenchmarkRunSpec(RunSettings):
     """Which agent runs which benchmark, and how."""
 
@@ -36,7 +50,7 @@ class BenchmarkRunSpec(RunSettings):
         )
     )
 
-    benchmark_ref: ObjectRef = Field(description="The Benchmark to run.")
+    benchmark_ref: BenchmarkRef = Field(description="The Benchmark to run.")
     agent_ref: ObjectRef | None = Field(
         default=None, description="The Agent to run it with (unset with `agent`)."
     )

@@ -28,7 +28,7 @@ from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio import config as k8s_config
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from enduro.api.benchmark import BenchmarkSpec
+from enduro.api.benchmark import PUBLIC_LABEL, BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, RunPhase
 from enduro.api.resources import (
     BENCHMARK,
@@ -44,7 +44,6 @@ from enduro.api.scenario import ExplicitScenario, ScorerResourceSpec, custom_sco
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec
 from enduro.api.settings import RunSettings
 from enduro.client.views import (
-    PUBLIC_LABEL,
     Benchmark,
     BenchmarkRun,
     EnduroError,
@@ -179,13 +178,20 @@ class Benchmarks:
         return Benchmark.of(await self._objects.get(BENCHMARK, name))
 
     async def list(
-        self, *, public: bool | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        public: bool | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        all_namespaces: bool | None = None,
     ) -> Page[Benchmark]:
         """A page of Benchmarks: this namespace's, or with `public=True` the public
-        catalogue (label `enduro.dev/public=true`, any namespace)."""
+        catalogue (label `enduro.dev/public=true`, in every namespace unless
+        `all_namespaces=False`). `all_namespaces=True`: every namespace's."""
         labels = {PUBLIC_LABEL: "true"} if public else None
+        everywhere = bool(public) if all_namespaces is None else all_namespaces
         items, next_cursor = await self._objects.list(
-            BENCHMARK, labels=labels, limit=limit, cursor=cursor, all_namespaces=bool(public)
+            BENCHMARK, labels=labels, limit=limit, cursor=cursor, all_namespaces=everywhere
         )
         return Page([Benchmark.of(i) for i in items], next_cursor)
 

@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from enduro.api.benchmark import BenchmarkSpec, BenchmarkStatus
+from enduro.api.benchmark import PUBLIC_LABEL, BenchmarkSpec, BenchmarkStatus
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
 from enduro.api.conditions import get_condition
 from enduro.api.scenario import ScenarioSpec
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
 from enduro.engine.external import ENVIRONMENT_READY
-
-PUBLIC_LABEL = "enduro.dev/public"
 
 
 class EnduroError(Exception):
@@ -71,6 +69,23 @@ class Benchmark:
             BenchmarkStatus.model_validate(obj.get("status") or {}),
             labels.get(PUBLIC_LABEL) == "true",
         )
+
+    @property
+    def kind(self) -> str:
+        """ "generated" or "explicit" (Scenario resources)."""
+        return "generated" if self.spec.generator is not None else "explicit"
+
+    @property
+    def scenario_count(self) -> int | None:
+        """How many scenarios it has (explicit: as the operator counted; None before)."""
+        if self.spec.generator is not None:
+            return self.spec.generator.scenarios
+        return self.status.scenario_count
+
+    @property
+    def turns(self) -> int | None:
+        """Turns per scenario (generated; an explicit scenario's are its own: None)."""
+        return self.spec.generator.turns if self.spec.generator is not None else None
 
 
 @dataclass(frozen=True)

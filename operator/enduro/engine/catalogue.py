@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from enduro.api.agent import AgentSpec
-from enduro.api.benchmark import BenchmarkSpec, ScenarioSelection
+from enduro.api.benchmark import PUBLIC_LABEL, BenchmarkSpec, ScenarioSelection
+from enduro.api.benchmarkrun import BenchmarkRef
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import (
     ExplicitScenario,
@@ -22,6 +23,7 @@ from enduro.api.scenario import (
     custom_scorer_names,
 )
 
+BENCHMARK_NOT_PUBLIC = "BenchmarkNotPublic"
 SCENARIO_NOT_FOUND = "ScenarioNotFound"
 SCORER_NOT_FOUND = "ScorerNotFound"
 REQUIREMENT_MISSING = "RequirementMissing"
@@ -129,6 +131,20 @@ def _selected(
             "the Benchmark's spec.scenarios.matchLabels",
         )
     return selection.order(found)
+
+
+def not_public(run_namespace: str, ref: BenchmarkRef, labels: Mapping[str, str]) -> str:
+    """Why a run in `run_namespace` may not use the Benchmark `ref` ("" when it may): a
+    Benchmark of another namespace is shared only when labelled public."""
+    if ref.namespace in (None, run_namespace) or labels.get(PUBLIC_LABEL) == "true":
+        return ""
+    return (
+        f"Benchmark {ref.name!r} in namespace {ref.namespace!r} is not public: a run uses "
+        f'another namespace\'s Benchmark only if it is labelled {PUBLIC_LABEL}: "true" '
+        f"(its owner: kubectl label benchmark -n {ref.namespace} {ref.name} "
+        f"{PUBLIC_LABEL}=true), or copy it into namespace {run_namespace!r} and remove "
+        "spec.benchmarkRef.namespace"
+    )
 
 
 def unsupported_agent(scenarios: BenchmarkScenarios, agent: AgentSpec) -> str:

@@ -26,12 +26,14 @@ from enduro.api.scenario import ScenarioSpec, ScorerResourceSpec, custom_scorer_
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
 from enduro.api.validation import parse_spec
 from enduro.engine.catalogue import (
+    BENCHMARK_NOT_PUBLIC,
     REQUIREMENT_MISSING,
     UNSUPPORTED_AGENT,
     BenchmarkScenarios,
     CatalogueError,
     ScenarioDocument,
     missing_env,
+    not_public,
     resolve_benchmark,
     unsupported_agent,
 )
@@ -92,7 +94,7 @@ def _not_ready(
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The explicit scenarios of the run's namespace as observed: each Scenario's labels
+    """The explicit scenarios of the Benchmark's namespace as observed: each Scenario's labels
     and spec (as read), each Scorer's spec; and the required Secrets found missing."""
 
     scenarios: Mapping[str, tuple[Mapping[str, str], Mapping[str, Any]]] = field(
@@ -111,8 +113,10 @@ def plan_run(
     *,
     missing_queue: str | None = None,
     catalogue: Catalogue | None = None,
+    benchmark_labels: Mapping[str, str] | None = None,
 ) -> RunPlan:
-    """The next actions and status of the BenchmarkRun `run` (a Kubernetes object)."""
+    """The next actions and status of the BenchmarkRun `run` (a Kubernetes object);
+    `benchmark` is the spec of the Benchmark it references, `benchmark_labels` its labels."""
     meta = run["metadata"]
     generation = meta.get("generation")
     try:
@@ -125,12 +129,15 @@ def plan_run(
         return _not_ready(status, "InvalidSpec", explain(error, "spec"), now, generation)
 
     namespace = meta.get("namespace")
+    home = spec.benchmark_ref.namespace or namespace
     if benchmark is None:
         message = (
-            f"Benchmark {spec.benchmark_ref.name!r} not found in namespace {namespace!r}: "
+            f"Benchmark {spec.benchmark_ref.name!r} not found in namespace {home!r}: "
             "create it, or fix spec.benchmarkRef.name"
         )
         return _not_ready(status, "BenchmarkNotFound", message, now, generation)
+    if refused := not_public(str(namespace), spec.benchmark_ref, benchmark_labels or {}):
+        return _not_ready(status, BENCHMARK_NOT_PUBLIC, refused, now, generation)
     if agent is None:
         message = (
             f"Agent {spec.require_agent_ref().name!r} not found in namespace {namespace!r}: "
@@ -152,7 +159,7 @@ def plan_run(
         return _not_ready(status, "InvalidAgent", message, now, generation)
     catalogue = catalogue or Catalogue()
     try:
-        contents = _resolve(benchmark_spec, catalogue, f"in namespace {namespace!r}")
+        contents = _resolve(benchmark_spec, catalogue, f"in namespace {home!r}")
     except CatalogueError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
         return _not_ready(status, error.reason, message, now, generation)

@@ -43,9 +43,10 @@ class BenchmarkRunDriver:
     api: KubeApi
     config: OperatorConfig
     wakeups: Wakeups
-    benchmarks: Lookup  # name -> Benchmark spec in this namespace
+    # (namespace, name) -> the Benchmark's labels and spec
+    benchmarks: Callable[[str, str], tuple[Mapping[str, str], Mapping[str, Any]] | None]
     agents: Lookup  # name -> Agent spec in this namespace
-    catalogue: Callable[[], Catalogue]  # the namespace's Scenarios and Scorers
+    catalogue: Callable[[str], Catalogue]  # a namespace's Scenarios and Scorers
     children: Callable[[], Mapping[int, Child]]  # this run's ScenarioRuns as observed
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
 
@@ -117,7 +118,10 @@ class BenchmarkRunDriver:
         self, missing_queue: str | None = None, missing_secrets: list[str] | None = None
     ) -> RunPlan:
         spec = self.body.get("spec") or {}
-        benchmark = self.benchmarks((spec.get("benchmarkRef") or {}).get("name", ""))
+        ref = spec.get("benchmarkRef") or {}
+        home = ref.get("namespace") or self.namespace
+        found = self.benchmarks(home, ref.get("name", ""))
+        labels, benchmark = found if found is not None else ({}, None)
         agent = self.agents((spec.get("agentRef") or {}).get("name", ""))
         observed = dict(self.children())
         children = {**self.created, **observed}
@@ -126,11 +130,20 @@ class BenchmarkRunDriver:
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
         now = datetime.datetime.now(tz=datetime.UTC)
-        catalogue = replace(self.catalogue(), missing_secrets=missing_secrets or ())
+        catalogue = replace(self.catalogue(home), missing_secrets=missing_secrets or ())
         if spec.get("agent"):  # {external: true}: the user's client starts the ScenarioRuns
-            return plan_external_run(run, benchmark, catalogue, children, now)
+            return plan_external_run(
+                run, benchmark, catalogue, children, now, benchmark_labels=labels
+            )
         return plan_run(
-            run, benchmark, agent, children, now, missing_queue=missing_queue, catalogue=catalogue
+            run,
+            benchmark,
+            agent,
+            children,
+            now,
+            missing_queue=missing_queue,
+            catalogue=catalogue,
+            benchmark_labels=labels,
         )
 
     async def _act(self, plan: RunPlan) -> None:

@@ -22,7 +22,7 @@ from enduro.api.benchmark import BenchmarkSpec
 from enduro.api.benchmarkrun import BenchmarkRunSpec, BenchmarkRunStatus, RunPhase
 from enduro.api.errors import explain
 from enduro.api.validation import parse_spec
-from enduro.engine.catalogue import CatalogueError
+from enduro.engine.catalogue import BENCHMARK_NOT_PUBLIC, CatalogueError, not_public
 from enduro.engine.run import aggregate_run, run_conditions, scenario_indices
 from enduro.engine.runplan import TERMINAL_RUN, Catalogue, Child, RunPlan, _not_ready, _resolve
 
@@ -33,6 +33,8 @@ def plan_external_run(
     catalogue: Catalogue,
     children: Mapping[int, Child],
     now: datetime,
+    *,
+    benchmark_labels: Mapping[str, str] | None = None,
 ) -> RunPlan:
     """The next actions and status of the external agent's BenchmarkRun `run`."""
     generation = run["metadata"].get("generation")
@@ -48,6 +50,9 @@ def plan_external_run(
     if benchmark is None:
         message = f"Benchmark {name!r} not found: create it, or fix spec.benchmarkRef.name"
         return _not_ready(status, "BenchmarkNotFound", message, now, generation)
+    namespace = str(run["metadata"].get("namespace"))
+    if refused := not_public(namespace, spec.benchmark_ref, benchmark_labels or {}):
+        return _not_ready(status, BENCHMARK_NOT_PUBLIC, refused, now, generation)
     try:
         benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
     except ValidationError as error:
@@ -60,9 +65,9 @@ def plan_external_run(
         )
         return _not_ready(status, "GeneratedBenchmark", message, now, generation)
 
-    namespace = run["metadata"].get("namespace")
+    home = spec.benchmark_ref.namespace or namespace
     try:
-        contents = _resolve(benchmark_spec, catalogue, f"in namespace {namespace!r}")
+        contents = _resolve(benchmark_spec, catalogue, f"in namespace {home!r}")
         indices = scenario_indices(spec, contents.count)
     except CatalogueError as error:
         message = f"Benchmark {name!r}: {error}"

@@ -3,7 +3,8 @@
 * startup/login: settings (state in annotations, so a restarted operator adopts it),
   the API client, wake-up signals;
 * indexes instead of repeated LIST calls: step pods by name, ScenarioRuns by their
-  BenchmarkRun, Benchmarks and Agents by name, Scenarios and Scorers by namespace;
+  BenchmarkRun, Benchmarks and Agents by (namespace, name) (a run may use a public
+  Benchmark of another namespace), Scenarios and Scorers by namespace;
 * events only wake the daemon that cares (a pod -> its ScenarioRun, a ScenarioRun -> its
   BenchmarkRun, a Benchmark, Agent, Scenario or Scorer -> the runs of its namespace);
 * one daemon per ScenarioRun and per BenchmarkRun does the work (see `scenarioruns`,
@@ -132,9 +133,10 @@ async def run_children(
 
 @kopf.index(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
 async def benchmark_specs(
-    *, namespace: str | None, name: str, spec: kopf.Spec, **_: Any
+    *, namespace: str | None, name: str, labels: kopf.Labels, spec: kopf.Spec, **_: Any
 ) -> dict[Any, Any]:
-    return {(namespace, name): dict(spec)}
+    # By (namespace, name): a run may reference a public Benchmark of another namespace.
+    return {(namespace, name): (dict(labels), dict(spec))}
 
 
 @kopf.index(AGENT.group, AGENT.version, AGENT.plural)
@@ -368,9 +370,9 @@ async def drive_benchmark_run(
         api=memo.api,
         config=memo.config,
         wakeups=memo.wakeups,
-        benchmarks=lambda ref: _one(benchmark_specs, (namespace, ref)),
+        benchmarks=lambda home, ref: _one(benchmark_specs, (home, ref)),
         agents=lambda ref: _one(agent_specs, (namespace, ref)),
-        catalogue=lambda: _catalogue(scenario_index, scorer_index, namespace),
+        catalogue=lambda home: _catalogue(scenario_index, scorer_index, home),
         children=children,
         logger=logger,
     )

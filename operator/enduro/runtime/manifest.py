@@ -134,6 +134,14 @@ def load_plan(path: Path) -> RunPlan:
                 "with Ctrl-C)"
             ]
         )
+    if run.benchmark_ref.namespace is not None:
+        raise ManifestError(
+            [
+                f"{path} (BenchmarkRun {run_name}): spec.benchmarkRef.namespace: `enduro run` "
+                "reads one file, without namespaces; remove it and put the Benchmark in the "
+                "file (a catalogue one: kubectl get bm -n NAMESPACE NAME -o yaml)"
+            ]
+        )
     if run.agent_ref is None:
         raise ManifestError(
             [
