@@ -87,3 +87,20 @@ def test_a_run_exports_as_one_harbor_trial_per_turn(
         else:  # the null agent leaves no server to start: the test step fails, not the tests
             assert result["exception_info"]["exception_type"] == "server-start"
             assert "run.sh" in result["exception_info"]["exception_message"]
+
+
+@pytest.mark.e2e
+def test_a_report_without_attempts_still_exports_each_turn(tmp_path: Path) -> None:
+    run = _run(tmp_path, "null")
+    report = json.loads((run / "report.json").read_text())
+    for scenario in report["results"]:
+        scenario["attempts"] = []  # a cluster report read with --no-attempts
+    (run / "report.json").write_text(json.dumps(report))
+    _enduro("export", "harbor", run, tmp_path / "job", cwd=tmp_path)
+    for name in TRIALS:
+        result = json.loads((tmp_path / "job" / name / "result.json").read_text())
+        # No failure classes to tell a step failure from failing tests: a scored turn is
+        # reported by its reward alone.
+        assert result["exception_info"] is None
+        assert result["verifier_result"] == {"rewards": {"reward": 0.0}}
+        assert result["agent_execution"]["started_at"] == result["started_at"]

@@ -37,7 +37,6 @@ _NOT_A_FAILURE = (SuiteFailure.NONE, SuiteFailure.TESTS_FAILED)
 
 @dataclass(frozen=True)
 class Trial:
-    name: str
     reward: float
     failed: bool
     model: str | None
@@ -59,9 +58,12 @@ def _timing(started: datetime | None, finished: datetime | None) -> dict[str, st
     return {"started_at": _iso(started), "finished_at": _iso(finished)}
 
 
-def _exception(record: AttemptRecord | None, reason: str) -> dict[str, str] | None:
+def _exception(record: AttemptRecord | None, scored: bool, reason: str) -> dict[str, str] | None:
+    """The step failure of the attempt (`record`: its failure classes, when the report has
+    them; `scored`: whether a result was written), or None when only tests fell short."""
     if record is None:
-        return {"exception_type": SuiteFailure.NOT_RUN.value, "exception_message": reason}
+        not_run = {"exception_type": SuiteFailure.NOT_RUN.value, "exception_message": reason}
+        return None if scored else not_run
     if record.agent_failure is not AgentFailure.NONE:
         kind = record.agent_failure.value
     elif record.suite_failure not in _NOT_A_FAILURE:
@@ -113,15 +115,16 @@ def _trial(
         shutil.copyfile(ctrf_file, verifier_dir / "ctrf.json")
         times = json.loads(ctrf_file.read_text())["results"]["summary"]
         verifier_started, verifier_finished = _from_ms(times["start"]), _from_ms(times["stop"])
-    if store.test_result(turn, attempt).is_file():
-        shutil.copyfile(store.test_result(turn, attempt), verifier_dir / "enduro-result.json")
+    native = store.test_result(turn, attempt)
+    if native.is_file():
+        shutil.copyfile(native, verifier_dir / "enduro-result.json")
     agent_seconds = record.agent_seconds if record else 0.0
     agent_started = (
         verifier_started - timedelta(seconds=agent_seconds) if verifier_started else None
     )
     started_at = _iso(agent_started) if agent_started else None
     finished_at = _iso(verifier_finished) if verifier_finished else None
-    exception = _exception(record, summary.reason or "")
+    exception = _exception(record, native.is_file(), summary.reason or "")
     result = {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"enduro:{report.label}/{name}")),
         "task_name": name,
@@ -139,7 +142,6 @@ def _trial(
     }
     write_text_atomic(trial_dir / "result.json", json.dumps(result, indent=2) + "\n")
     return Trial(
-        name=name,
         reward=summary.score,
         failed=exception is not None,
         model=agent_info.get("model_info", {}).get("name"),
