@@ -50,6 +50,10 @@ class Artifacts:
     def test_result(self, turn: int, attempt: int) -> Path:
         return self.root / "test_results" / f"{attempt_tag(turn, attempt)}.json"
 
+    def test_result_ctrf(self, turn: int, attempt: int) -> Path:
+        """The same result as a CTRF report (`enduro.exports.ctrf`), for tools that read CTRF."""
+        return self.root / "test_results" / f"{attempt_tag(turn, attempt)}.ctrf.json"
+
     def turn_cache(self) -> Path:
         """Each turn's generated files, rendered once for all its steps (`TurnFiles.cached`);
         not an output: never uploaded or reported."""

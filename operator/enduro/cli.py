@@ -509,6 +509,24 @@ def _import_app() -> typer.Typer:
 app.add_typer(_import_app(), name="import")
 
 
+export_app = typer.Typer(help="Write a run in formats other tools read.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("harbor")
+def export_harbor(
+    run_dir: Annotated[Path, typer.Argument(help="A local run's directory (with report.json).")],
+    out: Annotated[Path, typer.Argument(help="Where the Harbor job folder goes.")],
+) -> None:
+    """Write the run as a Harbor job folder: result.json, and one trial per scenario and
+    turn with its result.json, agent/trajectory.json (ATIF) and verifier/ (reward, CTRF)."""
+    from enduro.exports.harbor import export_job
+
+    trials = export_job(run_dir, out)
+    failed = sum(t.failed for t in trials)
+    typer.echo(f"{out}: {len(trials)} trial(s), {failed} with an exception")
+
+
 scenario_app = typer.Typer(
     help="Bring your own agent, on this machine: start a scenario, score it, complete it.",
     no_args_is_help=True,

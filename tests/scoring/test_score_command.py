@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scoring_session import bash, function, scenario
 
@@ -16,7 +18,7 @@ from enduro.steps.context import StepContext
 
 
 def test_enduro_score_writes_the_full_result_and_prints_a_trusted_summary(
-    workspace: Path, tmp_path: Path
+    workspace: Path, tmp_path: Path, conforms: Callable[[str, Path], dict[str, Any]]
 ) -> None:
     definition = scenario(
         function("has-lib", {"command": {"command": "test -f lib.py"}}, weight=3),
@@ -48,3 +50,10 @@ def test_enduro_score_writes_the_full_result_and_prints_a_trusted_summary(
     assert summary_problem(summary, full) == ""
     assert json.loads(full)["functions"][0]["name"] == "has-lib"
     assert (store.agent_code(1, 2) / "calc" / "lib.py").is_file()  # the workspace snapshot
+    report = conforms("ctrf", store.test_result_ctrf(1, 2))["results"]
+    assert [(t["name"], t["status"]) for t in report["tests"]] == [
+        ("has-lib", "passed"),
+        ("script", "failed"),
+    ]
+    assert report["tests"][0]["extra"] == {"score": 1.0, "weight": 0.75}
+    assert report["extra"] == {"contractScore": 0.75, "passScore": 0.75}

@@ -147,10 +147,13 @@ def test_results_cannot_be_forged_by_the_agent_or_its_server(tmp_path: Path) -> 
     run = enduro_run(write_run_file(tmp_path, agent, turns=2), tmp_path / "out")
     assert run.returncode == 0, run.stderr
     assert [run.turn(0, t)["score"] for t in (1, 2)] == [0.0, 0.0]
-    results = [*run.out.glob("scenario_0/test_results/*.json")]
+    results = [*run.out.glob("scenario_0/test_results/turn_*_attempt_?.json")]
     results += run.out.glob("scenario_0/step_logs/*.summary.json")
     assert len(results) == 4
     assert all(json.loads(path.read_text())["passed"] == 0 for path in results)
+    reports = [*run.out.glob("scenario_0/test_results/*.ctrf.json")]
+    assert len(reports) == 2
+    assert all(json.loads(p.read_text())["results"]["summary"]["passed"] == 0 for p in reports)
 
 
 TAMPER_WITH_OTHERS = """

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,7 +48,9 @@ def test_rewriting_the_visible_tests_does_not_raise_the_score(tmp_path: Path) ->
     assert "did not answer 200 within 1s" in summary.reason
 
 
-def test_deleting_the_visible_tests_does_not_lower_the_score(tmp_path: Path) -> None:
+def test_deleting_the_visible_tests_does_not_lower_the_score(
+    tmp_path: Path, conforms: Callable[[str, Path], dict[str, Any]]
+) -> None:
     workspace = _workspace(tmp_path, oracle=True)
     shutil.rmtree(workspace / "tests")
     artifacts = tmp_path / "artifacts"
@@ -57,3 +61,6 @@ def test_deleting_the_visible_tests_does_not_lower_the_score(tmp_path: Path) -> 
     assert full["passed"] == summary.passed
     assert (store.agent_code(1, 1) / "app.py").exists()
     assert store.server_log(1, 1).is_file()
+    report = conforms("ctrf", store.test_result_ctrf(1, 1))["results"]
+    assert report["summary"]["tests"] == report["summary"]["passed"] == summary.total
+    assert {t["name"] for t in report["tests"]} == {t["id"] for t in full["tests"]}

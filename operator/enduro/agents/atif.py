@@ -1,7 +1,7 @@
-"""Agent Trajectory Interchange Format (ATIF v1.4) models and writer.
+"""Agent Trajectory Interchange Format (ATIF v1.7) models, writer and reader.
 
-ATIF is the JSON trajectory format of the Harbor / Terminal-Bench project: one object
-per session with `schema_version`, `session_id`, `agent {name, version, model_name}`,
+ATIF is the JSON trajectory format of the Harbor / Terminal-Bench project (its RFC 0001):
+one object per session with `schema_version`, `session_id`, `agent {name, version, model_name}`,
 `steps [{step_id, source, message, tool_calls, observation, metrics}]` and
 `final_metrics`. Enduro writes one file per attempt (`A/trajectory/turn_TTT_attempt_A.json`)
 from what the harness reported, whatever the harness's native format was; the native log
@@ -9,17 +9,26 @@ is kept beside it. Field names follow the spec (snake_case); optional fields are
 of the file when unset, as the spec's own examples do. Rules the spec states and these
 models enforce: step ids are 1, 2, 3, ... in order; only agent steps carry `model_name`,
 `tool_calls` and `metrics`.
+
+Versions 1.5 to 1.7 only added optional fields (1.5 `agent.tool_definitions`, 1.6 image
+content parts, 1.7 `trajectory_id`, `extra` on tool calls and observation results,
+`llm_call_count`, embedded subagents) and made `session_id` optional, so `upgrade` reads
+an earlier 1.x document (Enduro wrote 1.4) as the current version unchanged but for its
+`schema_version`. These models hold the subset of the spec Enduro writes; a field it
+never writes (images, subagents, token ids, `trajectory_id`) is rejected, not dropped.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "ATIF-v1.4"
+SCHEMA_VERSION: Final = "ATIF-v1.7"
+_VERSION_PREFIX = "ATIF-v1."
+_MINOR = int(SCHEMA_VERSION.removeprefix(_VERSION_PREFIX))
 
 
 class _Atif(BaseModel):
@@ -87,8 +96,8 @@ class Step(_Atif):
 
 
 class Trajectory(_Atif):
-    schema_version: str = SCHEMA_VERSION
-    session_id: str
+    schema_version: Literal["ATIF-v1.7"] = SCHEMA_VERSION
+    session_id: str | None = None  # optional since 1.7; Enduro always sets it
     agent: Agent
     steps: list[Step] = Field(default_factory=list)
     notes: str | None = None
@@ -120,5 +129,22 @@ def write(trajectory: Trajectory, path: Path) -> None:
     tmp.replace(path)
 
 
+def upgrade(document: dict[str, Any]) -> Trajectory:
+    """The trajectory of an ATIF 1.x document, as the current version (1.5 to 1.7 only
+    added optional fields); a document of another major version, or a newer one, is refused."""
+    version = document.get("schema_version")
+    minor = version.removeprefix(_VERSION_PREFIX) if isinstance(version, str) else ""
+    if not (version != minor and minor.isdigit() and int(minor) <= _MINOR):
+        raise ValueError(
+            f"schema_version {version!r} is not an ATIF version this reader knows "
+            f"({_VERSION_PREFIX}0 to {SCHEMA_VERSION})"
+        )
+    return Trajectory.model_validate({**document, "schema_version": SCHEMA_VERSION})
+
+
 def read(path: Path) -> Trajectory:
-    return Trajectory.model_validate_json(path.read_text(encoding="utf-8"))
+    """A trajectory file Enduro wrote, in any ATIF 1.x version up to the current one."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: an ATIF trajectory is a JSON object")
+    return upgrade(document)

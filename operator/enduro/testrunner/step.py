@@ -6,15 +6,18 @@ trusted steps write), and run where it lies, with the bytecode of its modules th
 earlier turn already had (``bytecode``): the workspace's ``tests/`` is never read, so an
 agent that edits its copy changes nothing. The workspace is snapshotted to
 ``A/agent_code/...`` first (bounded), the full result goes to ``A/test_results/...``
-and the compact summary is returned (and written to ``--summary-file`` by the CLI).
+with its CTRF report beside it (``enduro.exports.ctrf``), and the compact summary is
+returned (and written to ``--summary-file`` by the CLI).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import TestSummary
+from enduro.exports import ctrf
 from enduro.sandbox.policy import Isolation
 from enduro.scenarios.turnfiles import TurnFiles
 from enduro.steps.context import StepContext
@@ -36,6 +39,7 @@ def run_test_step(
     files = TurnFiles(context.require_generator(), context.scenario, turn)
     suite_dir = files.cached(store.turn_cache()).suite_dir
     bytecode.restore(suite_dir, store.bytecode_cache())
+    start = time.time()
     with bytecode.writing_bytecode():
         result = run_tests(
             suite_dir,
@@ -46,7 +50,10 @@ def run_test_step(
             test_seconds=context.timeouts.test_seconds,
             confined=context.isolation is Isolation.BWRAP,
         )
+    stop = time.time()
     bytecode.keep(suite_dir, store.bytecode_cache())
     text = result.to_json()
     write_text_atomic(store.test_result(turn, attempt), text)
+    report = ctrf.from_test_result(result, start=start, stop=stop)
+    write_text_atomic(store.test_result_ctrf(turn, attempt), ctrf.to_json(report))
     return summarize(result, text)

@@ -1,0 +1,1 @@
+"""Files in formats other tools read: CTRF test reports, Harbor-style job folders."""
