@@ -208,17 +208,23 @@ def test_two_replicas_one_acts_and_the_other_takes_over_when_it_is_killed(
             stderr=(tmp_path / f"replica-{priority}.log").open("w"),
         )  # fmt: skip
 
-    # The follower records itself first, then the leader joins: the follower must pause
-    # on seeing a live peer of higher priority. (A replica that starts after a live
-    # leader's record is already there is not covered: the emulated watch does not make
-    # kopf pause on the initial listing, see docs/operator.md.)
+    def recorded() -> int:
+        return len(cluster.kube.get("kopf.dev/v1/kopfpeerings", "enduro").get("status") or {})
+
+    def follower_log() -> str:
+        return (tmp_path / "replica-100.log").read_text()
+
+    # One after the other, as a rolling deploy brings them: the follower is up first,
+    # then the leader joins and the follower must pause before the run even starts.
     follower = replica(100)
-    cluster.kube.wait_for(
-        "the follower's peering record",
-        lambda: cluster.kube.get("kopf.dev/v1/kopfpeerings", "enduro").get("status") or None,
-        timeout=60,
-    )
+    cluster.kube.wait_for("the follower's record", lambda: recorded() >= 1 or None, 60)
     leader = replica(200)
+    cluster.kube.wait_for("the leader's record", lambda: recorded() >= 2 or None, 60)
+    cluster.kube.wait_for(
+        "the follower to pause",
+        lambda: "Pausing operations in favour of" in follower_log() or None,
+        60,
+    )
     took_over = [False]
 
     def kill_the_leader_mid_run() -> None:
@@ -243,5 +249,3 @@ def test_two_replicas_one_acts_and_the_other_takes_over_when_it_is_killed(
     assert took_over[0]
     assert disturbed == calm
     assert len(cluster.kube.list(PODS)) == expected_pods(calm)  # never both acting
-    follower_log = (tmp_path / "replica-100.log").read_text()
-    assert "Pausing operations in favour of" in follower_log, follower_log[-2000:]
