@@ -48,13 +48,12 @@ from enduro.engine.events import (
     TestFinished,
     TimedOut,
 )
-from enduro.engine.machine import scenario_timed_out
+from enduro.engine.machine import MESSAGE_MAX, ended_status, scenario_timed_out, with_scores
 from enduro.engine.plan import TestStep
 from enduro.engine.results import TestSummary
-from enduro.engine.scoring import scenario_score, shorten, stamina, turn_summary, turns_passed
+from enduro.engine.scoring import shorten, turn_summary
 
 ENVIRONMENT_READY = "EnvironmentReady"
-MESSAGE_MAX = 256
 _WAITING = (ScenarioPhase.RUNNING, ScenarioPhase.SCORED)  # the user's move
 
 
@@ -221,7 +220,7 @@ def _scored(
         record = record.model_copy(update={"infra_retries": status.turn_infra_retries})
     turns = [*status.turns, record]
     last = status.turn >= spec.n_turns
-    new = _with_scores(
+    new = with_scores(
         status.model_copy(
             update={
                 "turns": turns,
@@ -280,34 +279,8 @@ def _end(
     now: datetime,
     generation: int | None,
 ) -> ScenarioRunStatus:
-    new = _with_scores(
-        status.model_copy(
-            update={
-                "phase": phase,
-                "step": StepKind.NONE,
-                "completed_at": now,
-                "started_at": status.started_at or now,
-                "message": shorten(message, MESSAGE_MAX),
-            }
-        ),
-        spec,
-        ended=True,
-    )
+    new = ended_status(spec, status, phase, message, now)
     return _conditions(new, now, generation, environment=False)
-
-
-def _with_scores(
-    status: ScenarioRunStatus, spec: ScenarioRunSpec, *, ended: bool
-) -> ScenarioRunStatus:
-    turns = status.turns
-    return status.model_copy(
-        update={
-            "score": scenario_score(turns, spec.n_turns, ended),
-            "stamina": stamina(turns),
-            "turns_passed": turns_passed(turns),
-            "progress": f"{len(turns)}/{spec.n_turns}",
-        }
-    )
 
 
 def _conditions(

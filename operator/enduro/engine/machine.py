@@ -60,8 +60,10 @@ __all__ = [
     "current_step",
     "deadline",
     "decide",
+    "ended_status",
     "scenario_timed_out",
     "step_timed_out",
+    "with_scores",
 ]
 
 MESSAGE_MAX = 256
@@ -232,7 +234,7 @@ def _test_finished(
         return _end(
             spec, finished, ScenarioPhase.SUCCEEDED, message, now=now, generation=generation
         )
-    new = _with_scores(
+    new = with_scores(
         finished.model_copy(
             update={
                 "turn": turn + 1,
@@ -283,7 +285,20 @@ def _end(
     now: datetime,
     generation: int | None,
 ) -> Decision:
-    new = _with_scores(
+    new = ended_status(spec, status, phase, message, now)
+    return Decision(Done(phase), _with_conditions(new, now, generation))
+
+
+def ended_status(
+    spec: ScenarioRunSpec,
+    status: ScenarioRunStatus,
+    phase: ScenarioPhase,
+    message: str,
+    now: datetime,
+) -> ScenarioRunStatus:
+    """`status` ended in `phase` (terminal), scored over every turn (unreached turns 0):
+    how any scenario ends, whoever plays it (this machine or `engine.external`)."""
+    return with_scores(
         status.model_copy(
             update={
                 "phase": phase,
@@ -297,12 +312,12 @@ def _end(
         spec,
         ended=True,
     )
-    return Decision(Done(phase), _with_conditions(new, now, generation))
 
 
-def _with_scores(
-    status: ScenarioRunStatus, spec: ScenarioRunSpec, ended: bool
+def with_scores(
+    status: ScenarioRunStatus, spec: ScenarioRunSpec, *, ended: bool
 ) -> ScenarioRunStatus:
+    """`status` with its score, stamina, turns passed and progress recomputed from its turns."""
     turns = status.turns
     return status.model_copy(
         update={
