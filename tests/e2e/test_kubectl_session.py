@@ -259,7 +259,7 @@ def test_enduro_dev_cluster_prints_how_to_use_it_and_stops_on_ctrl_c(
         crds = column(kubectl("get", "crd").stdout, "NAME")
         assert crds == [
             "agents.enduro.dev", "benchmarkruns.enduro.dev", "benchmarks.enduro.dev",
-            "scenarioruns.enduro.dev",
+            "scenarioruns.enduro.dev", "scenarios.enduro.dev", "scorers.enduro.dev",
         ]  # fmt: skip
 
         process.send_signal(signal.SIGINT)

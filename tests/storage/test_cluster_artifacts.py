@@ -16,6 +16,7 @@ from s3_fixtures import MotoServer
 from typer.testing import CliRunner
 
 from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
+from enduro.artifacts import Artifacts
 from enduro.cli import app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -79,13 +80,16 @@ def test_an_emulated_cluster_run_writes_its_artifacts_and_report_to_s3(
         time.sleep(0.5)
     for key in ("report.json", "report.md", "scenario_0/test_results/turn_002_attempt_1.json"):
         assert key in keys, f"{key} not uploaded"
-    # Everything the steps wrote to the claim's artifacts folder is in the bucket.
+    # Everything the steps wrote to the claim's artifacts folder is in the bucket, but the
+    # turn cache (rendered again from the generator whenever it is missing).
     artifacts = tmp_path / "node" / "pvc" / "default" / "run-s000-workspace" / "artifacts"
+    cache = Artifacts(artifacts).turn_cache()
     on_claim = {
         f"scenario_0/{p.relative_to(artifacts).as_posix()}"
         for p in artifacts.rglob("*")
-        if p.is_file()
+        if p.is_file() and not p.is_relative_to(cache)
     }
+    assert not [k for k in keys if "/turn_cache/" in k]
     assert on_claim and on_claim <= keys, sorted(on_claim - keys)
     report = json.loads(
         client.get_object(Bucket=bucket, Key="cluster/run/report.json")["Body"].read()  # type: ignore[attr-defined]

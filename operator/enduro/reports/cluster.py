@@ -54,7 +54,7 @@ def report_from_objects(
         if not str(index).isdigit():
             continue
         statuses[int(index)] = ScenarioRunStatus.model_validate(sr.get("status") or {})
-        by_index[int(index)] = (attempts or {}).get(sr["metadata"]["name"], [])
+        by_index[int(index)] = (attempts or {}).get(sr["metadata"].get("name", ""), [])
         sr_spec = sr.get("spec") or {}
         harness = harness or str((sr_spec.get("agent") or {}).get("harness", ""))
         turns[int(index)] = _turns(sr_spec)
