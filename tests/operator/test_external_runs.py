@@ -182,7 +182,8 @@ async def test_cancel_frees_the_environment_and_waiting_on_it_says_so(
     await enduro.scenario_runs.await_environment_ready("gone", timeout=30)
 
     canceled = await enduro.scenario_runs.cancel("gone", timeout=30)
-    assert canceled.state == "Canceled" and running_pods(cluster) == []
+    assert canceled.state == "Canceled"
+    await freed(cluster)
     with pytest.raises(RunEndedError, match="ScenarioRun gone ended Canceled"):
         await enduro.scenario_runs.await_scored("gone", timeout=5)
 
