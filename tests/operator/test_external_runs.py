@@ -156,7 +156,12 @@ async def test_a_multi_turn_run_shows_the_next_turn_after_each_score(
     after_one = await enduro.scenario_runs.score_and_await("steps", timeout=30)
     assert (after_one.state, after_one.turn) == ("Running", 2)
     ready = await enduro.scenario_runs.await_environment_ready("steps", timeout=30)
-    assert ready.turn == 2 and running_pods(cluster) == ["steps-t002-env"]
+    assert ready.turn == 2
+
+    async def pods() -> list[str]:
+        return running_pods(cluster)
+
+    await wait_until(pods, ["steps-t002-env"])  # turn 1's environment is freed
 
     done = await enduro.scenario_runs.score_and_complete("steps", timeout=30)
     assert (done.state, done.score) == ("Completed", 0.75)
