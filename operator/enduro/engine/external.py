@@ -33,7 +33,6 @@ from enduro.api.conditions import (
     ConditionStatus,
     get_condition,
     set_condition,
-    set_ready_and_succeeded,
 )
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus, StepKind
 from enduro.engine.events import (
@@ -48,7 +47,14 @@ from enduro.engine.events import (
     TestFinished,
     TimedOut,
 )
-from enduro.engine.machine import MESSAGE_MAX, ended_status, scenario_timed_out, with_scores
+from enduro.engine.machine import (
+    MESSAGE_MAX,
+    ended_status,
+    scenario_timed_out,
+    started,
+    with_conditions,
+    with_scores,
+)
 from enduro.engine.plan import TestStep
 from enduro.engine.results import TestSummary
 from enduro.engine.scoring import shorten, turn_summary
@@ -191,21 +197,10 @@ def _start(
     now: datetime,
     generation: int | None,
 ) -> ScenarioRunStatus:
-    new = status.model_copy(
-        update={
-            "artifacts_ref": artifacts_ref,
-            "phase": ScenarioPhase.RUNNING,
-            "turn": 1,
-            "attempt": 1,
-            "step": StepKind.NONE,
-            "infra_retries": 0,
-            "started_at": now,
-            "active_at": now,
-            "progress": f"0/{spec.n_turns}",
-            "message": "",
-        }
+    new = started(spec, status, artifacts_ref, now, StepKind.NONE)
+    return _conditions(
+        new.model_copy(update={"active_at": now}), now, generation, environment=False
     )
-    return _conditions(new, now, generation, environment=False)
 
 
 def _scored(
@@ -292,35 +287,18 @@ def _conditions(
 ) -> ScenarioRunStatus:
     """`Ready`, `Succeeded` (True once Completed) and `EnvironmentReady` (None: unchanged),
     so `kubectl wait --for=condition=EnvironmentReady` works as the client's wait does."""
-    phase = status.phase
-    bad = phase in (ScenarioPhase.FAILED, ScenarioPhase.TIMED_OUT, ScenarioPhase.CANCELED)
-    succeeded: ConditionStatus = "Unknown"
-    if phase.terminal:
-        succeeded = "True" if phase is ScenarioPhase.COMPLETED else "False"
-    conditions = set_ready_and_succeeded(
-        status.conditions,
-        ready="False" if bad else "True",
-        succeeded=succeeded,
-        reason=phase.value,
-        message=status.message,
-        now=now,
-        generation=generation,
+    status = with_conditions(status, now, generation, success=ScenarioPhase.COMPLETED)
+    if environment is None:
+        return status
+    ready: ConditionStatus = "True" if environment else "False"
+    reason = "Running" if environment else ("Starting" if not status.phase.terminal else "Freed")
+    condition = Condition(
+        type=ENVIRONMENT_READY,
+        status=ready,
+        reason=reason,
+        message=f"turn {status.turn}",
+        observed_generation=generation,
     )
-    if environment is not None:
-        ready: ConditionStatus = "True" if environment else "False"
-        reason = "Running" if environment else ("Starting" if not phase.terminal else "Freed")
-        conditions = set_condition(
-            conditions,
-            Condition(
-                type=ENVIRONMENT_READY,
-                status=ready,
-                reason=reason,
-                message=f"turn {status.turn}",
-                observed_generation=generation,
-            ),
-            now,
-        )
-    update: dict[str, object] = {"conditions": conditions}
-    if generation is not None:
-        update["observed_generation"] = generation
-    return status.model_copy(update=update)
+    return status.model_copy(
+        update={"conditions": set_condition(status.conditions, condition, now)}
+    )

@@ -137,20 +137,22 @@ def _about_another_step(event: Event, status: ScenarioRunStatus) -> bool:
     return False
 
 
-def _start(
+def started(
     spec: ScenarioRunSpec,
     status: ScenarioRunStatus,
     artifacts_ref: str | None,
     now: datetime,
-    generation: int | None,
-) -> Decision:
-    new = status.model_copy(
+    step: StepKind,
+) -> ScenarioRunStatus:
+    """The status of a scenario that starts its first turn with `step` (before conditions);
+    the same start whether Enduro's agent or the user's own plays it."""
+    return status.model_copy(
         update={
             "artifacts_ref": artifacts_ref,
             "phase": ScenarioPhase.RUNNING,
             "turn": 1,
             "attempt": 1,
-            "step": StepKind.AGENT,
+            "step": step,
             "infra_retries": 0,
             "started_at": now,
             "progress": _progress(0, spec),
@@ -158,7 +160,17 @@ def _start(
             **_NEW_TURN,
         }
     )
-    return Decision(AgentStep(1, 1), _with_conditions(new, now, generation))
+
+
+def _start(
+    spec: ScenarioRunSpec,
+    status: ScenarioRunStatus,
+    artifacts_ref: str | None,
+    now: datetime,
+    generation: int | None,
+) -> Decision:
+    new = started(spec, status, artifacts_ref, now, StepKind.AGENT)
+    return Decision(AgentStep(1, 1), with_conditions(new, now, generation))
 
 
 def _agent_finished(
@@ -187,7 +199,7 @@ def _agent_finished(
             "message": "",
         }
     )
-    return Decision(TestStep(status.turn, status.attempt), _with_conditions(new, now, generation))
+    return Decision(TestStep(status.turn, status.attempt), with_conditions(new, now, generation))
 
 
 def _test_finished(
@@ -208,7 +220,7 @@ def _test_finished(
                 "message": "",
             }
         )
-        return Decision(AgentStep(turn, attempt + 1), _with_conditions(new, now, generation))
+        return Decision(AgentStep(turn, attempt + 1), with_conditions(new, now, generation))
 
     record = turn_summary(turn, attempt, summary, status.agent_reason).model_copy(
         update={
@@ -248,7 +260,7 @@ def _test_finished(
         spec,
         ended=False,
     )
-    return Decision(AgentStep(turn + 1, 1), _with_conditions(new, now, generation))
+    return Decision(AgentStep(turn + 1, 1), with_conditions(new, now, generation))
 
 
 def _infra_failure(
@@ -273,7 +285,7 @@ def _infra_failure(
         }
     )
     step = current_step(new)
-    return Decision(step, _with_conditions(new, now, generation))
+    return Decision(step, with_conditions(new, now, generation))
 
 
 def _end(
@@ -286,7 +298,7 @@ def _end(
     generation: int | None,
 ) -> Decision:
     new = ended_status(spec, status, phase, message, now)
-    return Decision(Done(phase), _with_conditions(new, now, generation))
+    return Decision(Done(phase), with_conditions(new, now, generation))
 
 
 def ended_status(
@@ -343,17 +355,19 @@ def _add_usage(usage: Usage, outcome: AgentOutcome) -> Usage:
     )
 
 
-def _with_conditions(
-    status: ScenarioRunStatus, now: datetime, generation: int | None
+def with_conditions(
+    status: ScenarioRunStatus,
+    now: datetime,
+    generation: int | None,
+    success: ScenarioPhase = ScenarioPhase.SUCCEEDED,
 ) -> ScenarioRunStatus:
-    """`Ready` is False once the scenario ended badly; `Succeeded` is Unknown until it ends."""
+    """`Ready` is False once the scenario ended badly; `Succeeded` is Unknown until it ends,
+    then True only if it ended in `success` (Completed for an external agent's run)."""
     phase = status.phase
     bad = phase in (ScenarioPhase.FAILED, ScenarioPhase.TIMED_OUT, ScenarioPhase.CANCELED)
-    succeeded: ConditionStatus
-    if not phase.terminal:
-        succeeded = "Unknown"
-    else:
-        succeeded = "True" if phase is ScenarioPhase.SUCCEEDED else "False"
+    succeeded: ConditionStatus = "Unknown"
+    if phase.terminal:
+        succeeded = "True" if phase is success else "False"
     conditions = set_ready_and_succeeded(
         status.conditions,
         ready="False" if bad else "True",

@@ -5,7 +5,9 @@ Agent, Scenario or Scorer, a required variable the Agent lacks or a required Sec
 does not exist is a `Ready=False` condition whose message names it and the fix, never
 an exception), decides which ScenarioRuns to create (at most `parallelism` unfinished,
 none while suspended or canceled), which to cancel, and the run's new status (the
-engine's aggregate over its ScenarioRuns).
+engine's aggregate over its ScenarioRuns). `plan_external_run` does the same for a run
+whose agent is the user's own (`agent: {external: true}`): it creates nothing and lists
+the scenarios still to start. Both read the run and its Benchmark the same way.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from enduro.engine.catalogue import (
     unsupported_agent,
 )
 from enduro.engine.run import (
+    RunAggregate,
     aggregate_run,
     run_conditions,
     run_phase,
@@ -104,6 +107,83 @@ class Catalogue:
     missing_secrets: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """A BenchmarkRun and its Benchmark as parsed, before anything else is looked at."""
+
+    status: BenchmarkRunStatus
+    spec: BenchmarkRunSpec
+    benchmark: BenchmarkSpec
+    generation: int | None
+    namespace: str
+    home: str  # the namespace of the Benchmark and its Scenarios
+
+
+def _read(
+    run: Mapping[str, Any],
+    benchmark: Mapping[str, Any] | None,
+    benchmark_labels: Mapping[str, str] | None,
+    now: datetime,
+) -> _Reading | RunPlan:
+    """The run's spec and its Benchmark parsed, or the `Ready=False` plan that names what
+    is missing or invalid; the same checks for agent-driven and external runs."""
+    generation = run["metadata"].get("generation")
+    try:
+        status = BenchmarkRunStatus.model_validate(run.get("status") or {})
+    except ValidationError:
+        status = BenchmarkRunStatus()
+    try:
+        spec = parse_spec(BenchmarkRunSpec, run.get("spec") or {})
+    except ValidationError as error:
+        return _not_ready(status, "InvalidSpec", explain(error, "spec"), now, generation)
+    namespace = str(run["metadata"].get("namespace"))
+    home = spec.benchmark_ref.namespace or namespace
+    name = spec.benchmark_ref.name
+    if benchmark is None:
+        message = (
+            f"Benchmark {name!r} not found in namespace {home!r}: "
+            "create it, or fix spec.benchmarkRef.name"
+        )
+        return _not_ready(status, "BenchmarkNotFound", message, now, generation)
+    if refused := not_public(namespace, spec.benchmark_ref, benchmark_labels or {}):
+        return _not_ready(status, BENCHMARK_NOT_PUBLIC, refused, now, generation)
+    try:
+        benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
+    except ValidationError as error:
+        message = f"Benchmark {name!r} is invalid: {explain(error, 'spec')}"
+        return _not_ready(status, "InvalidBenchmark", message, now, generation)
+    return _Reading(status, spec, benchmark_spec, generation, namespace, home)
+
+
+def _aggregated(
+    reading: _Reading,
+    aggregate: RunAggregate,
+    phase: RunPhase,
+    message: str,
+    now: datetime,
+    **more: Any,
+) -> BenchmarkRunStatus:
+    """The run's new status: its phase and message, the aggregate over its ScenarioRuns."""
+    status = reading.status
+    return status.model_copy(
+        update={
+            "phase": phase,
+            "observed_generation": reading.generation,
+            "counts": aggregate.counts,
+            "progress": aggregate.progress,
+            "average_score": aggregate.average_score,
+            "success_rate": aggregate.success_rate,
+            "mean_stamina": aggregate.mean_stamina,
+            "completed_at": (status.completed_at or now) if phase in TERMINAL_RUN else None,
+            "message": message,
+            "conditions": run_conditions(
+                status.conditions, phase, message, now, reading.generation
+            ),
+            **more,
+        }
+    )
+
+
 def plan_run(
     run: Mapping[str, Any],
     benchmark: Mapping[str, Any] | None,
@@ -117,27 +197,15 @@ def plan_run(
 ) -> RunPlan:
     """The next actions and status of the BenchmarkRun `run` (a Kubernetes object);
     `benchmark` is the spec of the Benchmark it references, `benchmark_labels` its labels."""
-    meta = run["metadata"]
-    generation = meta.get("generation")
-    try:
-        status = BenchmarkRunStatus.model_validate(run.get("status") or {})
-    except ValidationError:
-        status = BenchmarkRunStatus()
-    try:
-        spec = parse_spec(BenchmarkRunSpec, run.get("spec") or {})
-    except ValidationError as error:
-        return _not_ready(status, "InvalidSpec", explain(error, "spec"), now, generation)
-
-    namespace = meta.get("namespace")
-    home = spec.benchmark_ref.namespace or namespace
-    if benchmark is None:
-        message = (
-            f"Benchmark {spec.benchmark_ref.name!r} not found in namespace {home!r}: "
-            "create it, or fix spec.benchmarkRef.name"
-        )
-        return _not_ready(status, "BenchmarkNotFound", message, now, generation)
-    if refused := not_public(str(namespace), spec.benchmark_ref, benchmark_labels or {}):
-        return _not_ready(status, BENCHMARK_NOT_PUBLIC, refused, now, generation)
+    reading = _read(run, benchmark, benchmark_labels, now)
+    if isinstance(reading, RunPlan):
+        return reading
+    status, spec, generation, namespace = (
+        reading.status,
+        reading.spec,
+        reading.generation,
+        reading.namespace,
+    )
     if agent is None:
         message = (
             f"Agent {spec.require_agent_ref().name!r} not found in namespace {namespace!r}: "
@@ -145,13 +213,8 @@ def plan_run(
         )
         return _not_ready(status, "AgentNotFound", message, now, generation)
     if missing_queue is not None:
-        message = queue_not_found(missing_queue, str(namespace))
+        message = queue_not_found(missing_queue, namespace)
         return _not_ready(status, "QueueNotFound", message, now, generation)
-    try:
-        benchmark_spec = parse_spec(BenchmarkSpec, benchmark)
-    except ValidationError as error:
-        message = f"Benchmark {spec.benchmark_ref.name!r} is invalid: {explain(error, 'spec')}"
-        return _not_ready(status, "InvalidBenchmark", message, now, generation)
     try:
         agent_spec = parse_spec(AgentSpec, agent)
     except ValidationError as error:
@@ -159,7 +222,7 @@ def plan_run(
         return _not_ready(status, "InvalidAgent", message, now, generation)
     catalogue = catalogue or Catalogue()
     try:
-        contents = _resolve(benchmark_spec, catalogue, f"in namespace {home!r}")
+        contents = _resolve(reading.benchmark, catalogue, f"in namespace {reading.home!r}")
     except CatalogueError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
         return _not_ready(status, error.reason, message, now, generation)
@@ -200,26 +263,88 @@ def plan_run(
         message = "suspended: no new scenarios start until spec.suspend is false"
     else:
         message = ""
-    started = status.started_at or (now if observed else None)
-    new = status.model_copy(
-        update={
-            "phase": phase,
-            "observed_generation": generation,
-            "counts": aggregate.counts,
-            "progress": aggregate.progress,
-            "average_score": aggregate.average_score,
-            "success_rate": aggregate.success_rate,
-            "mean_stamina": aggregate.mean_stamina,
-            "started_at": started,
-            "completed_at": (status.completed_at or now) if phase in TERMINAL_RUN else None,
-            "message": message,
-            "conditions": run_conditions(status.conditions, phase, message, now, generation),
-            "artifacts_ref": spec.artifacts.s3.run_url(run["metadata"]["name"])
-            if spec.artifacts.s3
-            else None,
-        }
+    artifacts = spec.artifacts.s3.run_url(run["metadata"]["name"]) if spec.artifacts.s3 else None
+    new = _aggregated(
+        reading,
+        aggregate,
+        phase,
+        message,
+        now,
+        started_at=status.started_at or (now if observed else None),
+        artifacts_ref=artifacts,
     )
     return RunPlan(new, create, cancel, contents, agent_spec)
+
+
+def plan_external_run(
+    run: Mapping[str, Any],
+    benchmark: Mapping[str, Any] | None,
+    catalogue: Catalogue,
+    children: Mapping[int, Child],
+    now: datetime,
+    *,
+    benchmark_labels: Mapping[str, str] | None = None,
+) -> RunPlan:
+    """The next actions and status of an external agent's BenchmarkRun
+    (`agent: {external: true}`).
+
+    No ScenarioRun is created here: the user's client starts one per scenario. The run
+    lists the scenarios not started yet (`pendingScenarios`), aggregates the ones that
+    are, and ends Succeeded once every scenario was started and Completed (Failed if one
+    ended badly); early with `spec.complete` (running scenarios are asked to complete,
+    those never started stay unscored); Canceled with `spec.cancel`, its running
+    scenarios canceled.
+    """
+    reading = _read(run, benchmark, benchmark_labels, now)
+    if isinstance(reading, RunPlan):
+        return reading
+    status, spec, generation = reading.status, reading.spec, reading.generation
+    name = spec.benchmark_ref.name
+    if reading.benchmark.scenarios is None:
+        message = (
+            f"Benchmark {name!r} is generated: an external agent plays explicit scenarios "
+            "only (Benchmark.spec.scenarios); run generated benchmarks with an agentRef"
+        )
+        return _not_ready(status, "GeneratedBenchmark", message, now, generation)
+    try:
+        contents = _resolve(reading.benchmark, catalogue, f"in namespace {reading.home!r}")
+        indices = scenario_indices(spec, contents.count)
+    except CatalogueError as error:
+        return _not_ready(status, error.reason, f"Benchmark {name!r}: {error}", now, generation)
+    except ValueError as error:
+        return _not_ready(status, "InvalidSpec", str(error), now, generation)
+    observed = {i: children[i] for i in indices if i in children}
+    running = sorted(i for i, c in observed.items() if not c.status.phase.terminal)
+    cancel = [i for i in running if not observed[i].cancel] if spec.cancel else []
+    complete = running if spec.complete and not spec.cancel else []
+    statuses = [c.status for c in observed.values()]
+    aggregate = aggregate_run(statuses, len(indices), [contents.turns(i) for i in observed])
+    pending = [contents.definitions[i].name for i in indices if i not in observed]
+
+    message = ""
+    if spec.cancel:
+        phase = RunPhase.CANCELED
+    elif spec.complete or (indices and not pending and not running):
+        if running:
+            phase, message = RunPhase.RUNNING, "completing: waiting for running scenarios"
+        elif aggregate.counts.failed and not spec.complete:
+            phase = RunPhase.FAILED
+        else:
+            phase = RunPhase.SUCCEEDED
+            if pending:
+                message = f"completed early: {len(pending)} scenarios never started"
+    else:
+        phase = RunPhase.RUNNING
+    new = _aggregated(
+        reading,
+        aggregate,
+        phase,
+        message,
+        now,
+        started_at=status.started_at or now,
+        pending_scenarios=pending,
+    )
+    return RunPlan(new, cancel=cancel, complete=complete, contents=contents)
 
 
 def _resolve(benchmark: BenchmarkSpec, catalogue: Catalogue, where: str) -> BenchmarkScenarios:

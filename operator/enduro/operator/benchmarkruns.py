@@ -22,11 +22,10 @@ from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.engine.catalogue import required_secrets
-from enduro.engine.runplan import Catalogue, Child, RunPlan, plan_run
+from enduro.engine.runplan import Catalogue, Child, RunPlan, plan_external_run, plan_run
 from enduro.operator import kueue, metrics
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
-from enduro.operator.externalplan import plan_external_run
 from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.wakeups import Wakeups
 from enduro.sandbox.policy import Isolation

@@ -6,8 +6,7 @@ import datetime
 from typing import Any
 
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus, TurnSummary
-from enduro.engine.runplan import Catalogue, Child
-from enduro.operator.externalplan import plan_external_run
+from enduro.engine.runplan import Catalogue, Child, plan_external_run
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 CONTRACT = {"functions": [{"name": "t", "weight": 1, "scorer": {"command": {"command": "true"}}}]}
