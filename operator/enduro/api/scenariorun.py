@@ -306,6 +306,18 @@ class ScenarioRunStatus(StatusModel):
     checkpoint: CheckpointRef | None = Field(
         default=None, description="The last turn checkpoint of the workspace, with its digest."
     )
+    workspace_restores: int = Field(
+        default=0,
+        ge=0,
+        description="Times the workspace volume was lost and the scenario resumed on a fresh "
+        "one (from the last turn checkpoint).",
+    )
+    restore_turn: int | None = Field(
+        default=None,
+        ge=1,
+        description="Set after a lost volume: the next agent step first restores the workspace "
+        "of this turn's checkpoint (digest checked) from the artifact store.",
+    )
     score_generation: int | None = Field(
         default=None,
         ge=0,

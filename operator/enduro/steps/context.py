@@ -26,6 +26,12 @@ class StepContext(AgentStepContext):
         description="The explicit scenario with its scoring contracts and reference outputs "
         "(trusted steps only).",
     )
+    restore_turn: int | None = Field(
+        default=None,
+        ge=1,
+        description="The workspace volume was lost: `prepare-workspace` first restores the "
+        "checkpoint of this turn from the artifact store (digest checked).",
+    )
 
     def require_definition(self) -> ExplicitScenario:
         """The explicit scenario, for the trusted steps that prepare or score its turns."""
