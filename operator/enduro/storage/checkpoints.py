@@ -99,7 +99,16 @@ def restore(store: ArtifactStore, scenario: str, turn: int, into: Path) -> str:
     checked against its digest, extracted into the empty or new directory ``into``."""
     if into.exists() and any(into.iterdir()):
         raise StorageError(f"{into}: not empty; restore into a new directory")
-    index = _index(store, scenario)
+    data, digest = fetch_checkpoint(store, scenario, turn, _index(store, scenario))
+    unpack(data, into)
+    return digest
+
+
+def fetch_checkpoint(
+    store: ArtifactStore, scenario: str, turn: int, index: dict[str, dict[str, object]]
+) -> tuple[bytes, str]:
+    """The tarball of turn ``turn`` and its digest, refused (naming it) unless the digest
+    is the one ``index`` records."""
     entry = index.get(turn_tag(turn))
     if entry is None:
         turns = ", ".join(t.removeprefix("turn_").lstrip("0") for t in sorted(index)) or "none"
@@ -111,8 +120,7 @@ def restore(store: ArtifactStore, scenario: str, turn: int, into: Path) -> str:
         raise StorageError(
             f"{store.url}/{key}: digest {digest} does not match {entry['sha256']} in the index"
         )
-    unpack(data, into)
-    return digest
+    return data, digest
 
 
 def _index(store: ArtifactStore, scenario: str) -> dict[str, dict[str, object]]:
@@ -131,13 +139,14 @@ def restore_workspace(
     store's checkpoint index is merged into ``scenario_dir``'s, so the checkpoints of
     later turns extend it instead of replacing it. Returns the digest."""
     index = _index(store, scenario)
+    data, digest = fetch_checkpoint(store, scenario, turn, index)  # checked before any change
     workspace.mkdir(parents=True, exist_ok=True)
     for child in list(workspace.iterdir()):
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()
-    digest = restore(store, scenario, turn, workspace)
+    unpack(data, workspace)
     merged = {**index, **read_index_file(scenario_dir)}
     target = scenario_dir / INDEX
     target.parent.mkdir(parents=True, exist_ok=True)
