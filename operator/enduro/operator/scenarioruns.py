@@ -49,6 +49,7 @@ from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
 from enduro.steps.spec import StepRole
 from enduro.storage.cluster import scenario_url, with_artifact_upload
+from enduro.storage.sets import with_scenario_set
 
 KIND = "scenariorun"
 PodLookup = Callable[[str], Mapping[str, Any] | None]
@@ -272,6 +273,7 @@ class ScenarioRunDriver:
         restoring = isinstance(step, AgentStep) and step.restore_turn is not None
         # artifacts.s3 (enduro.storage): where the test step uploads, a restore reads
         manifest = with_artifact_upload(manifest, spec, restoring=restoring)
+        manifest = with_scenario_set(manifest, spec)  # source: S3 keys or the ConfigMap
         queue = kueue.queue_for(spec.queue_name, self.config.default_queue_name)
         await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)

@@ -69,6 +69,7 @@ def _context(
     return StepContext(
         generator=spec.generator,
         definition=spec.definition,
+        source=spec.source,
         scenario=spec.scenario,
         turn=turn,
         attempt=attempt,
@@ -87,7 +88,7 @@ def _untrusted_view(context: StepContext) -> StepContext:
     assert context.agent is not None
     if context.agent.harness.baseline:
         return context
-    return context.model_copy(update={"generator": None, "definition": None})
+    return context.model_copy(update={"generator": None, "definition": None, "source": None})
 
 
 def _environment(spec: ScenarioRunSpec) -> EnvironmentSpec | None:

@@ -7,6 +7,7 @@ from pydantic import Field
 from enduro.agents.context import AgentStepContext
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
+from enduro.api.storage import SourceSpec
 
 
 class StepContext(AgentStepContext):
@@ -24,6 +25,11 @@ class StepContext(AgentStepContext):
     definition: ExplicitScenario | None = Field(
         default=None,
         description="The explicit scenario with its scoring contracts and reference outputs "
+        "(trusted steps only).",
+    )
+    source: SourceSpec | None = Field(
+        default=None,
+        description="The Benchmark's stored set: the generator's turns are read from it "
         "(trusted steps only).",
     )
     restore_turn: int | None = Field(
