@@ -100,12 +100,18 @@ def test_a_lost_workspace_resumes_from_its_last_checkpoint(tmp_path: Path) -> No
 
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
-    assert "the workspace was lost; restored the checkpoint of turn" in resumed.stderr
+    # The engine decides, as on a cluster: the turn in flight starts again from attempt 1,
+    # its first agent step restoring the previous turn's checkpoint.
+    assert "the workspace volume was lost in turn" in resumed.stderr
+    assert "from attempt 1 on a fresh volume with the checkpoint of turn" in resumed.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["average_score"] == 1.0
     digests = json.loads(index.read_text())
     assert sorted(digests) == ["turn_001", "turn_002", "turn_003"]
     state = json.loads((out / "scenario_0" / "state.json").read_text())
+    assert state["workspaceRestores"] == 1 and [t["attempts"] for t in state["turns"]] == [1] * 3
+    [restored] = [c for c in state["conditions"] if c["type"] == "WorkspaceRestored"]
+    assert restored["reason"] == "ResumedFromCheckpoint"
     assert state["checkpoint"] == {"turn": 3, "sha256": digests["turn_003"]["sha256"]}
     restored = tmp_path / "turn3"
     result = CliRunner().invoke(app, ["workspace", "restore", str(out), "0", "3", str(restored)])

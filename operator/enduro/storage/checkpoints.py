@@ -7,9 +7,10 @@ bytes and the same digest) at ``<scenario>/checkpoints/turn_<ttt>.tar.gz``, and
 the artifact store with the scenario's other outputs, so
 ``enduro workspace restore RUN SCENARIO TURN DIR`` gives a human the workspace at any
 turn, from a run directory or from ``s3://``, refusing a tarball whose digest differs.
-A resumed run whose workspace was lost starts again from its last checkpoint; on a
-cluster the engine asks for it (``WorkspaceLost``) and ``restore_workspace`` does it in
-the next agent step's ``prepare-workspace``, from the S3 store.
+A scenario whose workspace was lost (a deleted PVC on a cluster, an emptied folder of a
+resumed local run) starts its turn again from the last checkpoint: the engine decides it
+(``WorkspaceLost``) and ``restore_workspace`` does it in the next agent step's
+``prepare-workspace``, from the S3 store on a cluster, from the run folder locally.
 """
 
 from __future__ import annotations
@@ -154,21 +155,3 @@ def restore_workspace(
     tmp.write_text(json.dumps(merged, indent=1, sort_keys=True))
     tmp.replace(target)
     return digest
-
-
-def restore_lost_workspace(scenario_dir: Path, workspace: Path, turns_done: int) -> int | None:
-    """When a resumed scenario's workspace is gone (a lost volume), put back the last
-    checkpoint of a finished turn. Returns the turn restored, or None."""
-    if workspace.is_dir() and any(workspace.iterdir()):
-        return None
-    done = [t for t in checkpointed_turns(scenario_dir) if t <= turns_done]
-    if not done:
-        return None
-    turn = done[-1]
-    data = (scenario_dir / checkpoint_key(turn)).read_bytes()
-    expected = read_index_file(scenario_dir)[turn_tag(turn)]["sha256"]
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise StorageError(f"{scenario_dir / checkpoint_key(turn)}: digest does not match")
-    shutil.rmtree(workspace, ignore_errors=True)
-    unpack(data, workspace)
-    return turn
