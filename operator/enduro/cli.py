@@ -56,8 +56,10 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     from enduro.workspace.prepare import prepare_workspace as prepare
 
     die_with_parent()
+    step_context = StepContext.model_validate_json(context)
+    _stored_set(step_context, artifacts / "scenario_set")
     try:
-        prepare(StepContext.model_validate_json(context), workspace, artifacts)
+        prepare(step_context, workspace, artifacts)
     except SetupError as exc:
         # The last line of the output is the reason the runtimes report (locally the
         # log's last line, on a cluster the termination message falls back to the log).
@@ -73,6 +75,13 @@ def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
 
     die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the agent running
+    if '"source"' in context:  # a trusted baseline of a stored set (the oracle)
+        import tempfile
+
+        from enduro.steps.context import StepContext
+
+        cache = Path(tempfile.gettempdir()) / "enduro-scenario-set"
+        _stored_set(StepContext.model_validate_json(context), cache)
     outcome = run_agent_step(parse_agent_context(context), workspace, artifacts)
     typer.echo(outcome.model_dump_json())
 
@@ -103,6 +112,7 @@ def test_runner(
     die_with_parent()
     stop_owned_on_sigterm()  # a stopped step must not leave the server running
     step_context = StepContext.model_validate_json(context)
+    _stored_set(step_context, artifacts / "scenario_set")
     if start_server and step_context.isolation is Isolation.BWRAP:
         # The server it starts shares this namespace: it reaches the runner, nothing else.
         enter_private_network()
@@ -128,6 +138,21 @@ def score(
     step_context = StepContext.model_validate_json(context)
     summary = run_scoring_step(step_context, workspace, artifacts)
     _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+def _stored_set(context: Any, cache: Path) -> None:
+    """A step of a Benchmark with a stored set (`spec.source`) reads its turns from it;
+    a set that cannot be fetched or does not match its digests stops the step (exit 1:
+    an infrastructure failure, the file named on the last line)."""
+    from enduro.scenarios.store import StoreError
+    from enduro.storage import StorageError
+    from enduro.storage.sets import use_stored_set
+
+    try:
+        use_stored_set(context.source, context.generator, cache)
+    except (StoreError, StorageError) as exc:
+        typer.echo(f"error: the stored scenario set cannot be used: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _report_summary(
@@ -306,9 +331,15 @@ def generate(
     max_attempts: int = typer.Option(
         3, "--max-attempts", min=1, max=10, help="Model answers tried per change."
     ),
+    out_configmap: str | None = typer.Option(
+        None,
+        "--out-configmap",
+        help="Write --out as the manifest of a ConfigMap of this name holding the set "
+        "(small sets: at most 1 MiB packed), for Benchmark.spec.source.configMap.",
+    ),
 ) -> None:
     """Generate an iterative-REST scenario set (layout: docs/scenario-layout.md) into a
-    directory or s3://BUCKET/PREFIX."""
+    directory, s3://BUCKET/PREFIX, or a ConfigMap manifest (--out-configmap NAME)."""
     from enduro.scenarios.cli import SamplerOptions, generate_command
 
     generate_command(
@@ -319,6 +350,7 @@ def generate(
         seed=seed,
         force=force,
         sampling=SamplerOptions(sampler, model_id, region, bedrock_endpoint, max_attempts),
+        configmap=out_configmap,
     )
 
 

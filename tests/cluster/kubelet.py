@@ -129,6 +129,9 @@ class PodExecutor:
         self._watcher: asyncio.Task[None] | None = None
         self._port_maps: dict[str, dict[int, int]] = {}
         self._gated: set[tuple[str, str]] = set()  # pods that waited for their gates
+        # (namespace, claim) -> the volume provisioned for it: a claim deleted and created
+        # again gets a new, empty volume (its folder is emptied), as a provisioner gives.
+        self._provisioned: dict[tuple[str, str], str] = {}
 
     # -- lifecycle (call from the emulator's loop) -------------------------------------
 
@@ -275,6 +278,10 @@ class PodExecutor:
             return
         spec = pvc.get("spec", {})
         volume = f"pvc-{pvc['metadata']['uid']}"
+        previous = self._provisioned.get((namespace, claim))
+        if previous is not None and previous != volume:
+            shutil.rmtree(self.root / "pvc" / namespace / claim, ignore_errors=True)
+        self._provisioned[(namespace, claim)] = volume
         self.emulator.write(PVCS, namespace, claim, {"spec": {"volumeName": volume}})
         status = {
             "phase": "Bound",

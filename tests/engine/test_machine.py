@@ -16,6 +16,7 @@ from enduro.engine.events import (
     StepFailedInfra,
     TestFinished,
     TimedOut,
+    WorkspaceLost,
 )
 from enduro.engine.machine import (
     AgentStep,
@@ -283,3 +284,72 @@ def test_each_turn_records_its_failure_classes_and_usage() -> None:
     assert (first.agent_failures, first.infra_retries) == (1, 1)
     assert (first.tokens_in, first.tokens_out, first.cost_usd) == (105, 10, 0.25)
     assert (second.agent_failures, second.infra_retries, second.tokens_in) == (None, None, 100)
+
+
+# -- a lost workspace volume ----------------------------------------------------------------
+
+LOST = WorkspaceLost("persistentvolumeclaim sr-workspace was deleted", checkpoints=True)
+
+
+def test_a_lost_volume_restarts_the_turn_from_the_last_checkpoint_without_spending_attempts() -> (
+    None
+):
+    spec = make_spec(turns=3, attemptLimit=3)
+    # Turn 1 passes; turn 2's first attempt fails, its second is being tested: volume lost.
+    decisions = play(spec, Started(), OK, PASS, OK, HALF, OK, LOST)
+    lost = decisions[-1]
+    assert lost.step == AgentStep(2, 1, retry=1, restores=1, restore_turn=1)
+    s = lost.status
+    assert (s.phase, s.turn, s.attempt, s.step) == ("Running", 2, 1, "agent")
+    assert (s.workspace_restores, s.restore_turn, s.turn_infra_retries) == (1, 1, 1)
+    assert s.message.endswith("resumed turn 2 from attempt 1 on a fresh volume with the "
+                              "checkpoint of turn 1")  # fmt: skip
+    restored = get_condition(s.conditions, "WorkspaceRestored")
+    assert restored is not None
+    assert (restored.status, restored.reason) == ("True", "ResumedFromCheckpoint")
+
+    # The restoring step done, the checkpoint is not asked for again; the turn goes on.
+    rest = play_from(spec, s, OK, PASS, OK, PASS)
+    assert rest[0].step == TestStep(2, 1, restores=1)
+    assert rest[0].status.restore_turn is None
+    end = rest[-1].status
+    assert end.phase == "Succeeded" and [t.attempts for t in end.turns] == [1, 1, 1]
+    assert end.turns[1].infra_retries == 1
+
+
+def test_a_lost_volume_in_turn_one_starts_again_from_an_empty_workspace() -> None:
+    decisions = play(make_spec(), Started(), LOST)
+    assert decisions[-1].step == AgentStep(1, 1, retry=1, restores=1, restore_turn=None)
+    restored = get_condition(decisions[-1].status.conditions, "WorkspaceRestored")
+    assert restored is not None and restored.reason == "ResumedFromStart"
+
+
+def test_a_lost_volume_without_checkpoints_fails_saying_how_to_make_it_resumable() -> None:
+    lost = WorkspaceLost("persistentvolumeclaim sr-workspace was deleted", checkpoints=False)
+    decisions = play(make_spec(turns=3), Started(), OK, PASS, OK, lost)
+    s = decisions[-1].status
+    assert decisions[-1].step == Done(ScenarioPhase.FAILED)
+    assert s.message.startswith("cannot resume turn 2: the workspace volume was lost")
+    assert "set spec.artifacts.s3 on the BenchmarkRun" in s.message
+    condition = get_condition(s.conditions, "WorkspaceRestored")
+    assert condition is not None and (condition.status, condition.reason) == (
+        "False",
+        "NoCheckpoints",
+    )
+
+
+def test_a_volume_lost_again_and_again_ends_as_an_infrastructure_failure() -> None:
+    spec = make_spec(turns=2, maxInfraRetries=2)
+    decisions = play(spec, Started(), OK, PASS, LOST, LOST, LOST)
+    assert decisions[-2].step == AgentStep(2, 1, retry=2, restores=2, restore_turn=1)
+    assert decisions[-1].step == Done(ScenarioPhase.FAILED)
+    assert "the workspace volume was lost in turn 2" in decisions[-1].status.message
+
+
+def play_from(spec: ScenarioRunSpec, status: ScenarioRunStatus, *events: Event) -> list[Decision]:
+    decisions = []
+    for i, event in enumerate(events):
+        decision = decide(spec, status, event, NOW + timedelta(seconds=100 + i))
+        decisions.append(decision)
+        status = decision.status
+    return decisions

@@ -20,6 +20,7 @@ from operator_manifests import agent, benchmark, benchmark_run
 from cluster.enduro_cluster import (
     BENCHMARK_RUNS,
     PODS,
+    PVCS,
     SCENARIO_RUNS,
     EnduroCluster,
     scripted_results,
@@ -249,3 +250,33 @@ def test_two_replicas_one_acts_and_the_other_takes_over_when_it_is_killed(
     assert took_over[0]
     assert disturbed == calm
     assert len(cluster.kube.list(PODS)) == expected_pods(calm)  # never both acting
+
+
+def test_a_pvc_deleted_while_the_operator_is_down_is_noticed_when_it_starts_again(
+    start_cluster: Start,
+) -> None:
+    """No watch event reaches a stopped operator: the restarted one looks for the claim
+    once. In turn 1 nothing is lost with the volume, so the turn starts again on a fresh
+    claim even without an artifact store (later turns need one: tests/storage)."""
+    cluster = start_cluster(canned=Canned(scripted_results(scores), delay=1.0))
+    cluster.apply(benchmark(scenarios=1, turns=2), agent(), benchmark_run(attemptLimit=2))
+    first = "run-s000-t001-a1-agent"
+
+    def running() -> bool:
+        pods = {p["metadata"]["name"]: p for p in cluster.kube.list(PODS)}
+        return pods.get(first, {}).get("status", {}).get("phase") == "Running"
+
+    cluster.kube.wait_for("the first agent pod to run", running, timeout=30)
+    cluster.stop_operator()
+    cluster.kube.delete(PVCS, "run-s000-workspace")
+    cluster.start_operator()
+
+    cluster.wait_for_run("run", timeout=60)
+    status = cluster.kube.get(SCENARIO_RUNS, "run-s000")["status"]
+    assert [t["attempts"] for t in status["turns"]] == [1, 1]
+    assert status["workspaceRestores"] == 1
+    [restored] = [c for c in status["conditions"] if c["type"] == "WorkspaceRestored"]
+    assert restored["reason"] == "ResumedFromStart", restored
+    names = {p["metadata"]["name"] for p in cluster.kube.list(PODS)}
+    assert {"run-s000-t001-a1-agent-r1-w1", "run-s000-t002-a1-test-w1"} <= names, names
+    assert [c["metadata"]["name"] for c in cluster.kube.list(PVCS)] == ["run-s000-workspace"]

@@ -100,14 +100,79 @@ def test_a_lost_workspace_resumes_from_its_last_checkpoint(tmp_path: Path) -> No
 
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
-    assert "the workspace was lost; restored the checkpoint of turn" in resumed.stderr
+    # The engine decides, as on a cluster: the turn in flight starts again from attempt 1,
+    # its first agent step restoring the previous turn's checkpoint.
+    assert "the workspace volume was lost in turn" in resumed.stderr
+    assert "from attempt 1 on a fresh volume with the checkpoint of turn" in resumed.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["average_score"] == 1.0
     digests = json.loads(index.read_text())
     assert sorted(digests) == ["turn_001", "turn_002", "turn_003"]
     state = json.loads((out / "scenario_0" / "state.json").read_text())
+    assert state["workspaceRestores"] == 1 and [t["attempts"] for t in state["turns"]] == [1] * 3
+    [restored] = [c for c in state["conditions"] if c["type"] == "WorkspaceRestored"]
+    assert restored["reason"] == "ResumedFromCheckpoint"
     assert state["checkpoint"] == {"turn": 3, "sha256": digests["turn_003"]["sha256"]}
     restored = tmp_path / "turn3"
     result = CliRunner().invoke(app, ["workspace", "restore", str(out), "0", "3", str(restored)])
     assert result.exit_code == 0, result.output
     assert (restored / "SPEC.md").read_text() == (out / "scenario_0/workspace/SPEC.md").read_text()
+
+
+def test_prepare_workspace_restores_a_lost_workspace_from_the_s3_checkpoint(
+    tmp_path: Path, bucket: str, aws_env: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the first agent step after a lost volume does (`restoreTurn` in its context):
+    the fresh volume gets turn 1's workspace from the bucket, digest checked, and the
+    bucket's checkpoint index; a tampered tarball is refused, naming it, and the workspace
+    is not touched."""
+    from s3_fixtures import MotoServer
+
+    from enduro.api.generator import GeneratorSpec
+    from enduro.steps.context import StepContext
+    from enduro.storage import open_store
+    from enduro.storage.cluster import ENDPOINT_ENV, URL_ENV
+
+    assert isinstance(aws_env, MotoServer)
+    url = f"s3://{bucket}/runs/run/scenario_0"
+    old = tmp_path / "old"  # the lost volume's artifacts, as the test step uploaded them
+    write_checkpoint(old, workspace(tmp_path / "w"), 1)
+    store = open_store(url, region="eu-west-1", endpoint=aws_env.endpoint)
+    for path in sorted((old / "checkpoints").iterdir()):
+        store.put_file(f"checkpoints/{path.name}", path)
+    monkeypatch.setenv(URL_ENV, url)
+    monkeypatch.setenv(ENDPOINT_ENV, aws_env.endpoint)
+    context = StepContext(
+        generator=GeneratorSpec(seed=3, scenarios=1, turns=3),
+        scenario=0,
+        turn=2,
+        attempt=1,
+        restore_turn=1,
+    )
+    args = ["prepare-workspace", "--context", context.to_json()]
+    fresh = tmp_path / "fresh"
+    (fresh / "workspace").mkdir(parents=True)
+    (fresh / "workspace" / "partial.txt").write_text("left by a retried step")
+    paths = ["--workspace", str(fresh / "workspace"), "--artifacts", str(fresh / "artifacts")]
+
+    result = CliRunner().invoke(app, [*args, *paths])
+
+    assert result.exit_code == 0, result.output
+    assert "restored the workspace of turn 1's checkpoint (sha256 " in result.output
+    restored = fresh / "workspace"
+    assert (restored / "app.py").read_text() == "print('hi')\n"
+    assert not (restored / "partial.txt").exists()
+    assert (restored / "SPEC.md").is_file()  # then prepared for turn 2 as usual
+    index = json.loads((fresh / "artifacts/checkpoints/index.json").read_text())
+    assert list(index) == ["turn_001"]
+
+    store.put_bytes("checkpoints/turn_001.tar.gz", pack(tmp_path / "w" / "tests"))
+    again = tmp_path / "again"
+    (again / "workspace").mkdir(parents=True)
+    (again / "workspace" / "kept.txt").write_text("not touched by a refused restore")
+    paths = ["--workspace", str(again / "workspace"), "--artifacts", str(again / "artifacts")]
+    result = CliRunner().invoke(app, [*args, *paths])
+    assert result.exit_code == 1
+    assert "cannot restore the checkpoint of turn 1" in result.output
+    assert "turn_001.tar.gz: digest" in result.output and "does not match" in result.output
+    assert [p.name for p in (again / "workspace").iterdir()] == ["kept.txt"]

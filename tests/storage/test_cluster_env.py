@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from enduro.api.agent import AgentSpec
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenariorun import ScenarioRunSpec
+from enduro.api.storage import SourceSpec
 from enduro.storage.cluster import URL_ENV, scenario_url, with_artifact_upload
 
 POD: dict[str, Any] = {
@@ -55,3 +57,58 @@ def test_without_a_secret_the_pod_uses_its_workload_identity() -> None:
 def test_without_a_bucket_the_pod_is_unchanged() -> None:
     assert with_artifact_upload(POD, spec(None)) == POD
     assert scenario_url(spec(None)) is None
+
+
+def agent_pod(harness: str, source: dict[str, Any], restore_turn: int | None = None) -> Any:
+    """The agent step's pod as the operator builds it, for a Benchmark with `source`."""
+    from enduro.engine.plan import AgentStep
+    from enduro.operator.pods import build_pod
+    from enduro.steps.build import build_step
+    from enduro.storage.sets import with_scenario_set
+
+    run = spec({"bucket": "enduro-runs", "credentialsSecret": {"name": "keys"}})
+    agent = {"harness": harness}
+    run = run.model_copy(
+        update={
+            "source": SourceSpec.model_validate(source),
+            "agent": AgentSpec.model_validate(agent),
+        }
+    )
+    step = build_step("sr", run, AgentStep(2, 1, restore_turn=restore_turn))
+    owner = {"apiVersion": "v1", "kind": "X", "metadata": {"name": "sr", "uid": "u"}}
+    pod = build_pod(step, owner, claim="sr-workspace", namespace="ns")
+    pod = with_artifact_upload(pod, run, restoring=restore_turn is not None)
+    return with_scenario_set(pod, run)
+
+
+def containers(pod: Any) -> dict[str, Any]:
+    return {c["name"]: c for c in [*pod["spec"]["initContainers"], *pod["spec"]["containers"]]}
+
+
+def test_a_configmap_set_reaches_the_trusted_containers_never_an_agent_cli() -> None:
+    pod = agent_pod("mini-swe-agent", {"configMap": {"name": "small-set"}})
+    assert {"name": "scenario-set", "configMap": {"name": "small-set"}} in pod["spec"]["volumes"]
+    found = containers(pod)
+    mounts = {n: [m["name"] for m in c["volumeMounts"]] for n, c in found.items()}
+    assert "scenario-set" in mounts["prepare-workspace"]
+    assert "scenario-set" not in mounts["agent"]
+    agent_command = " ".join(found["agent"]["command"])
+    assert "small-set" not in agent_command and '"generator"' not in agent_command
+    assert "small-set" in " ".join(found["prepare-workspace"]["command"])
+    # The oracle is a trusted baseline: it reads the ground truth from the set.
+    oracle = containers(agent_pod("oracle", {"configMap": {"name": "small-set"}}))
+    assert "scenario-set" in [m["name"] for m in oracle["agent"]["volumeMounts"]]
+
+
+def test_only_a_restoring_prepare_workspace_gets_the_artifact_store_and_its_keys() -> None:
+    source = {"s3": {"bucket": "sets", "credentialsSecret": {"name": "set-keys"}}}
+    plain = containers(agent_pod("mini-swe-agent", source))
+    restoring = containers(agent_pod("mini-swe-agent", source, restore_turn=1))
+    env = {e["name"]: e for e in restoring["prepare-workspace"]["env"]}
+    assert env[URL_ENV]["value"] == "s3://enduro-runs/nightly/scenario_3"
+    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["name"] == "keys"
+    assert '"restoreTurn":1' in " ".join(restoring["prepare-workspace"]["command"])
+    plain_env = {e["name"]: e for e in plain["prepare-workspace"]["env"]}
+    assert URL_ENV not in plain_env  # the set's keys only
+    assert plain_env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["name"] == "set-keys"
+    assert "AWS_ACCESS_KEY_ID" not in {e["name"] for e in plain["agent"]["env"]}

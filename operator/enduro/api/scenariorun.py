@@ -18,6 +18,7 @@ from enduro.api.conditions import ConditionList
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
 from enduro.api.settings import RunSettings
+from enduro.api.storage import SourceSpec
 
 REASON_MAX = 64  # characters of a turn's reason kept in the status (size budget)
 
@@ -68,6 +69,11 @@ class ScenarioRunSpec(RunSettings):
     )
     definition: ExplicitScenario | None = Field(
         default=None, description="Snapshot of the explicit Scenario (and its custom Scorers)."
+    )
+    source: SourceSpec | None = Field(
+        default=None,
+        description="Snapshot of the Benchmark's stored set (S3 or a ConfigMap): the steps load "
+        "the generator's turns from it (digests checked) instead of regenerating them.",
     )
     scenario: int = Field(
         default=0,
@@ -305,6 +311,18 @@ class ScenarioRunStatus(StatusModel):
     )
     checkpoint: CheckpointRef | None = Field(
         default=None, description="The last turn checkpoint of the workspace, with its digest."
+    )
+    workspace_restores: int = Field(
+        default=0,
+        ge=0,
+        description="Times the workspace volume was lost and the scenario resumed on a fresh "
+        "one (from the last turn checkpoint).",
+    )
+    restore_turn: int | None = Field(
+        default=None,
+        ge=1,
+        description="Set after a lost volume: the next agent step first restores the workspace "
+        "of this turn's checkpoint (digest checked) from the artifact store.",
     )
     score_generation: int | None = Field(
         default=None,

@@ -154,7 +154,12 @@ class ArtifactsSpec(SpecModel):
 class ConfigMapRef(SpecModel):
     """A ConfigMap in the same namespace."""
 
-    name: str = Field(min_length=1, max_length=253, description="ConfigMap name.")
+    name: str = Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="ConfigMap name.",
+    )
 
 
 class SourceSpec(SpecModel):

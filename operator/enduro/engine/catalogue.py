@@ -22,6 +22,7 @@ from enduro.api.scenario import (
     ScorerResourceSpec,
     custom_scorer_names,
 )
+from enduro.api.storage import SourceSpec
 
 BENCHMARK_NOT_PUBLIC = "BenchmarkNotPublic"
 SCENARIO_NOT_FOUND = "ScenarioNotFound"
@@ -59,6 +60,7 @@ class BenchmarkScenarios:
 
     generator: GeneratorSpec | None = None
     definitions: tuple[ExplicitScenario, ...] = ()
+    source: SourceSpec | None = None  # the generator's turns are stored there
 
     @property
     def count(self) -> int:
@@ -78,7 +80,7 @@ class BenchmarkScenarios:
     def snapshot(self, index: int) -> dict[str, Any]:
         """The ScenarioRunSpec fields that say what scenario `index` is."""
         if self.generator is not None:
-            return {"generator": self.generator}
+            return {"generator": self.generator, "source": self.source}
         return {"definition": self.definitions[index]}
 
 
@@ -92,7 +94,7 @@ def resolve_benchmark(
     """The scenarios `benchmark` is made of; `scenarios` and `scorers` are what exists
     (`where`: "in this file", "in namespace 'x'"). Raises `CatalogueError`."""
     if benchmark.generator is not None:
-        return BenchmarkScenarios(generator=benchmark.generator)
+        return BenchmarkScenarios(generator=benchmark.generator, source=benchmark.source)
     assert benchmark.scenarios is not None
     names = _selected(benchmark.scenarios, scenarios, where)
     definitions = []

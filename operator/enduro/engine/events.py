@@ -48,6 +48,17 @@ class StepFailedInfra:
 
 
 @dataclass(frozen=True)
+class WorkspaceLost:
+    """The scenario's workspace volume is gone (its PVC deleted, its node lost) while a
+    step was in flight. `checkpoints`: the runtime keeps the turn checkpoints somewhere the
+    loss did not reach (an S3 artifact store on a cluster, the run folder locally), so a
+    fresh volume can get the last finished turn's workspace back."""
+
+    reason: str
+    checkpoints: bool
+
+
+@dataclass(frozen=True)
 class Canceled:
     """The user canceled the scenario or its run."""
 
@@ -95,6 +106,7 @@ Event = (
     | AgentFinished
     | TestFinished
     | StepFailedInfra
+    | WorkspaceLost
     | Canceled
     | TimedOut
     | EnvironmentReady

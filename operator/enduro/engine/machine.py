@@ -12,6 +12,11 @@ Rules (DESIGN.md, "Contracts"):
 * after a failed turn the next turn starts, unless `stopOnFailure` ends the scenario;
 * infrastructure failures re-run the same step without spending an attempt, at most
   `maxInfraRetries` times in a row; then the scenario is Failed;
+* a lost workspace volume (`WorkspaceLost`) starts the turn in flight again from
+  attempt 1 on a fresh volume, its first agent step restoring the checkpoint of the last
+  finished turn: an infrastructure retry (no attempt spent; the lost attempts' work is
+  gone, so is their count). Past turn 1 this needs checkpoints that outlived the volume;
+  without them the scenario is Failed, saying why and how to make it resumable;
 * Canceled and TimedOut end the scenario at once; unreached turns score 0; any event
   that arrives after `timeouts.scenarioSeconds` is TimedOut;
 * events that do not match the step in flight (duplicates, stale deliveries) and any
@@ -23,7 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from enduro.api.conditions import ConditionStatus, set_ready_and_succeeded
+from enduro.api.conditions import (
+    Condition,
+    ConditionStatus,
+    set_condition,
+    set_ready_and_succeeded,
+)
 from enduro.api.scenariorun import (
     AttemptSeconds,
     ScenarioPhase,
@@ -40,6 +50,7 @@ from enduro.engine.events import (
     StepFailedInfra,
     TestFinished,
     TimedOut,
+    WorkspaceLost,
 )
 from enduro.engine.plan import AgentStep, Done, Step, TestStep
 from enduro.engine.results import AgentOutcome, FailureClass, TestSummary
@@ -67,6 +78,7 @@ __all__ = [
 ]
 
 MESSAGE_MAX = 256
+WORKSPACE_RESTORED = "WorkspaceRestored"  # the condition a lost volume sets
 # What a new turn starts from: nothing spent, nothing failed yet.
 _NEW_TURN: dict[str, object] = {
     "turn_usage": Usage(),
@@ -85,10 +97,13 @@ def current_step(status: ScenarioRunStatus) -> Step:
     """The step the status says is in flight: what a restarted operator must adopt."""
     if status.phase.terminal:
         return Done(status.phase)
+    restores = status.workspace_restores
     if status.step is StepKind.AGENT:
-        return AgentStep(status.turn, status.attempt, status.infra_retries)
+        return AgentStep(
+            status.turn, status.attempt, status.infra_retries, restores, status.restore_turn
+        )
     if status.step is StepKind.TEST:
-        return TestStep(status.turn, status.attempt, status.infra_retries)
+        return TestStep(status.turn, status.attempt, status.infra_retries, restores)
     return Done(status.phase)  # Pending: nothing runs until Started
 
 
@@ -119,6 +134,10 @@ def decide(
             return _test_finished(spec, status, summary, now, generation)
         case StepFailedInfra(reason) if status.step in (StepKind.AGENT, StepKind.TEST):
             return _infra_failure(spec, status, reason, now, generation)
+        case WorkspaceLost(reason, checkpoints) if status.step in (StepKind.AGENT, StepKind.TEST):
+            return _workspace_lost(
+                spec, status, reason, now, checkpoints=checkpoints, generation=generation
+            )
         case Canceled(reason):
             return _end(
                 spec, status, ScenarioPhase.CANCELED, reason, now=now, generation=generation
@@ -170,7 +189,8 @@ def _start(
     generation: int | None,
 ) -> Decision:
     new = started(spec, status, artifacts_ref, now, StepKind.AGENT)
-    return Decision(AgentStep(1, 1), with_conditions(new, now, generation))
+    new = with_conditions(new, now, generation)
+    return Decision(current_step(new), new)
 
 
 def _agent_finished(
@@ -196,10 +216,12 @@ def _agent_finished(
             "turn_agent_failures": status.turn_agent_failures + (1 if crashed else 0),
             "attempt_agent_seconds": outcome.seconds,
             "agent_reason": shorten(reason) if crashed else None,
+            "restore_turn": None,  # the workspace is back (if it was lost): keep it
             "message": "",
         }
     )
-    return Decision(TestStep(status.turn, status.attempt), with_conditions(new, now, generation))
+    new = with_conditions(new, now, generation)
+    return Decision(current_step(new), new)
 
 
 def _test_finished(
@@ -220,7 +242,8 @@ def _test_finished(
                 "message": "",
             }
         )
-        return Decision(AgentStep(turn, attempt + 1), with_conditions(new, now, generation))
+        new = with_conditions(new, now, generation)
+        return Decision(current_step(new), new)
 
     record = turn_summary(turn, attempt, summary, status.agent_reason).model_copy(
         update={
@@ -260,7 +283,8 @@ def _test_finished(
         spec,
         ended=False,
     )
-    return Decision(AgentStep(turn + 1, 1), with_conditions(new, now, generation))
+    new = with_conditions(new, now, generation)
+    return Decision(current_step(new), new)
 
 
 def _infra_failure(
@@ -286,6 +310,63 @@ def _infra_failure(
     )
     step = current_step(new)
     return Decision(step, with_conditions(new, now, generation))
+
+
+def _workspace_lost(
+    spec: ScenarioRunSpec,
+    status: ScenarioRunStatus,
+    reason: str,
+    now: datetime,
+    *,
+    checkpoints: bool,
+    generation: int | None,
+) -> Decision:
+    """Turn `status.turn` starts again on a fresh volume from the checkpoint of the turn
+    before it (turn 1 from an empty workspace), as an infrastructure retry."""
+    turn, last = status.turn, status.turn - 1
+    lost = f"the workspace volume was lost in turn {turn} ({reason})"
+    if last >= 1 and not checkpoints:
+        message = (
+            f"cannot resume turn {turn}: the workspace volume was lost and the run keeps no "
+            "turn checkpoints outside it (set spec.artifacts.s3 on the BenchmarkRun to make "
+            f"a lost volume resume from its last checkpoint); {reason}"
+        )
+        failed = _end(spec, status, ScenarioPhase.FAILED, message, now=now, generation=generation)
+        condition = Condition(
+            type=WORKSPACE_RESTORED, status="False", reason="NoCheckpoints", message=message
+        )
+        conditions = set_condition(failed.status.conditions, condition, now)
+        return Decision(failed.step, failed.status.model_copy(update={"conditions": conditions}))
+    retries = status.infra_retries + 1
+    if retries > spec.max_infra_retries:
+        message = f"{lost} after {status.infra_retries} infrastructure retries in a row"
+        return _end(spec, status, ScenarioPhase.FAILED, message, now=now, generation=generation)
+    source = f"the checkpoint of turn {last}" if last >= 1 else "an empty workspace (turn 1)"
+    message = f"{lost}; resumed turn {turn} from attempt 1 on a fresh volume with {source}"
+    new = status.model_copy(
+        update={
+            "attempt": 1,
+            "step": StepKind.AGENT,
+            "infra_retries": retries,
+            "turn_infra_retries": status.turn_infra_retries + 1,
+            "turn_agent_failures": 0,
+            "attempt_agent_seconds": 0.0,
+            "agent_reason": None,
+            "workspace_restores": status.workspace_restores + 1,
+            "restore_turn": last if last >= 1 else None,
+            "message": shorten(message, MESSAGE_MAX),
+        }
+    )
+    new = with_conditions(new, now, generation)
+    condition = Condition(
+        type=WORKSPACE_RESTORED,
+        status="True",
+        reason="ResumedFromCheckpoint" if last >= 1 else "ResumedFromStart",
+        message=message,
+        observed_generation=generation,
+    )
+    new = new.model_copy(update={"conditions": set_condition(new.conditions, condition, now)})
+    return Decision(current_step(new), new)
 
 
 def _end(

@@ -9,11 +9,15 @@ from enduro.api.scenariorun import ScenarioPhase
 
 @dataclass(frozen=True)
 class AgentStep:
-    """Run the agent for `turn`/`attempt`; `retry` counts infrastructure re-runs."""
+    """Run the agent for `turn`/`attempt`; `retry` counts infrastructure re-runs;
+    `restores` counts the workspace restores so far (a lost volume); `restore_turn`: the
+    step first puts back the workspace of that turn's checkpoint."""
 
     turn: int
     attempt: int
     retry: int = 0
+    restores: int = 0
+    restore_turn: int | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class TestStep:
     turn: int
     attempt: int
     retry: int = 0
+    restores: int = 0
 
 
 @dataclass(frozen=True)

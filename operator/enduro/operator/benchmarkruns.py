@@ -31,6 +31,7 @@ from enduro.operator.wakeups import Wakeups
 from enduro.sandbox.policy import Isolation
 from enduro.steps.names import scenario_run_name
 from enduro.storage.cluster import StorageError, artifacts_condition, publish_cluster_report
+from enduro.storage.sets import source_condition
 
 KIND = "benchmarkrun"
 Lookup = Callable[[str], Mapping[str, Any] | None]
@@ -57,6 +58,7 @@ class BenchmarkRunDriver:
         self.canceled: set[int] = set()
         self.completed: set[int] = set()  # external agents: asked to complete
         self.artifacts_ok = False  # the bucket of artifacts.s3 was checked
+        self.set_ok = False  # the Benchmark's stored set (spec.source) was checked
         self.secrets_found: set[str] = set()  # required Secrets seen (or not checkable)
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
@@ -147,6 +149,7 @@ class BenchmarkRunDriver:
 
     async def _act(self, plan: RunPlan) -> None:
         plan = await self._check_artifacts(plan)
+        plan = await self._check_source(plan)
         if plan.create and plan.contents is not None and plan.agent is not None:
             for index in plan.create:
                 manifest = build_scenario_run(self.body, plan.contents, plan.agent, index)
@@ -221,6 +224,32 @@ class BenchmarkRunDriver:
             update["message"] = condition.message[:1024]
         status = plan.status.model_copy(update=update)
         return replace(plan, status=status, create=plan.create if self.artifacts_ok else [])
+
+    async def _check_source(self, plan: RunPlan) -> RunPlan:
+        """With a stored set (`Benchmark.spec.source`), no ScenarioRun starts until the set
+        was fetched and every digest matched; `ScenarioSetReady` says which file did not
+        (enduro.storage.sets). A ConfigMap source is read from the run's namespace, where
+        the step pods mount it."""
+        contents = plan.contents
+        if not plan.create or self.set_ok or contents is None or contents.source is None:
+            return plan
+        source, generator = contents.source, contents.generator
+        assert generator is not None
+        config_map = None
+        if source.config_map is not None:
+            config_map = await self.api.get(
+                "v1", "configmaps", self.namespace, source.config_map.name
+            )
+        condition = await asyncio.to_thread(source_condition, source, generator, config_map)
+        self.set_ok = condition.status != "False"
+        now = datetime.datetime.now(tz=datetime.UTC)
+        update: dict[str, Any] = {
+            "conditions": set_condition(plan.status.conditions, condition, now)
+        }
+        if not self.set_ok:
+            update["message"] = condition.message[:1024]
+        status = plan.status.model_copy(update=update)
+        return replace(plan, status=status, create=plan.create if self.set_ok else [])
 
     async def _publish(self, plan: RunPlan) -> None:
         """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""

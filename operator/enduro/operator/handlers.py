@@ -37,6 +37,7 @@ from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
 from enduro.operator.wakeups import Wakeups
+from enduro.steps.names import workspace_claim_name
 
 SR = (SCENARIO_RUN.group, SCENARIO_RUN.version, SCENARIO_RUN.plural)
 BR = (BENCHMARK_RUN.group, BENCHMARK_RUN.version, BENCHMARK_RUN.plural)
@@ -61,6 +62,7 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.config = config
     memo.wakeups = Wakeups()
     memo.gone_pods = set()
+    memo.lost_claims = {}
     memo.pods = {}
     memo.phases = {}
     settings.persistence.finalizer = "enduro.dev/finalizer"
@@ -186,6 +188,25 @@ async def pod_deleted(
     memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
 
 
+@kopf.on.event("v1", "persistentvolumeclaims", labels=STEP_PODS)
+async def workspace_claim_changed(
+    *,
+    event: kopf.RawEvent,
+    body: kopf.Body,
+    namespace: str | None,
+    name: str,
+    labels: kopf.Labels,
+    memo: kopf.Memo,
+    **_: Any,
+) -> None:
+    """A workspace PVC deleted (or being deleted) while its scenario runs is a lost volume:
+    its driver tells the engine (`WorkspaceLost`)."""
+    meta = body.get("metadata", {})
+    if event.get("type") == "DELETED" or meta.get("deletionTimestamp"):
+        memo.lost_claims[(namespace, name)] = meta.get("uid", "")
+        memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
+
+
 @kopf.on.event(*SR)
 async def scenario_run_changed(
     *,
@@ -306,21 +327,19 @@ async def drive_scenario_run(
     logger: kopf.Logger,
     **_: Any,
 ) -> None:
-    driver_class = (
-        externalruns.ExternalRunDriver
-        if externalruns.is_external(body)
-        else scenarioruns.ScenarioRunDriver
-    )
-    driver = driver_class(
-        body=body,
-        api=memo.api,
-        config=memo.config,
-        wakeups=memo.wakeups,
-        pods=lambda name: memo.pods.get((namespace, name)),
-        gone=memo.gone_pods,
-        logger=logger,
-    )
-    await driver.run(stopped)
+    common: dict[str, Any] = {
+        "body": body,
+        "api": memo.api,
+        "config": memo.config,
+        "wakeups": memo.wakeups,
+        "pods": lambda name: memo.pods.get((namespace, name)),
+        "gone": memo.gone_pods,
+        "logger": logger,
+    }
+    if externalruns.is_external(body):
+        await externalruns.ExternalRunDriver(**common).run(stopped)
+    else:
+        await scenarioruns.ScenarioRunDriver(**common, lost_claims=memo.lost_claims).run(stopped)
 
 
 @kopf.on.delete(*SR)
@@ -339,6 +358,7 @@ def forget_pods(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
         memo.gone_pods.discard(key)
     for key in [k for k in memo.pods if k[0] == namespace and k[1].startswith(prefix)]:
         memo.pods.pop(key, None)
+    memo.lost_claims.pop((namespace, workspace_claim_name(scenario_run)), None)
 
 
 @kopf.daemon(*BR, cancellation_timeout=10)

@@ -6,7 +6,10 @@ only reads and writes Kubernetes objects, in an order that makes restarts safe:
 * the status is patched *before* the pod of the next step is created, so a pod exists
   only for a step the status already names;
 * pod names are deterministic (`<sr>-t003-a1-agent`), so a restarted operator adopts the
-  pod of the step in flight (finished or not) instead of running the step again.
+  pod of the step in flight (finished or not) instead of running the step again;
+* a workspace PVC deleted while a step runs (or found missing by a restarted operator) is
+  `WorkspaceLost` for the engine; when it resumes, a fresh PVC of the same name is
+  created once the old one is gone, before the pod of the next step.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
@@ -24,7 +27,7 @@ from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import Canceled, Event, Started
+from enduro.engine.events import Canceled, Event, Started, WorkspaceLost
 from enduro.engine.machine import (
     AgentStep,
     Done,
@@ -46,9 +49,12 @@ from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
 from enduro.steps.spec import StepRole
 from enduro.storage.cluster import scenario_url, with_artifact_upload
+from enduro.storage.sets import with_scenario_set
 
 KIND = "scenariorun"
 PodLookup = Callable[[str], Mapping[str, Any] | None]
+# (namespace, claim name) -> uid of a workspace PVC seen deleted (or being deleted).
+LostClaims = dict[tuple[str, str], str]
 
 
 def utcnow() -> datetime.datetime:
@@ -62,7 +68,9 @@ def status_patch(status: ScenarioRunStatus) -> dict[str, Any]:
 
 def pod_name(scenario_run: str, step: AgentStep | TestStep) -> str:
     role = StepRole.AGENT if isinstance(step, AgentStep) else StepRole.TEST
-    return step_name(scenario_run, step.turn, step.attempt, role.value, step.retry)
+    return step_name(
+        scenario_run, step.turn, step.attempt, role.value, step.retry, restores=step.restores
+    )
 
 
 def describe(step: Step) -> str:
@@ -82,12 +90,16 @@ class ScenarioRunDriver:
     pods: PodLookup  # pod name -> the pod as last seen (kopf index), None if unseen
     gone: set[tuple[str, str]]  # (namespace, pod name) of step pods seen deleted
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
+    lost_claims: LostClaims = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.name: str = self.body["metadata"]["name"]
         self.namespace: str = self.body["metadata"]["namespace"]
         self.status = ScenarioRunStatus.model_validate(self.body.get("status") or {})
         self.created: set[str] = set()
+        self.claim = workspace_claim_name(self.name)
+        self.claim_checked = False  # one GET per driver: a restarted operator saw no event
+        self.replacing_claim = False  # the engine resumed on a fresh volume: create it
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -152,6 +164,11 @@ class ScenarioRunDriver:
         elif expired := scenario_timed_out(spec, self.status, utcnow()):
             event = expired  # the step in flight is stopped below
             pod = self.pods(pod_name(self.name, step))
+        elif self.replacing_claim and not await self._replace_claim(spec):
+            return False  # the old claim is still being deleted
+        elif not self.replacing_claim and (lost := await self._claim_lost()):
+            event = WorkspaceLost(lost, checkpoints=spec.artifacts.s3 is not None)
+            pod = self.pods(pod_name(self.name, step))
         else:
             name = pod_name(self.name, step)
             pod = self.pods(name)
@@ -203,8 +220,45 @@ class ScenarioRunDriver:
             # The step is over for the engine (canceled, stuck, out of time): stop its pod.
             await self.api.delete("v1", "pods", self.namespace, pod["metadata"]["name"])
         self._report(step, event, decision.step, posted)
+        if isinstance(event, WorkspaceLost) and isinstance(decision.step, AgentStep):
+            self.replacing_claim = True
+            if not await self._replace_claim(spec):
+                return True
         if isinstance(decision.step, AgentStep | TestStep):
             await self._create_pod(spec, decision.step)
+        return True
+
+    async def _claim_lost(self) -> str:
+        """Why the workspace PVC of the running scenario is gone, or "" if it is not."""
+        key = (self.namespace, self.claim)
+        lost_uid = self.lost_claims.get(key)
+        if lost_uid is None and self.claim_checked:
+            return ""
+        self.claim_checked = True
+        claim = await self.api.get("v1", "persistentvolumeclaims", self.namespace, self.claim)
+        if claim is None:
+            return f"persistentvolumeclaim {self.claim} was deleted"
+        meta = claim["metadata"]
+        if meta.get("deletionTimestamp"):
+            return f"persistentvolumeclaim {self.claim} is being deleted"
+        if lost_uid is not None and meta.get("uid") == lost_uid:
+            return f"persistentvolumeclaim {self.claim} was deleted"
+        self.lost_claims.pop(key, None)  # none lost, or a claim of the same name came back
+        return ""
+
+    async def _replace_claim(self, spec: ScenarioRunSpec) -> bool:
+        """After the engine resumed on a fresh volume: True once a live claim is there (the
+        old one must be gone first: Kubernetes keeps a claim in use until its pods end)."""
+        key = (self.namespace, self.claim)
+        claim = await self.api.get("v1", "persistentvolumeclaims", self.namespace, self.claim)
+        if claim is not None:
+            meta = claim["metadata"]
+            if meta.get("deletionTimestamp") or meta.get("uid") == self.lost_claims.get(key):
+                return False
+        else:
+            await self.api.create("persistentvolumeclaims", self._pvc(spec))
+        self.lost_claims.pop(key, None)
+        self.replacing_claim = False
         return True
 
     async def _create_pod(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> None:
@@ -216,7 +270,10 @@ class ScenarioRunDriver:
             namespace=self.namespace,
             runtime_class_name=self.config.runtime_class_name,
         )
-        manifest = with_artifact_upload(manifest, spec)  # artifacts.s3 (enduro.storage)
+        restoring = isinstance(step, AgentStep) and step.restore_turn is not None
+        # artifacts.s3 (enduro.storage): where the test step uploads, a restore reads
+        manifest = with_artifact_upload(manifest, spec, restoring=restoring)
+        manifest = with_scenario_set(manifest, spec)  # source: S3 keys or the ConfigMap
         queue = kueue.queue_for(spec.queue_name, self.config.default_queue_name)
         await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)

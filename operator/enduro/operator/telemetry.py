@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunStatus
-from enduro.engine.events import AgentFinished, Event, StepFailedInfra, TestFinished
+from enduro.engine.events import (
+    AgentFinished,
+    Event,
+    StepFailedInfra,
+    TestFinished,
+    WorkspaceLost,
+)
 from enduro.engine.machine import AgentStep, Done, Step, TestStep
 from enduro.operator import metrics
 from enduro.operator.children import AGENT_LABEL, BENCHMARK_LABEL
@@ -118,6 +124,9 @@ def event_for(
         f"({t.passed}/{t.total}, {t.attempts} attempt{'s' if t.attempts > 1 else ''})"
         for t in finished
     )
+    if isinstance(event, WorkspaceLost):  # resumed from a checkpoint, or why it cannot
+        resumed = isinstance(next_step, AgentStep)
+        return RunEvent("Warning", "WorkspaceRestored" if resumed else "WorkspaceLost", new.message)
     if isinstance(event, StepFailedInfra):
         where = ""
         if isinstance(step, AgentStep | TestStep):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import Event, Started, StepFailedInfra
+from enduro.engine.events import Event, Started, StepFailedInfra, WorkspaceLost
 from enduro.engine.machine import (
     AgentStep,
     Done,
@@ -39,6 +39,7 @@ from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import StepRole, StepSpec, VolumeName
+from enduro.storage.checkpoints import checkpointed_turns
 from enduro.storage.sync import RunUploader
 
 STEP_LOGS = "step_logs"  # stdout/stderr of each step's processes, for debugging the runtime
@@ -98,11 +99,12 @@ class LocalRun:
         directory = scenario_dir(self.out, scenario)
         (directory / "workspace").mkdir(parents=True, exist_ok=True)
         status = load_status(directory) or ScenarioRunStatus()
-        if self.uploader is not None and status.turns:  # a lost workspace: last checkpoint
-            self.uploader.before_resume(directory, status)
+        step = current_step(status)
+        if lost := self._workspace_lost(directory, status, step):
+            status, step = self._advance(spec, status, lost, directory, scenario)
+            print(f"{directory.name}: {status.message}", file=sys.stderr)
         if self.listener is not None:
             self.listener(scenario, status)  # a resumed scenario shows where it is
-        step = current_step(status)
         if not status.phase.terminal and isinstance(step, Done):  # Pending: not started yet
             ref = self.uploader.ref(directory) if self.uploader else str(directory)
             status, step = self._advance(spec, status, Started(ref), directory, scenario)
@@ -116,6 +118,21 @@ class LocalRun:
                 return status  # cut short by the stop: the step runs again on resume
             status, step = self._advance(spec, status, event, directory, scenario)
         return status
+
+    @staticmethod
+    def _workspace_lost(
+        directory: Path, status: ScenarioRunStatus, step: AgentStep | TestStep | Done
+    ) -> WorkspaceLost | None:
+        """A resumed scenario past turn 1 whose workspace folder is empty lost it (a lost
+        volume): the engine decides what follows, as on a cluster. The checkpoints are in
+        the run folder (``enduro.storage.checkpoints``), where the loss did not reach."""
+        workspace = directory / "workspace"
+        if not isinstance(step, AgentStep | TestStep) or not status.turns:
+            return None
+        if any(workspace.iterdir()):
+            return None
+        kept = status.turn - 1 in checkpointed_turns(directory)
+        return WorkspaceLost("the workspace folder is empty", checkpoints=kept)
 
     def _advance(
         self,

@@ -2,13 +2,16 @@
 
 One file, several documents: Benchmark, Agent and BenchmarkRun objects, and the Scenario
 and Scorer objects of a benchmark of explicit scenarios (``apiVersion:
-enduro.dev/v1alpha1``). Everything is validated with the ``enduro.api`` models before
-any work starts; every problem names the document, the field path and the reason.
+enduro.dev/v1alpha1``), and the ConfigMap of a Benchmark's stored set
+(``source.configMap``, as ``enduro generate --out-configmap`` writes it). Everything is
+validated with the ``enduro.api`` models before any work starts; every problem names the
+document, the field path and the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,7 @@ class RunPlan:
     agent_name: str
     agent: AgentSpec
     contents: BenchmarkScenarios
+    config_maps: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # name -> object
 
     def scenarios(self) -> list[int]:
         return scenario_indices(self.spec, self.contents.count)
@@ -84,6 +88,7 @@ def load_plan(path: Path) -> RunPlan:
     problems: list[str] = []
     objects: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     labels: dict[str, dict[str, str]] = {}  # Scenario name -> its metadata.labels
+    config_maps: dict[str, dict[str, Any]] = {}
     for index, doc in enumerate(docs, start=1):
         where = f"{path} document {index}"
         if not isinstance(doc, dict):
@@ -92,6 +97,9 @@ def load_plan(path: Path) -> RunPlan:
         kind = doc.get("kind")
         metadata = doc.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        if kind == "ConfigMap" and doc.get("apiVersion") == "v1" and isinstance(name, str):
+            config_maps[name] = doc  # a stored set (source.configMap); checked when used
+            continue
         if kind not in KINDS:
             problems.append(
                 f"{where}: kind: {kind!r} is not one of {', '.join(KINDS)} "
@@ -173,7 +181,14 @@ def load_plan(path: Path) -> RunPlan:
     except CatalogueError as exc:
         raise ManifestError([f"{path} (Benchmark {run.benchmark_ref.name}): {exc}"]) from None
     plan = RunPlan(
-        run_name, run, run.benchmark_ref.name, benchmark, run.agent_ref.name, agent, contents
+        run_name,
+        run,
+        run.benchmark_ref.name,
+        benchmark,
+        run.agent_ref.name,
+        agent,
+        contents,
+        config_maps,
     )
     try:
         plan.scenarios()

@@ -60,8 +60,22 @@ def generate_command(
     seed: int,
     force: bool,
     sampling: SamplerOptions | None = None,
+    configmap: str | None = None,
 ) -> None:
     sampling = sampling or SamplerOptions()
+    if configmap is not None:
+        from enduro.api.storage import ConfigMapRef
+        from enduro.storage import is_s3_url
+
+        if is_s3_url(out):
+            raise _fail("--out-configmap writes a manifest file: give --out FILE.yaml, not s3://")
+        try:
+            ConfigMapRef(name=configmap)
+        except ValidationError:
+            raise _fail(
+                f"--out-configmap: {configmap!r} is not a ConfigMap name (lowercase letters, "
+                "digits, '-' and '.', starting and ending with a letter or digit)"
+            ) from None
     if sampling.sampler == "bedrock" and not sampling.model_id:
         raise _fail("--sampler bedrock needs --model-id (a Bedrock model id)")
     try:
@@ -76,7 +90,7 @@ def generate_command(
         raise _fail(_spec_error(exc)) from None
     started = time.perf_counter()
     try:
-        manifest = _generate(spec, out, force, sampling)
+        manifest = _generate(spec, out, force, sampling, configmap)
     except StoreError as exc:
         raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
@@ -86,9 +100,16 @@ def generate_command(
     )
 
 
-def _generate(spec: GeneratorSpec, out: str, force: bool, sampling: SamplerOptions) -> Manifest:
+def _generate(
+    spec: GeneratorSpec,
+    out: str,
+    force: bool,
+    sampling: SamplerOptions,
+    configmap: str | None = None,
+) -> Manifest:
     """Generate locally (a model's set is drawn once, here); upload when ``out`` is
-    ``s3://``. Nothing is written to ``out`` unless the whole set was made."""
+    ``s3://``; a ConfigMap manifest with ``configmap``. Nothing is written to ``out``
+    unless the whole set was made."""
     from enduro.storage import is_s3_url
 
     turns: TurnSource | None = None
@@ -116,6 +137,12 @@ def _generate(spec: GeneratorSpec, out: str, force: bool, sampling: SamplerOptio
                 raise StoreError(str(exc)) from None
 
         turns, generation = bedrock_turns, sampler.log.to_json
+    if configmap is not None:
+        from enduro.scenarios.configmap import write_configmap
+
+        return write_configmap(
+            spec, Path(out), configmap, force=force, turns=turns, generation=generation
+        )
     if not is_s3_url(out):
         return export_set(spec, Path(out), force=force, turns=turns, generation=generation)
     with tempfile.TemporaryDirectory(prefix="enduro-set-") as tmp:

@@ -29,7 +29,7 @@ from pydantic.alias_generators import to_camel
 
 import enduro
 from enduro.api.generator import GeneratorSpec
-from enduro.api.storage import SourceSpec
+from enduro.api.storage import S3Location, SourceSpec
 from enduro.scenarios.changes import Change, changes_from_yaml, changes_to_yaml
 from enduro.scenarios.generator import GENERATOR_VERSION, ScenarioTurn, generate_scenario
 from enduro.scenarios.render.changes import render_changes
@@ -414,14 +414,18 @@ def upload_set(root: Path, url: str, *, force: bool = False) -> Manifest:
     return loaded.manifest
 
 
-def download_set(url: str, into: Path, *, digest: str | None = None) -> ScenarioSet:
-    """Fetch the set at ``url`` into the empty directory ``into`` and load it. Every file
+def download_set(
+    location: str | S3Location, into: Path, *, digest: str | None = None
+) -> ScenarioSet:
+    """Fetch the set at ``location`` (``s3://...``, or the Benchmark's ``source.s3`` with
+    its region and endpoint) into the empty directory ``into`` and load it. Every file
     is checked against its digest as it arrives; a mismatch names the object. ``digest``:
     the set digest the caller expects (``Benchmark.spec.source.digest``)."""
     from enduro.storage import StorageError, open_store
 
+    url = location.url if isinstance(location, S3Location) else location
     try:
-        store = open_store(url)
+        store = open_store(location)
         data = store.get_bytes(MANIFEST)
     except StorageError as exc:
         raise StoreError(f"{exc} (is {url} a stored scenario set?)") from None
@@ -449,15 +453,30 @@ def download_set(url: str, into: Path, *, digest: str | None = None) -> Scenario
     return load_set(into)
 
 
-def fetch_source(source: SourceSpec, generator: GeneratorSpec, into: Path) -> Path:
+def fetch_source(
+    source: SourceSpec,
+    generator: GeneratorSpec,
+    into: Path,
+    *,
+    config_map: Mapping[str, Any] | None = None,
+) -> Path:
     """A verified local copy of a Benchmark's stored set (``spec.source``) in ``into``,
     reused when it is already there with the expected digest. The set must hold the
-    scenarios ``generator`` describes."""
-    if source.s3 is None:
-        raise StoreError(
-            "source.configMap: a set in a ConfigMap is read by the operator; locally, "
-            "use source.s3 or a directory"
-        )
+    scenarios ``generator`` describes. ``config_map``: the ConfigMap object that
+    ``source.configMap`` names (None: not found)."""
+    if source.config_map is not None:
+        from enduro.scenarios.configmap import configmap_data, unpack_set
+
+        name = source.config_map.name
+        if config_map is None:
+            raise StoreError(
+                f"source.configMap: ConfigMap {name} not found; create it (`enduro generate "
+                f"... --out FILE.yaml --out-configmap {name}`, then kubectl apply -f FILE.yaml "
+                "or, for enduro run, put it in the run file)"
+            )
+        data = configmap_data(config_map, name)
+        return unpack_set(data, into, name=name, digest=source.digest, generator=generator)
+    assert source.s3 is not None
     url = source.s3.url
     if (into / MANIFEST).is_file():
         try:
@@ -470,7 +489,7 @@ def fetch_source(source: SourceSpec, generator: GeneratorSpec, into: Path) -> Pa
         shutil.rmtree(into)
     tmp = into.parent / f".{into.name}.partial-{secrets.token_hex(4)}"
     try:
-        loaded = download_set(url, tmp, digest=source.digest)
+        loaded = download_set(source.s3, tmp, digest=source.digest)
         _check_generator(loaded, generator, url)
         tmp.rename(into)
     finally:

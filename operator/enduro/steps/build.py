@@ -69,6 +69,7 @@ def _context(
     return StepContext(
         generator=spec.generator,
         definition=spec.definition,
+        source=spec.source,
         scenario=spec.scenario,
         turn=turn,
         attempt=attempt,
@@ -87,7 +88,7 @@ def _untrusted_view(context: StepContext) -> StepContext:
     assert context.agent is not None
     if context.agent.harness.baseline:
         return context
-    return context.model_copy(update={"generator": None, "definition": None})
+    return context.model_copy(update={"generator": None, "definition": None, "source": None})
 
 
 def _environment(spec: ScenarioRunSpec) -> EnvironmentSpec | None:
@@ -114,15 +115,20 @@ def build_agent_step(
     attempt: int,
     *,
     retry: int = 0,
+    restores: int = 0,
+    restore_turn: int | None = None,
     images: Images | None = None,
     isolation: Isolation = Isolation.POD,
 ) -> StepSpec:
-    """The agent step: prepare the workspace (spec, changes, visible tests, feedback), then
-    let the agent edit it. The agent's container sees the workspace and only the artifact
-    directories `enduro agent` writes (its logs and trajectory), never results or suites,
-    and its context has no generator unless the agent is a trusted baseline."""
+    """The agent step: prepare the workspace (spec, changes, visible tests, feedback; after
+    a lost volume, first the checkpoint of `restore_turn`), then let the agent edit it.
+    The agent's container sees the workspace and only the artifact directories `enduro
+    agent` writes (its logs and trajectory), never results or suites, and its
+    context has no generator unless the agent is a trusted baseline."""
     images = images or Images()
     context = _context(spec, turn, attempt, agent=True, isolation=isolation)
+    if restore_turn is not None:
+        context = context.model_copy(update={"restore_turn": restore_turn})
     agent = _agent(spec)
     env = [StepEnvVar(name=e.name, value=e.value) for e in agent.env] + [
         StepEnvVar(name=e.name, secret_key_ref=e.secret_key_ref) for e in agent.secret_env
@@ -156,7 +162,7 @@ def build_agent_step(
         limits=agent.resources.limits,
     )
     return StepSpec(
-        name=step_name(sr_name, turn, attempt, StepRole.AGENT.value, retry),
+        name=step_name(sr_name, turn, attempt, StepRole.AGENT.value, retry, restores=restores),
         scenario_run=sr_name,
         role=StepRole.AGENT,
         turn=turn,
@@ -177,6 +183,7 @@ def build_test_step(
     attempt: int,
     *,
     retry: int = 0,
+    restores: int = 0,
     images: Images | None = None,
     port: int = SERVER_PORT,
     isolation: Isolation = Isolation.POD,
@@ -192,7 +199,7 @@ def build_test_step(
     context = _context(spec, turn, attempt, agent=False, isolation=isolation)
     if spec.definition is not None:
         return build_scoring_step(
-            sr_name, spec, spec.definition, context, retry=retry, images=images
+            sr_name, spec, spec.definition, context, retry=retry, restores=restores, images=images
         )
     port_env = StepEnvVar(name="PORT", value=str(port))
     log = f"{ARTIFACTS}/server_logs/{_tag(turn, attempt)}.log"
@@ -225,7 +232,7 @@ def build_test_step(
         ],
     )
     return StepSpec(
-        name=step_name(sr_name, turn, attempt, StepRole.TEST.value, retry),
+        name=step_name(sr_name, turn, attempt, StepRole.TEST.value, retry, restores=restores),
         scenario_run=sr_name,
         role=StepRole.TEST,
         turn=turn,
@@ -249,6 +256,7 @@ def build_scoring_step(
     context: StepContext,
     *,
     retry: int,
+    restores: int = 0,
     images: Images,
 ) -> StepSpec:
     """An explicit scenario's test step: `enduro score` runs the turn's scoring contract
@@ -272,7 +280,9 @@ def build_scoring_step(
         limits=environment.resources.limits,
     )
     return StepSpec(
-        name=step_name(sr_name, context.turn, context.attempt, StepRole.TEST.value, retry),
+        name=step_name(
+            sr_name, context.turn, context.attempt, StepRole.TEST.value, retry, restores=restores
+        ),
         scenario_run=sr_name,
         role=StepRole.TEST,
         turn=context.turn,
@@ -303,9 +313,18 @@ def build_step(
             step.turn,
             step.attempt,
             retry=step.retry,
+            restores=step.restores,
+            restore_turn=step.restore_turn,
             images=images,
             isolation=isolation,
         )
     return build_test_step(
-        sr_name, spec, step.turn, step.attempt, retry=step.retry, images=images, isolation=isolation
+        sr_name,
+        spec,
+        step.turn,
+        step.attempt,
+        retry=step.retry,
+        restores=step.restores,
+        images=images,
+        isolation=isolation,
     )

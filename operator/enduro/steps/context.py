@@ -7,6 +7,7 @@ from pydantic import Field
 from enduro.agents.context import AgentStepContext
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
+from enduro.api.storage import SourceSpec
 
 
 class StepContext(AgentStepContext):
@@ -25,6 +26,17 @@ class StepContext(AgentStepContext):
         default=None,
         description="The explicit scenario with its scoring contracts and reference outputs "
         "(trusted steps only).",
+    )
+    source: SourceSpec | None = Field(
+        default=None,
+        description="The Benchmark's stored set: the generator's turns are read from it "
+        "(trusted steps only).",
+    )
+    restore_turn: int | None = Field(
+        default=None,
+        ge=1,
+        description="The workspace volume was lost: `prepare-workspace` first restores the "
+        "checkpoint of this turn from the artifact store (digest checked).",
     )
 
     def require_definition(self) -> ExplicitScenario:

@@ -20,9 +20,16 @@ def _fit(base: str, suffix: str, limit: int = NAME_MAX) -> str:
     return f"{base[:keep].rstrip('-')}-{digest}{suffix}"
 
 
-def step_name(scenario_run: str, turn: int, attempt: int, role: str, retry: int = 0) -> str:
-    """`<sr>-t003-a1-agent`; an infrastructure re-run appends `-r<retry>`."""
-    suffix = f"-t{turn:03d}-a{attempt}-{role}" + (f"-r{retry}" if retry else "")
+def step_name(
+    scenario_run: str, turn: int, attempt: int, role: str, retry: int = 0, *, restores: int = 0
+) -> str:
+    """`<sr>-t003-a1-agent`; an infrastructure re-run appends `-r<retry>`, the steps after
+    the n-th workspace restore (a lost volume: the turn starts again) `-w<n>`."""
+    suffix = (
+        f"-t{turn:03d}-a{attempt}-{role}"
+        + (f"-r{retry}" if retry else "")
+        + (f"-w{restores}" if restores else "")
+    )
     return _fit(scenario_run, suffix)
 
 

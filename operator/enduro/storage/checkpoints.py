@@ -7,7 +7,10 @@ bytes and the same digest) at ``<scenario>/checkpoints/turn_<ttt>.tar.gz``, and
 the artifact store with the scenario's other outputs, so
 ``enduro workspace restore RUN SCENARIO TURN DIR`` gives a human the workspace at any
 turn, from a run directory or from ``s3://``, refusing a tarball whose digest differs.
-A resumed run whose workspace was lost starts again from its last checkpoint.
+A scenario whose workspace was lost (a deleted PVC on a cluster, an emptied folder of a
+resumed local run) starts its turn again from the last checkpoint: the engine decides it
+(``WorkspaceLost``) and ``restore_workspace`` does it in the next agent step's
+``prepare-workspace``, from the S3 store on a cluster, from the run folder locally.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import tarfile
 from pathlib import Path
 
 from enduro.artifacts import turn_tag
-from enduro.storage.base import ArtifactStore, StorageError
+from enduro.storage.base import ArtifactStore, StorageError, join_key
 
 FOLDER = "checkpoints"
 INDEX = f"{FOLDER}/index.json"
@@ -97,38 +100,58 @@ def restore(store: ArtifactStore, scenario: str, turn: int, into: Path) -> str:
     checked against its digest, extracted into the empty or new directory ``into``."""
     if into.exists() and any(into.iterdir()):
         raise StorageError(f"{into}: not empty; restore into a new directory")
-    try:
-        index = json.loads(store.get_bytes(f"{scenario}/{INDEX}"))
-    except StorageError as exc:
-        raise StorageError(f"{scenario} has no checkpoints ({exc})") from None
+    data, digest = fetch_checkpoint(store, scenario, turn, _index(store, scenario))
+    unpack(data, into)
+    return digest
+
+
+def fetch_checkpoint(
+    store: ArtifactStore, scenario: str, turn: int, index: dict[str, dict[str, object]]
+) -> tuple[bytes, str]:
+    """The tarball of turn ``turn`` and its digest, refused (naming it) unless the digest
+    is the one ``index`` records."""
     entry = index.get(turn_tag(turn))
     if entry is None:
         turns = ", ".join(t.removeprefix("turn_").lstrip("0") for t in sorted(index)) or "none"
         raise StorageError(f"{scenario} has no checkpoint of turn {turn} (turns: {turns})")
-    key = f"{scenario}/{checkpoint_key(turn)}"
+    key = join_key(scenario, checkpoint_key(turn))
     data = store.get_bytes(key)
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"]:
         raise StorageError(
             f"{store.url}/{key}: digest {digest} does not match {entry['sha256']} in the index"
         )
-    unpack(data, into)
-    return digest
+    return data, digest
 
 
-def restore_lost_workspace(scenario_dir: Path, workspace: Path, turns_done: int) -> int | None:
-    """When a resumed scenario's workspace is gone (a lost volume), put back the last
-    checkpoint of a finished turn. Returns the turn restored, or None."""
-    if workspace.is_dir() and any(workspace.iterdir()):
-        return None
-    done = [t for t in checkpointed_turns(scenario_dir) if t <= turns_done]
-    if not done:
-        return None
-    turn = done[-1]
-    data = (scenario_dir / checkpoint_key(turn)).read_bytes()
-    expected = read_index_file(scenario_dir)[turn_tag(turn)]["sha256"]
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise StorageError(f"{scenario_dir / checkpoint_key(turn)}: digest does not match")
-    shutil.rmtree(workspace, ignore_errors=True)
+def _index(store: ArtifactStore, scenario: str) -> dict[str, dict[str, object]]:
+    try:
+        index: dict[str, dict[str, object]] = json.loads(store.get_bytes(join_key(scenario, INDEX)))
+    except StorageError as exc:
+        raise StorageError(f"{scenario or store.url} has no checkpoints ({exc})") from None
+    return index
+
+
+def restore_workspace(
+    store: ArtifactStore, scenario: str, turn: int, workspace: Path, scenario_dir: Path
+) -> str:
+    """After a lost volume: the workspace (emptied first: a retried step may have left a
+    partial one) becomes turn ``turn``'s checkpoint from ``store``, digest checked, and the
+    store's checkpoint index is merged into ``scenario_dir``'s, so the checkpoints of
+    later turns extend it instead of replacing it. Returns the digest."""
+    index = _index(store, scenario)
+    data, digest = fetch_checkpoint(store, scenario, turn, index)  # checked before any change
+    workspace.mkdir(parents=True, exist_ok=True)
+    for child in list(workspace.iterdir()):
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
     unpack(data, workspace)
-    return turn
+    merged = {**index, **read_index_file(scenario_dir)}
+    target = scenario_dir / INDEX
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = scenario_dir / f"{INDEX}.tmp"
+    tmp.write_text(json.dumps(merged, indent=1, sort_keys=True))
+    tmp.replace(target)
+    return digest

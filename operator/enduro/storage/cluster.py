@@ -20,7 +20,8 @@ from enduro.api.conditions import Condition
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.storage import StorageError, open_store
-from enduro.storage.checkpoints import write_checkpoint
+from enduro.storage.checkpoints import restore_workspace, write_checkpoint
+from enduro.storage.local import LocalStore
 from enduro.storage.sync import RunUploader
 
 URL_ENV = "ENDURO_ARTIFACTS_URL"
@@ -28,6 +29,7 @@ REGION_ENV = "ENDURO_ARTIFACTS_REGION"
 ENDPOINT_ENV = "ENDURO_ARTIFACTS_ENDPOINT"
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 UPLOADING_CONTAINER = "test-runner"
+RESTORING_CONTAINER = "prepare-workspace"
 
 
 def scenario_url(spec: ScenarioRunSpec) -> str | None:
@@ -64,8 +66,11 @@ def upload_env(spec: ScenarioRunSpec) -> list[dict[str, Any]]:
     return env
 
 
-def with_artifact_upload(pod: Mapping[str, Any], spec: ScenarioRunSpec) -> dict[str, Any]:
-    """The pod manifest, its test-runner container told where to upload (a copy)."""
+def with_artifact_upload(
+    pod: Mapping[str, Any], spec: ScenarioRunSpec, *, restoring: bool = False
+) -> dict[str, Any]:
+    """The pod manifest, its test-runner container told where to upload (a copy); when the
+    step restores a lost workspace, its prepare-workspace container where to read from."""
     env = upload_env(spec)
     out = copy.deepcopy(dict(pod))
     if not env:
@@ -73,7 +78,23 @@ def with_artifact_upload(pod: Mapping[str, Any], spec: ScenarioRunSpec) -> dict[
     for container in out["spec"].get("containers", []):
         if container["name"] == UPLOADING_CONTAINER:
             container["env"] = [*container.get("env", []), *env]
+    for container in out["spec"].get("initContainers", []):
+        if restoring and container["name"] == RESTORING_CONTAINER:
+            container["env"] = [*container.get("env", []), *env]
     return out
+
+
+def restore_from_env(turn: int, workspace: Path, artifacts: Path) -> str:
+    """In prepare-workspace after a lost volume: the workspace of turn ``turn``'s
+    checkpoint, from the S3 store the operator named (without one, the artifact root:
+    the local runtime's checkpoints). Returns the digest; raises ``StorageError``."""
+    url = os.environ.get(URL_ENV)
+    store = (
+        open_store(url, region=os.environ.get(REGION_ENV), endpoint=os.environ.get(ENDPOINT_ENV))
+        if url
+        else LocalStore(artifacts)
+    )
+    return restore_workspace(store, "", turn, workspace, artifacts)
 
 
 def upload_from_env(artifacts: Path, workspace: Path | None = None, turn: int = 0) -> str | None:
@@ -122,6 +143,7 @@ __all__ = [
     "StorageError",
     "artifacts_condition",
     "publish_cluster_report",
+    "restore_from_env",
     "scenario_url",
     "upload_env",
     "upload_from_env",

@@ -112,7 +112,13 @@ def use_stored_set(plan: RunPlan, out: Path) -> str:
     from enduro.scenarios.store import StoreError, fetch_source
 
     try:
-        path = fetch_source(source, plan.benchmark.require_generator(), out / "scenario_set")
+        config_map = plan.config_maps.get(source.config_map.name) if source.config_map else None
+        path = fetch_source(
+            source,
+            plan.benchmark.require_generator(),
+            out / "scenario_set",
+            config_map=config_map,
+        )
     except StoreError as exc:
         return f"Benchmark {plan.benchmark_name}: spec.source: {exc}"
     os.environ[SCENARIO_SET_ENV] = str(path)

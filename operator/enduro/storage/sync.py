@@ -10,13 +10,12 @@ test step's ``agent_code/`` snapshots are); runtime step logs are.
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from enduro.storage.base import ArtifactStore, join_key
-from enduro.storage.checkpoints import checkpointed_turns, restore_lost_workspace, write_checkpoint
+from enduro.storage.checkpoints import checkpointed_turns, write_checkpoint
 
 if TYPE_CHECKING:
     from enduro.api.scenariorun import ScenarioRunStatus
@@ -88,18 +87,6 @@ class RunUploader:
             return status
         digest = write_checkpoint(directory, directory / "workspace", scored)
         return status.model_copy(update={"checkpoint": CheckpointRef(turn=scored, sha256=digest)})
-
-    def before_resume(self, directory: Path, status: ScenarioRunStatus) -> int | None:
-        """A resumed scenario whose workspace was lost gets its last checkpoint back."""
-        turns = max((t.turn for t in status.turns), default=0)
-        restored = restore_lost_workspace(directory, directory / "workspace", turns)
-        if restored is not None:
-            print(
-                f"{directory.name}: the workspace was lost; restored the checkpoint of "
-                f"turn {restored}",
-                file=sys.stderr,
-            )
-        return restored
 
     def scenario(self, directory: Path) -> None:
         """A scenario's outputs after a step (its folder under the run's output)."""

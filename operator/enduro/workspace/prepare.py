@@ -28,6 +28,8 @@ from enduro.workspace.feedback import render_suite_feedback, write_feedback
 
 
 def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) -> None:
+    if context.restore_turn is not None:  # a lost volume: the last checkpoint first
+        _restore(context.restore_turn, workspace, artifacts)
     if context.definition is not None:
         prepare_explicit(context, workspace, artifacts)
         return
@@ -55,6 +57,18 @@ def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) ->
         _replace_tree(store.test_suite(context.turn), suite)
         _replace_tree(store.ground_truth(context.turn), turn.tree(GROUND_TRUTH_DIR))
         write_text_atomic(store.schema(context.turn), turn.texts[SCHEMA_YAML])
+
+
+def _restore(turn: int, workspace: Path, artifacts: Path) -> None:
+    from enduro.storage import StorageError
+    from enduro.storage.cluster import restore_from_env
+    from enduro.workspace.explicit import SetupError
+
+    try:
+        digest = restore_from_env(turn, workspace, artifacts)
+    except StorageError as exc:
+        raise SetupError(f"cannot restore the checkpoint of turn {turn}: {exc}") from None
+    print(f"restored the workspace of turn {turn}'s checkpoint (sha256 {digest})", flush=True)
 
 
 def _replace_tree(root: Path, files: dict[str, str]) -> None:
