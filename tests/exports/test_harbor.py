@@ -77,7 +77,7 @@ def test_a_run_exports_as_one_harbor_trial_per_turn(
         assert result["verifier_result"] == {"rewards": {"reward": reward}}
         assert result["agent_info"]["name"] == harness
         assert result["started_at"] <= result["verifier"]["started_at"] <= result["finished_at"]
-        trajectory = conforms("atif-v1.7", trial / "agent" / "trajectory.json")
+        trajectory = conforms("atif", trial / "agent" / "trajectory.json")
         assert trajectory["agent"]["name"] == harness
         tests = conforms("ctrf", trial / "verifier" / "ctrf.json")["results"]["summary"]
         assert tests["passed"] == (tests["tests"] if reward else 0)
