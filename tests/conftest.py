@@ -7,26 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-SCHEMAS = Path(__file__).parent / "schemas"
+import official_formats
 
 
 @pytest.fixture
 def conforms() -> Callable[[str, Path], dict[str, Any]]:
-    """`conforms(schema, path)`: the JSON file at `path`, after checking it against
-    `tests/schemas/<schema>.schema.json` (every violation in the failure message)."""
+    """`conforms(format, path)`: the JSON file at `path`, after checking it against the
+    official definition of `format` (`official_formats.FORMATS`: the CTRF project's
+    schema, Harbor's models), every violation in the failure message."""
 
-    def check(schema: str, path: Path) -> dict[str, Any]:
+    def check(format: str, path: Path) -> dict[str, Any]:
         document: dict[str, Any] = json.loads(path.read_text())
-        document_schema = json.loads((SCHEMAS / f"{schema}.schema.json").read_text())
-        validator = jsonschema.validators.validator_for(document_schema)(document_schema)
-        problems = [
-            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-            for e in validator.iter_errors(document)
-        ]
-        assert not problems, f"{path.name} is not valid {schema}:\n" + "\n".join(problems)
+        found = official_formats.problems(format, document)
+        described = official_formats.FORMATS[format]
+        assert not found, f"{path.name} is not valid against {described}:\n" + "\n".join(found)
         return document
 
     return check

@@ -550,8 +550,9 @@ def export_harbor(
     run_dir: Annotated[Path, typer.Argument(help="A local run's directory (with report.json).")],
     out: Annotated[Path, typer.Argument(help="Where the Harbor job folder goes.")],
 ) -> None:
-    """Write the run as a Harbor job folder: result.json, and one trial per scenario and
-    turn with its result.json, agent/trajectory.json (ATIF) and verifier/ (reward, CTRF)."""
+    """Write the run as a Harbor job folder: config.json, result.json, and one trial per
+    attempt of every turn with its config.json, result.json, agent/trajectory.json (ATIF)
+    and verifier/ (reward, CTRF)."""
     from enduro.exports.harbor import export_job
 
     trials = export_job(run_dir, out)

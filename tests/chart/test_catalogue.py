@@ -80,3 +80,60 @@ def test_the_catalogue_can_be_left_out_or_put_in_an_existing_namespace() -> None
     assert not by_kind(off, "Benchmark") and not by_kind(off, "Namespace")
     existing = helm_template("--set", "catalogue.createNamespace=false")
     assert by_kind(existing, "Benchmark") and not by_kind(existing, "Namespace")
+
+
+def test_in_namespaced_scope_the_operator_also_reads_the_catalogue_namespace() -> None:
+    """A run in a watched namespace resolves a public Benchmark from what the operator
+    watches, so it watches the catalogue too; kopf lists each kind it handles in every
+    namespace it serves, but there it only reads (and keeps Benchmark status)."""
+    docs = helm_template(
+        "--set", "operator.scope=namespaced", "--set", "operator.watchNamespaces={team-a}"
+    )  # fmt: skip
+    [deployment] = by_kind(docs, "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert [a for a in args if a.startswith("--namespace")] == [
+        "--namespace=team-a",
+        "--namespace=enduro-catalogue",
+    ]
+    [role] = [r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "enduro-catalogue"]
+    assert role["metadata"]["namespace"] == "enduro-catalogue"
+    verbs = {
+        (group, resource): set(rule["verbs"])
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    writes = {k: v - {"get", "list", "watch"} for k, v in verbs.items()}
+    assert {k: v for k, v in writes.items() if v} == {
+        ("enduro.dev", "benchmarks/status"): {"patch"},
+        ("", "events"): {"create", "patch"},
+        ("events.k8s.io", "events"): {"create", "patch"},
+    }
+    for kind in ("benchmarks", "scenarios", "scorers", "agents", "benchmarkruns", "scenarioruns"):
+        assert verbs[("enduro.dev", kind)] == {"get", "list", "watch"}
+    assert verbs[("", "pods")] == {"get", "list", "watch"}
+    [binding] = [
+        b for b in by_kind(docs, "RoleBinding") if b["metadata"]["name"] == "enduro-catalogue"
+    ]
+    assert binding["subjects"][0]["namespace"] == "enduro-system"
+    assert binding["roleRef"]["name"] == "enduro-catalogue"
+
+
+def _catalogue_watch(*args: str) -> tuple[int, int]:
+    """How often the operator is told to serve the catalogue namespace, and how many
+    read-only catalogue Roles it gets."""
+    docs = helm_template(*args)
+    [deployment] = by_kind(docs, "Deployment")
+    served = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    roles = [r for r in by_kind(docs, "Role") if r["metadata"]["name"] == "enduro-catalogue"]
+    return served.count("--namespace=enduro-catalogue"), len(roles)
+
+
+def test_the_catalogue_is_watched_once_or_not_at_all() -> None:
+    namespaced = ("--set", "operator.scope=namespaced")
+    # Listed among the watched namespaces, it is served in full (its own Role) already.
+    listed = "operator.watchNamespaces={team-a,enduro-catalogue}"
+    assert _catalogue_watch(*namespaced, "--set", listed) == (1, 0)
+    # No catalogue, nothing to read; cluster scope watches every namespace anyway.
+    assert _catalogue_watch(*namespaced, "--set", "catalogue.enabled=false") == (0, 0)
+    assert _catalogue_watch() == (0, 0)

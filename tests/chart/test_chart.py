@@ -293,6 +293,7 @@ def test_namespaced_scope_watches_only_the_listed_namespaces() -> None:
     assert [a for a in args if a.startswith("--namespace")] == [
         "--namespace=team-a",
         "--namespace=team-b",
+        "--namespace=enduro-catalogue",  # read only: runs may use its public Benchmarks
     ]
 
 
@@ -300,6 +301,9 @@ def test_namespaced_scope_defaults_to_the_release_namespace() -> None:
     docs = helm_template("--set", "operator.scope=namespaced")
     assert "--namespace=enduro-system" in operator_container(docs)["args"]
     assert [r["metadata"]["namespace"] for r in operator_rbac(docs, "Role")] == ["enduro-system"]
+    assert [r["metadata"]["namespace"] for r in catalogue_rbac(docs, "Role")] == [
+        "enduro-catalogue"
+    ]
 
 
 def test_image_tag_defaults_to_app_version_and_digest_wins() -> None:
@@ -348,10 +352,14 @@ def rules_of(doc: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
 
 
 def operator_rbac(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    """The operator's Roles or RoleBindings (not the catalogue's, for its readers)."""
-    return [
-        d for d in by_kind(docs, kind) if not d["metadata"]["name"].endswith("-catalogue-reader")
-    ]
+    """The operator's Roles or RoleBindings in the namespaces it runs benchmarks in (not
+    the catalogue's, for its readers and for the operator's reads there)."""
+    return [d for d in by_kind(docs, kind) if "-catalogue" not in d["metadata"]["name"]]
+
+
+def catalogue_rbac(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The operator's Roles or RoleBindings in the catalogue namespace (namespaced scope)."""
+    return [d for d in by_kind(docs, kind) if d["metadata"]["name"].endswith("-catalogue")]
 
 
 def test_rbac_is_least_privilege_in_cluster_scope() -> None:
@@ -423,10 +431,11 @@ def test_peering_in_namespaced_scope_has_one_peering_object_per_watched_namespac
     assert "--peering=bench-operators" in operator_container(docs)["args"]
     peerings = by_kind(docs, "KopfPeering")
     assert sorted((p["metadata"]["namespace"], p["metadata"]["name"]) for p in peerings) == [
+        ("enduro-catalogue", "bench-operators"),
         ("team-a", "bench-operators"),
         ("team-b", "bench-operators"),
     ]
-    for role in operator_rbac(docs, "Role"):
+    for role in operator_rbac(docs, "Role") + catalogue_rbac(docs, "Role"):
         assert rules_of(role)[("kopf.dev", "kopfpeerings")] == {"get", "list", "watch", "patch"}
     assert not by_kind(docs, "ClusterKopfPeering")
 

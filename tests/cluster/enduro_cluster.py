@@ -73,9 +73,11 @@ class EnduroCluster:
         port: int | None = None,
         kueue: bool = False,
         namespaces: tuple[str, ...] = ("default",),
+        watch: tuple[str, ...] | None = None,
     ) -> None:
         self.workdir = workdir
-        self.namespaces = namespaces  # created, and watched by the operator
+        self.namespaces = namespaces  # created
+        self.watch = namespaces if watch is None else watch  # served by the operator
         self.cluster = EmulatedCluster(workdir, namespaces=namespaces, port=port)
         self.executor = PodExecutor(
             self.cluster.emulator,
@@ -110,7 +112,7 @@ class EnduroCluster:
         os.environ["KUBECONFIG"] = str(self.cluster.kubeconfig)
         settings = kopf.OperatorSettings()
         self.operator = OperatorThread(
-            self.cluster.url, namespaces=self.namespaces, settings=settings, login=False
+            self.cluster.url, namespaces=self.watch, settings=settings, login=False
         )
         self.operator.__enter__()
         return self.operator

@@ -296,14 +296,19 @@ class PodExecutor:
         containers = spec.get("initContainers") or spec["containers"]
         scheduled = _condition("PodScheduled", "True")
         for reason in ("ErrImagePull", "ImagePullBackOff"):
-            message = f'Back-off pulling image "{containers[0].get("image", "")}"'
+            # As the kubelet words it, each container naming its own image.
             waiting = [
                 {
                     "name": c["name"],
                     "ready": False,
                     "restartCount": 0,
                     "image": c.get("image", ""),
-                    "state": {"waiting": {"reason": reason, "message": message}},
+                    "state": {
+                        "waiting": {
+                            "reason": reason,
+                            "message": f'Back-off pulling image "{c.get("image", "")}"',
+                        }
+                    },
                 }
                 for c in containers
             ]

@@ -10,14 +10,9 @@ from typing import Any
 
 import pytest
 
+import official_formats
+
 REPO = Path(__file__).resolve().parents[2]
-TRIALS = ["scenario-000-turn-001", "scenario-000-turn-002"]
-# What Harbor's trial result.json holds and its viewer lists (reward, agent, times, errors).
-TRIAL_FIELDS = {
-    "id", "task_name", "trial_name", "trial_uri", "source", "agent_info", "agent_result",
-    "verifier_result", "exception_info", "started_at", "finished_at", "agent_execution",
-    "verifier",
-}  # fmt: skip
 
 
 def _enduro(*args: str | Path, cwd: Path) -> str:
@@ -45,11 +40,18 @@ def _run(tmp_path: Path, harness: str) -> Path:
     return out
 
 
+def _trials(job: Path) -> list[str]:
+    return sorted(p.name for p in job.iterdir() if p.is_dir())
+
+
 @pytest.mark.e2e
-@pytest.mark.parametrize(("harness", "reward"), [("oracle", 1.0), ("null", 0.0)])
-def test_a_run_exports_as_one_harbor_trial_per_turn(
+@pytest.mark.parametrize(
+    ("harness", "attempts", "reward"), [("oracle", ["1"], 1.0), ("null", ["1", "2"], 0.0)]
+)
+def test_a_run_exports_as_one_harbor_trial_per_attempt(
     tmp_path: Path,
     harness: str,
+    attempts: list[str],
     reward: float,
     conforms: Callable[[str, Path], dict[str, Any]],
 ) -> None:
@@ -58,26 +60,30 @@ def test_a_run_exports_as_one_harbor_trial_per_turn(
     old = run / "scenario_0" / "trajectory" / "turn_001_attempt_1.json"
     old.write_text(old.read_text().replace('"ATIF-v1.7"', '"ATIF-v1.4"'))
     job = tmp_path / "job"
-    assert "2 trial(s)" in _enduro("export", "harbor", run, job, cwd=tmp_path)
+    trials = [f"scenario-000-turn-{t}-attempt-{a}" for t in ("001", "002") for a in attempts]
+    assert f"{len(trials)} trial(s)" in _enduro("export", "harbor", run, job, cwd=tmp_path)
 
-    assert sorted(p.name for p in job.iterdir() if p.is_dir()) == TRIALS
-    summary = json.loads((job / "result.json").read_text())
-    assert summary["n_total_trials"] == summary["stats"]["n_trials"] == 2
-    assert summary["stats"]["evals"] == {
-        f"{harness}__none__rest-quickstart": {
-            "n_trials": 2,
-            "n_errors": 0 if reward else 2,
-            "metrics": [{"mean": reward}],
-        }
-    }
-    for name in TRIALS:
+    # Every file Harbor reads validates against Harbor's own models (and the CTRF schema).
+    assert _trials(job) == trials
+    config = conforms("harbor-job-config", job / "config.json")
+    assert config["agents"] == [{"name": harness}]
+    assert [t["name"] for t in config["tasks"]] == [
+        "rest-quickstart/scenario-000-turn-001",
+        "rest-quickstart/scenario-000-turn-002",
+    ]
+    summary = conforms("harbor-job-result", job / "result.json")
+    assert summary["n_total_trials"] == summary["stats"]["n_completed_trials"] == len(trials)
+    results = []
+    for name in trials:
         trial = job / name
-        result = json.loads((trial / "result.json").read_text())
-        assert set(result) == TRIAL_FIELDS
+        result = conforms("harbor-trial-result", trial / "result.json")
+        assert conforms("harbor-trial-config", trial / "config.json") == result["config"]
+        assert result["trial_name"] == name
+        assert result["task_name"] == "rest-quickstart/" + name.rsplit("-attempt-", 1)[0]
         assert result["verifier_result"] == {"rewards": {"reward": reward}}
         assert result["agent_info"]["name"] == harness
         assert result["started_at"] <= result["verifier"]["started_at"] <= result["finished_at"]
-        trajectory = conforms("atif-v1.7", trial / "agent" / "trajectory.json")
+        trajectory = conforms("atif", trial / "agent" / "trajectory.json")
         assert trajectory["agent"]["name"] == harness
         tests = conforms("ctrf", trial / "verifier" / "ctrf.json")["results"]["summary"]
         assert tests["passed"] == (tests["tests"] if reward else 0)
@@ -87,6 +93,22 @@ def test_a_run_exports_as_one_harbor_trial_per_turn(
         else:  # the null agent leaves no server to start: the test step fails, not the tests
             assert result["exception_info"]["exception_type"] == "server-start"
             assert "run.sh" in result["exception_info"]["exception_message"]
+        results.append(official_formats.harbor_models().TrialResult.model_validate(result))
+
+    # The job's counts are the ones Harbor computes from the trials' results.
+    harbor = official_formats.harbor_models().JobStats.from_trial_results(results)
+    stats = summary["stats"]
+    assert stats["n_completed_trials"] == harbor.n_completed_trials
+    assert stats["n_errored_trials"] == harbor.n_errored_trials == (0 if reward else len(trials))
+    assert set(stats["evals"]) == set(harbor.evals) == {f"{harness}__rest-quickstart"}
+    for key, ours in stats["evals"].items():
+        theirs = harbor.evals[key]
+        assert (ours["n_trials"], ours["n_errors"]) == (theirs.n_trials, theirs.n_errors)
+        assert ours["exception_stats"] == theirs.exception_stats
+        assert ours["reward_stats"] == {
+            k: {str(r): names for r, names in v.items()} for k, v in theirs.reward_stats.items()
+        }
+        assert ours["metrics"] == [{"mean": reward}]
 
 
 @pytest.mark.e2e
@@ -97,7 +119,7 @@ def test_a_report_without_attempts_still_exports_each_turn(tmp_path: Path) -> No
         scenario["attempts"] = []  # a cluster report read with --no-attempts
     (run / "report.json").write_text(json.dumps(report))
     _enduro("export", "harbor", run, tmp_path / "job", cwd=tmp_path)
-    for name in TRIALS:
+    for name in _trials(tmp_path / "job"):
         result = json.loads((tmp_path / "job" / name / "result.json").read_text())
         # No failure classes to tell a step failure from failing tests: a scored turn is
         # reported by its reward alone.

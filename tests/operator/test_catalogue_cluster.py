@@ -72,6 +72,34 @@ def test_a_team_runs_the_public_quick_benchmark_of_the_catalogue(start_cluster: 
     assert not cluster.kube.list(SCENARIO_RUNS, namespace=CATALOGUE)
 
 
+def test_in_namespaced_scope_a_team_runs_a_catalogue_benchmark(start_cluster: Start) -> None:
+    """The operator serves what the chart tells it to in namespaced scope (the team's
+    namespace, and the catalogue's to read), not every namespace of the cluster."""
+    from chart.chartkit import by_kind, helm_template
+
+    docs = helm_template(
+        "--set", "operator.scope=namespaced", "--set", f"operator.watchNamespaces={{{TEAM}}}"
+    )  # fmt: skip
+    [deployment] = by_kind(docs, "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    served = tuple(a.removeprefix("--namespace=") for a in args if a.startswith("--namespace="))
+    assert served == (TEAM, CATALOGUE)
+    cluster = start_cluster(
+        canned=Canned(scripted_results(oracle)),
+        namespaces=("default", TEAM, CATALOGUE),
+        watch=served,
+    )
+    install_catalogue(cluster)
+    cluster.kube.create(AGENTS, agent(), namespace=TEAM)
+    run = benchmark_run(benchmark="rest-quick", parallelism=2)
+    run["spec"]["benchmarkRef"]["namespace"] = CATALOGUE
+    cluster.kube.create(BENCHMARK_RUNS, run, namespace=TEAM)
+
+    status = run_status(cluster, "run", lambda s: s.get("phase") == "Succeeded")
+
+    assert (status["progress"], status["averageScore"]) == ("2/2", 1.0)
+
+
 def test_a_benchmark_of_another_namespace_that_is_not_public_is_refused(
     start_cluster: Start,
 ) -> None:

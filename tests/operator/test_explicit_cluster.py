@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from cluster.cluster import ApiError
-from cluster.enduro_cluster import BENCHMARK_RUNS, BENCHMARKS, SCENARIOS, EnduroCluster
+from cluster.enduro_cluster import (
+    BENCHMARK_RUNS,
+    BENCHMARKS,
+    SCENARIO_RUNS,
+    SCENARIOS,
+    EnduroCluster,
+)
+from cluster.kubelet import Fault
 from enduro.operator.benchmarks import benchmark_status
 
 pytestmark = [pytest.mark.e2e]
@@ -148,3 +155,33 @@ def test_the_benchmark_counts_the_scenarios_it_selects() -> None:
     [ready] = missing.conditions
     assert (ready.status, ready.reason) == ("False", "ScenarioNotFound")
     assert "Scenario 'four' not found" in ready.message
+
+
+IMAGE = "registry.example/swe/astropy__astropy-12907:v1"  # an imported item's, never pushed
+
+
+def test_an_environment_image_that_cannot_be_pulled_fails_the_run_as_infrastructure_naming_it(
+    start_cluster: Start,
+) -> None:
+    """An imported dataset whose per-item image was never built or mirrored: the step is
+    retried as an infrastructure failure (no attempt spent, no agent failure), then the
+    ScenarioRun fails saying which image could not be pulled."""
+    cluster = start_cluster(faults=[Fault("image_pull", pods="run-*", times=10)])
+    cluster.apply(scenario("one", environment={"image": IMAGE}))
+    docs = documents()
+    docs[2]["spec"]["maxInfraRetries"] = 1
+    cluster.apply(*docs)
+
+    def failed() -> dict[str, Any] | None:
+        runs = cluster.kube.list(SCENARIO_RUNS)
+        status: dict[str, Any] = (runs[0].get("status") or {}) if runs else {}
+        return status if status.get("phase") == "Failed" else None
+
+    status = cluster.kube.wait_for("the ScenarioRun to fail", failed, timeout=60)
+
+    message = status["message"]
+    assert message.startswith("infrastructure failure in the agent step of turn 1 attempt 1")
+    assert f"prepare-workspace (image {IMAGE}): ErrImagePull" in message, message
+    assert not status["turns"] and status["turnAgentFailures"] == 0, "not the agent's failure"
+    events = [e for e in cluster.kube.list("v1/events") if e["reason"] == "InfrastructureFailure"]
+    assert events and all(IMAGE in e["message"] for e in events)

@@ -56,6 +56,20 @@ app.kubernetes.io/part-of: enduro
 {{- end -}}
 {{- end -}}
 
+{{/* In namespaced scope, the catalogue namespace when the operator must watch it besides
+the watched namespaces (JSON list: empty, or that one namespace). A run in a watched
+namespace may reference a public Benchmark there, and the operator resolves it from what
+it watches; it only reads there (see the catalogue Role in rbac.yaml). */}}
+{{- define "enduro.catalogueWatch" -}}
+{{- $ns := .Values.catalogue.namespace -}}
+{{- $watched := include "enduro.watchNamespaces" . | fromJsonArray -}}
+{{- if and .Values.catalogue.enabled (eq .Values.operator.scope "namespaced") (not (has $ns $watched)) -}}
+{{- toJson (list $ns) -}}
+{{- else -}}
+{{- toJson (list) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The namespaces step pods run in and NetworkPolicies go to (JSON list). */}}
 {{- define "enduro.policyNamespaces" -}}
 {{- if .Values.networkPolicies.namespaces -}}

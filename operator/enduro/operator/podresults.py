@@ -61,14 +61,29 @@ def _failed_init(pod: Pod) -> str | None:
     return None
 
 
+def _image(pod: Pod, container: Mapping[str, Any]) -> str:
+    """The image a container runs, from its status or else the pod's spec."""
+    if container.get("image"):
+        return str(container["image"])
+    spec = pod.get("spec", {})
+    for spec_container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if spec_container.get("name") == container.get("name"):
+            return str(spec_container.get("image") or "")
+    return ""
+
+
 def _stuck(pod: Pod) -> str | None:
+    """Why a container waits for good (an image that cannot be pulled, a missing Secret),
+    naming the container and its image: an infrastructure failure the user must fix."""
     status = pod.get("status", {})
     for key in ("initContainerStatuses", "containerStatuses"):
         for container in status.get(key) or []:
             waiting = (container.get("state") or {}).get("waiting") or {}
             if waiting.get("reason") in STUCK_WAITING:
                 detail = waiting.get("message") or ""
-                return f"{container['name']}: {waiting['reason']} {detail}".strip()
+                image = _image(pod, container)
+                named = f" (image {image})" if image else ""
+                return f"{container['name']}{named}: {waiting['reason']} {detail}".strip()
     return None
 
 

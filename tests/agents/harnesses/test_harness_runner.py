@@ -6,8 +6,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -116,7 +117,9 @@ def _everything_written(root: Path) -> str:
     return "\n".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
 
 
-def test_successful_attempt_reports_parsed_numbers_and_writes_records(tmp_path: Path) -> None:
+def test_successful_attempt_reports_parsed_numbers_and_writes_records(
+    tmp_path: Path, conforms: Callable[[str, Path], dict[str, Any]]
+) -> None:
     result, files, workspace = _run(tmp_path, FakeHarness("ok"))
     outcome = result.outcome
     assert (outcome.failure, outcome.exit_code, outcome.reason) == (
@@ -126,6 +129,7 @@ def test_successful_attempt_reports_parsed_numbers_and_writes_records(tmp_path: 
     )
     assert (outcome.steps, outcome.tokens_in, outcome.tokens_out) == (4, 100, 20)
     assert (workspace / "edited.txt").read_text() == "done"
+    conforms("atif", files.trajectory)  # Harbor's own model reads it
     trajectory = atif.read(files.trajectory)
     assert trajectory.agent.name == "fake"
     assert [s.source for s in trajectory.steps] == ["user", "agent"]
@@ -218,7 +222,9 @@ def test_unreachable_model_endpoint_is_infrastructure(tmp_path: Path) -> None:
     assert "cannot reach the model endpoint" in outcome.reason
 
 
-def test_cli_not_installed_is_infrastructure_and_says_what_to_install(tmp_path: Path) -> None:
+def test_cli_not_installed_is_infrastructure_and_says_what_to_install(
+    tmp_path: Path, conforms: Callable[[str, Path], dict[str, Any]]
+) -> None:
     result, files, _ = _run(tmp_path, FakeHarness("ok", executable="no-such-cli-xyz"))
     outcome = result.outcome
     assert outcome.failure is FailureClass.INFRASTRUCTURE
@@ -227,7 +233,7 @@ def test_cli_not_installed_is_infrastructure_and_says_what_to_install(tmp_path: 
         "harness CLI 'no-such-cli-xyz' is not installed (not on PATH): "
         "install pypi package fake-cli==1.0"
     )
-    assert files.trajectory.is_file()
+    conforms("atif", files.trajectory)  # a failed attempt's trajectory is valid too
 
 
 def test_missing_credentials_are_infrastructure_and_nothing_runs(tmp_path: Path) -> None:
