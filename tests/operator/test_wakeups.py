@@ -26,3 +26,15 @@ async def test_wake_all_reaches_every_waiter_of_a_namespace() -> None:
 
 async def test_a_wait_times_out_quietly() -> None:
     await Wakeups().wait("sr", "ns", "a", timeout=0.01)
+
+
+async def test_a_run_of_the_catalogues_benchmark_hears_of_the_catalogue() -> None:
+    wakeups = Wakeups()
+    wakeups.follow("br", "team", "run", "catalogue")
+    team_run = asyncio.create_task(wakeups.wait("br", "team", "run", timeout=30))
+    unrelated = asyncio.create_task(wakeups.wait("br", "team", "other", timeout=30))
+    await asyncio.sleep(0)
+    wakeups.wake_all("br", "catalogue")  # a catalogue Scenario came
+    await asyncio.wait_for(team_run, 1)
+    assert not unrelated.done()
+    unrelated.cancel()

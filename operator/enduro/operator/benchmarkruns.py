@@ -121,6 +121,8 @@ class BenchmarkRunDriver:
         spec = self.body.get("spec") or {}
         ref = spec.get("benchmarkRef") or {}
         home = ref.get("namespace") or self.namespace
+        if home != self.namespace:
+            self.wakeups.follow(KIND, self.namespace, self.name, home)
         found = self.benchmarks(home, ref.get("name", ""))
         labels, benchmark = found if found is not None else ({}, None)
         agent = self.agents((spec.get("agentRef") or {}).get("name", ""))
