@@ -204,7 +204,7 @@ def test_final_stage_runs_as_a_numeric_non_root_user(dockerfile: Path) -> None:
 def test_environment_comes_from_the_lock_file(dockerfile: Path) -> None:
     # A harness image gets Enduro's environment from its base: the lock file is used there.
     source = enduro_base(dockerfile) or dockerfile
-    installs = " ".join(i.args for i in parse(source) if i.keyword == "RUN")
+    installs = " ".join(" ".join(i.args.split()) for i in parse(source) if i.keyword == "RUN")
     assert f"{LOCKED_INSTALL} \"$wheels\" --require-hashes" in installs, source
     assert '-r "$wheels/requirements.txt"' in installs, source
     assert "uv export --quiet --frozen --no-dev" in BUILD_SCRIPT.read_text()
