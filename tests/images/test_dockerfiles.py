@@ -25,9 +25,7 @@ from enduro.cli import app
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "images"
 DOCKERFILES = sorted(IMAGES.glob("*/Dockerfile"))
-EXPECTED = {"enduro", "agent-baseline"} | {
-    f"agent-{harness.name}" for harness in ADAPTERS
-}
+EXPECTED = {"enduro", "agent-baseline"} | {f"agent-{harness.name}" for harness in ADAPTERS}
 BUILD_SCRIPT = IMAGES / "build.sh"
 # Made by images/build.sh from uv.lock before a build (not in the repository).
 WHEELHOUSE = "images/wheelhouse/"
@@ -184,7 +182,7 @@ def test_every_copy_source_exists_in_the_repository(dockerfile: Path) -> None:
         for src in sources:
             if src == WHEELHOUSE:
                 assert f"!{WHEELHOUSE}" in ignored, f"{src} is dockerignored"
-                assert 'WHEELHOUSE=images/wheelhouse' in BUILD_SCRIPT.read_text()
+                assert "WHEELHOUSE=images/wheelhouse" in BUILD_SCRIPT.read_text()
                 continue
             assert list(REPO.glob(src)), f"{dockerfile}: COPY source {src} not in the repo"
             # .dockerignore must let it into the build context.
@@ -205,7 +203,7 @@ def test_environment_comes_from_the_lock_file(dockerfile: Path) -> None:
     # A harness image gets Enduro's environment from its base: the lock file is used there.
     source = enduro_base(dockerfile) or dockerfile
     installs = " ".join(" ".join(i.args.split()) for i in parse(source) if i.keyword == "RUN")
-    assert f"{LOCKED_INSTALL} \"$wheels\" --require-hashes" in installs, source
+    assert f'{LOCKED_INSTALL} "$wheels" --require-hashes' in installs, source
     assert '-r "$wheels/requirements.txt"' in installs, source
     assert "uv export --quiet --frozen --no-dev" in BUILD_SCRIPT.read_text()
     assert max(i.stage for i in parse(source)) >= 1, f"{source}: expected a multi-stage build"
