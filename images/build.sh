@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --base) BASE=$2; shift 2 ;;
     --tag) TAG=$2; shift 2 ;;
     --wheelhouse-only) WHEELHOUSE_ONLY=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) IMAGES+=("$1"); shift ;;
   esac
@@ -147,19 +147,19 @@ if [ ${#IMAGES[@]} -eq 0 ]; then
 fi
 
 if [ "$BASE" = local ]; then
+  # trixie's python3 and glibc; for another SUITE set SUITE_PYTHON and SUITE_GLIBC_MINOR.
+  wheelhouse "${SUITE_PYTHON:-3.13}" "${SUITE_GLIBC_MINOR:-41}"
+  [ "$WHEELHOUSE_ONLY" = 1 ] && exit 0
   base=$(local_base)
-  python=3.13 glibc=41  # trixie; another SUITE: set SUITE_PYTHON and SUITE_GLIBC_MINOR
-  python=${SUITE_PYTHON:-$python} glibc=${SUITE_GLIBC_MINOR:-$glibc}
   base312=$base base313=$base
-  wheelhouse "$python" "$glibc"
 else
-  base312=$(pinned "$PYTHON_IMAGE") base313=$(pinned "$PYTHON313_IMAGE")
   wheelhouse "$(python_of "$PYTHON_IMAGE")" 36    # bookworm's glibc 2.36
-  if [[ " ${IMAGES[*]} " == *" agent-kimi-cli "* ]]; then
+  if [ "$WHEELHOUSE_ONLY" = 1 ] || [[ " ${IMAGES[*]} " == *" agent-kimi-cli "* ]]; then
     wheelhouse "$(python_of "$PYTHON313_IMAGE")" 36
   fi
+  [ "$WHEELHOUSE_ONLY" = 1 ] && exit 0
+  base312=$(pinned "$PYTHON_IMAGE") base313=$(pinned "$PYTHON313_IMAGE")
 fi
-[ "$WHEELHOUSE_ONLY" = 1 ] && exit 0
 
 for image in "${IMAGES[@]}"; do
   case "$image" in
