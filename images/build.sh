@@ -117,7 +117,8 @@ pinned() {  # name:tag -> name@sha256:... when the registry answers, else name:t
       && digest=$(buildah inspect --type image --format '{{.FromImageDigest}}' "docker.io/library/$image" 2>/dev/null)
   fi
   if [ -n "$digest" ]; then echo "${image}@${digest}"
-  else log "no registry answers for $image: building on the tag"; echo "$image"; fi
+  else log "no registry answers for $image: building on the tag (none at all? --base local)"
+    echo "$image"; fi
 }
 
 python_of() {  # the X.Y of a python:X.Y.Z-... image name
@@ -158,7 +159,8 @@ else
     wheelhouse "$(python_of "$PYTHON313_IMAGE")" 36
   fi
   [ "$WHEELHOUSE_ONLY" = 1 ] && exit 0
-  base312=$(pinned "$PYTHON_IMAGE") base313=$(pinned "$PYTHON313_IMAGE")
+  base312=$(pinned "$PYTHON_IMAGE") base313=$PYTHON313_IMAGE
+  if [[ " ${IMAGES[*]} " == *" agent-kimi-cli "* ]]; then base313=$(pinned "$PYTHON313_IMAGE"); fi
 fi
 
 for image in "${IMAGES[@]}"; do
