@@ -236,12 +236,12 @@ def test_the_operator_from_the_image_runs_the_quickstart_and_a_test_step_reruns_
             cluster.apply(*(doc for doc in yaml.safe_load_all(QUICKSTART.read_text()) if doc))
             with timed(say, "quickstart to Succeeded (operator from the image)"):
                 try:
-                    run = cluster.wait_for_run("quickstart", timeout=600)
+                    benchmark_run = cluster.wait_for_run("quickstart", timeout=600)
                 except AssertionError as exc:
                     raise AssertionError(f"{exc}\n{log_path.read_text()[-5000:]}") from exc
         finally:
             stop_container(process)
-        assert run["status"]["phase"] == "Succeeded"
+        assert benchmark_run["status"]["phase"] == "Succeeded"
         text = log_path.read_text()
         assert "Traceback" not in text, text[-5000:]
         assert "Permission denied" not in text and "Read-only file system" not in text, text
