@@ -25,8 +25,9 @@ NAMESPACE="${ENDURO_E2E_NAMESPACE:-enduro-e2e}"
 TIMEOUT="${ENDURO_E2E_TIMEOUT:-30m}"
 KEEP="${ENDURO_KIND_KEEP:-0}"
 VERSION="$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$REPO/charts/enduro/Chart.yaml")"
-# Bases first: agent-baseline is also the base of the harness images (images/README.md).
-IMAGES=(agent-baseline operator test-runner)
+# enduro: the operator, workspace preparation and the test runner; agent-baseline: the
+# oracle agent of the quick start (and the base of the harness images, images/README.md).
+IMAGES=(enduro agent-baseline)
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -67,9 +68,7 @@ need docker kind kubectl helm curl
 cd "$REPO"
 
 log "building images (tag $VERSION)"
-for image in "${IMAGES[@]}"; do
-  docker build -f "images/$image/Dockerfile" -t "enduro-$image:$VERSION" .
-done
+BUILDER=docker images/build.sh --tag "$VERSION" "${IMAGES[@]}"
 
 log "creating kind cluster $CLUSTER"
 if ! kind get clusters | grep -qx "$CLUSTER"; then
@@ -79,15 +78,13 @@ trap cleanup EXIT
 kubectl config use-context "kind-$CLUSTER"
 
 log "loading images into the cluster"
-for image in "${IMAGES[@]}"; do
-  kind load docker-image --name "$CLUSTER" "enduro-$image:$VERSION"
-done
+kind load docker-image --name "$CLUSTER" "enduro:$VERSION" "enduro-agent-baseline:$VERSION"
 
 log "installing charts/enduro"
 helm upgrade --install enduro charts/enduro \
   --namespace enduro-system --create-namespace \
   --set image.pullPolicy=Never \
-  --set "stepImages.enduro=enduro-test-runner:$VERSION" \
+  --set "stepImages.enduro=enduro:$VERSION" \
   --set "stepImages.agentTemplate=enduro-agent-baseline:$VERSION" \
   --wait --timeout 5m
 kubectl get crd benchmarkruns.enduro.dev scenarioruns.enduro.dev benchmarks.enduro.dev agents.enduro.dev

@@ -60,4 +60,5 @@ def test_image_is_pinned_non_root_and_runs_enduro(harness: Harness) -> None:
     assert bases[-1].startswith("enduro-agent-baseline:"), bases
     assert re.findall(r"^USER (\S+)", text, re.MULTILINE)[-1] == "10001:10001"
     assert 'ENTRYPOINT ["enduro"]' in text
-    assert "uv sync --frozen" in (IMAGES / "agent-baseline" / "Dockerfile").read_text()
+    baseline = (IMAGES / "agent-baseline" / "Dockerfile").read_text()
+    assert "--require-hashes" in baseline and "requirements.txt" in baseline  # from uv.lock

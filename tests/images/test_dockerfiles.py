@@ -1,8 +1,9 @@
 """The Dockerfiles build what the repository holds and run what the package provides.
 
-No Docker here, so each Dockerfile is parsed and checked statically: every COPY source
-exists, base images are pinned, the final user is not root, the environment comes from
-uv.lock, and every `enduro <command>` it runs is a command of the package's CLI. A
+Each Dockerfile is parsed and checked statically: every COPY source exists (or is the
+wheelhouse images/build.sh makes), base images are pinned, the final user is not root, the
+environment comes from uv.lock, and every `enduro <command>` it runs is a command of the
+package's CLI. `test_enduro_image.py` builds the `enduro` image and runs it. A
 harness image is built FROM the baseline image (a build ARG with a pinned default), so
 what the baseline sets up (the lock file's environment) is checked there.
 """
@@ -24,11 +25,14 @@ from enduro.cli import app
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "images"
 DOCKERFILES = sorted(IMAGES.glob("*/Dockerfile"))
-EXPECTED = {"operator", "test-runner", "agent-baseline"} | {
-    f"agent-{harness.name}" for harness in ADAPTERS
-}
+EXPECTED = {"enduro", "agent-baseline"} | {f"agent-{harness.name}" for harness in ADAPTERS}
+BUILD_SCRIPT = IMAGES / "build.sh"
+# Made by images/build.sh from uv.lock before a build (not in the repository).
+WHEELHOUSE = "images/wheelhouse/"
 # Agent images install their harness CLI, pinned, into a venv of its own (never Enduro's).
 HARNESS_INSTALL = "uv pip install --python /opt/harness/bin/python"
+# Enduro's environment: the wheelhouse's requirements (uv export of uv.lock), hash-checked.
+LOCKED_INSTALL = "--no-index --find-links"
 # The image every harness image is built FROM, at an exact version (-pyX.Y: another Python).
 ENDURO_BASE = re.compile(r"^enduro-(agent-baseline):\d+\.\d+\.\d+(-py3\.1[23])?$")
 
@@ -176,6 +180,10 @@ def test_every_copy_source_exists_in_the_repository(dockerfile: Path) -> None:
             assert from_stage.lower() in stages, f"{dockerfile}: unknown stage {from_stage}"
             continue
         for src in sources:
+            if src == WHEELHOUSE:
+                assert f"!{WHEELHOUSE}" in ignored, f"{src} is dockerignored"
+                assert "WHEELHOUSE=images/wheelhouse" in BUILD_SCRIPT.read_text()
+                continue
             assert list(REPO.glob(src)), f"{dockerfile}: COPY source {src} not in the repo"
             # .dockerignore must let it into the build context.
             top = src.split("/")[0]
@@ -194,12 +202,15 @@ def test_final_stage_runs_as_a_numeric_non_root_user(dockerfile: Path) -> None:
 def test_environment_comes_from_the_lock_file(dockerfile: Path) -> None:
     # A harness image gets Enduro's environment from its base: the lock file is used there.
     source = enduro_base(dockerfile) or dockerfile
-    assert "uv sync --frozen --no-dev" in " ".join(
-        i.args for i in parse(source) if i.keyword == "RUN"
-    )
+    installs = " ".join(" ".join(i.args.split()) for i in parse(source) if i.keyword == "RUN")
+    assert f'{LOCKED_INSTALL} "$wheels" --require-hashes' in installs, source
+    assert '-r "$wheels/requirements.txt"' in installs, source
+    assert "uv export --quiet --frozen --no-dev" in BUILD_SCRIPT.read_text()
     assert max(i.stage for i in parse(source)) >= 1, f"{source}: expected a multi-stage build"
     runs = " ".join(i.args for i in parse(dockerfile) if i.keyword == "RUN")
     rest = runs.replace("pip install --no-cache-dir uv==", "").replace(HARNESS_INSTALL, "")
+    rest = rest.replace(f"pip install --no-cache-dir {LOCKED_INSTALL}", "")
+    rest = rest.replace("pip install --no-cache-dir --no-index --no-deps", "")
     assert "pip install" not in rest
     assert max(i.stage for i in parse(dockerfile)) >= 1, "expected a multi-stage build"
 
