@@ -85,7 +85,11 @@ def ensure_tools(say: Any) -> None:
     if not missing:
         return
     if not shutil.which("apt-get"):
-        pytest.skip(f"needs {', '.join(missing)} and there is no apt-get to install them")
+        pytest.fail(
+            f"needs {', '.join(missing)}: install them (Debian: apt-get install "
+            f"{' '.join(missing)}); there is no apt-get here to do it",
+            pytrace=False,
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     with timed(say, f"apt-get install {' '.join(missing)}"):
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
@@ -100,7 +104,11 @@ def run(*argv: str) -> str:
 def image(say: Any) -> Iterator[tuple[pathlib.Path, ImageConfig]]:
     """The built image's root filesystem (a buildah working container, mounted) and config."""
     if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("building an image and running its root filesystem needs root on Linux")
+        pytest.fail(
+            "building an image and running its root filesystem needs root on Linux: run "
+            "this test as root (CI does), or deselect it with -m 'not slow'",
+            pytrace=False,
+        )
     ensure_tools(say)
     env = {**os.environ, "BUILDER": "buildah", "UV_PYTHON_DOWNLOADS": "never"}
     with timed(say, "images/build.sh --base local enduro (base, wheelhouse, build)"):
