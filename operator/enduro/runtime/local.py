@@ -145,7 +145,7 @@ class LocalRun:
         decision = decide(spec, status, event, datetime.now(UTC))
         status = decision.status  # with the test step's checkpoint (enduro.storage)
         save_status(directory, status)
-        if self.uploader is not None:  # and the step's outputs to the artifact store
+        if self.uploader is not None:  # the step's outputs to the artifact store
             self.uploader.scenario(directory)
         if self.listener is not None:
             self.listener(scenario, status)
