@@ -158,17 +158,24 @@ def _stored_set(context: Any, cache: Path) -> None:
 def _report_summary(
     summary: TestSummary, summary_file: Path | None, artifacts: Path, workspace: Path, turn: int
 ) -> None:
-    """Write a scoring step's summary to `summary_file` and stdout, then upload the
+    """Save the workspace as the turn's checkpoint (every attempt's: the turn's last one
+    wins), write the scoring step's summary naming its digest to `summary_file` and stdout
+    (the engine puts it in `status.checkpoint` once the turn is scored), then upload the
     artifacts when the run has an S3 store."""
     from enduro.storage import StorageError
+    from enduro.storage.checkpoints import write_checkpoint
     from enduro.storage.cluster import upload_from_env
 
+    if turn >= 1:
+        summary = summary.model_copy(
+            update={"checkpoint": write_checkpoint(artifacts, workspace, turn)}
+        )
     message = summary.to_message()
     if summary_file is not None:
         summary_file.write_text(message)
     typer.echo(message)
     try:  # on a cluster whose run has artifacts.s3: an infrastructure error if it fails
-        upload_from_env(artifacts, workspace, turn)
+        upload_from_env(artifacts)
     except StorageError as exc:
         typer.echo(f"error: the artifacts were not uploaded: {exc}", err=True)
         raise typer.Exit(1) from None

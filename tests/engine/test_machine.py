@@ -353,3 +353,30 @@ def play_from(spec: ScenarioRunSpec, status: ScenarioRunStatus, *events: Event) 
         decisions.append(decision)
         status = decision.status
     return decisions
+
+
+def checkpointed(summary: TestSummary, digest: str) -> TestFinished:
+    return TestFinished(summary.model_copy(update={"checkpoint": digest}))
+
+
+def test_a_scored_turn_names_the_checkpoint_its_last_test_step_wrote() -> None:
+    """The test runner names the workspace checkpoint it wrote; once the turn is scored
+    its digest is `status.checkpoint` (an attempt that did not end the turn names none)."""
+    first, retried, second = "a" * 64, "b" * 64, "c" * 64
+    spec = make_spec(turns=2, attemptLimit=2)
+    decisions = play(
+        spec,
+        Started(),
+        OK,
+        checkpointed(HALF.summary, first),
+        OK,
+        checkpointed(PASS.summary, retried),
+        OK,
+        checkpointed(HALF.summary, second),
+    )
+    assert decisions[2].status.checkpoint is None  # turn 1 attempt 1: not scored yet
+    after_turn_1 = decisions[4].status.checkpoint
+    assert after_turn_1 is not None and (after_turn_1.turn, after_turn_1.sha256) == (1, retried)
+    assert decisions[6].status.checkpoint == after_turn_1  # turn 2 attempt 1: not yet
+    unnamed = play(make_spec(turns=1), Started(), OK, PASS)[-1].status
+    assert unnamed.checkpoint is None  # a summary without one names none

@@ -8,18 +8,25 @@ everything the engine decides."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import pathlib
+import shutil
+import signal
+import subprocess
 import textwrap
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import yaml
 from flaky_seeds import flaky_seed
 
-from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
+from cluster.enduro_cluster import BENCHMARK_RUNS, PVCS, SCENARIO_RUNS, EnduroCluster
 from enduro.runtime.launch import run_file
+from storage.s3_fixtures import REGION, MotoServer, start_moto
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -283,3 +290,142 @@ def test_a_suspended_run_starts_nothing_in_either_runtime(
 
     cluster.kube.wait_for("the run to be Suspended", suspended, timeout=30)
     assert cluster.kube.list(SCENARIO_RUNS) == []
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoServer]:
+    server = start_moto()
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        server.process.wait(10)
+
+
+def lost_in_turn_2(status: dict[str, Any]) -> bool:
+    """Turn 1 is scored (its checkpoint is written) and turn 2 runs: when the workspace
+    goes in both runtimes."""
+    return status.get("turn") == 2 and len(status.get("turns", [])) == 1
+
+
+def after_a_loss(run: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    """What both runtimes must agree on after a lost workspace: the answers, the restores
+    and the condition saying from where it resumed."""
+    [restored] = [c for c in scenario["conditions"] if c["type"] == "WorkspaceRestored"]
+    return {
+        **answers(run, [scenario]),
+        "workspaceRestores": scenario.get("workspaceRestores", 0),
+        "restored": [restored["status"], restored["reason"]],
+    }
+
+
+def lose_workspace_locally(
+    docs: list[dict[str, Any]], tmp: pathlib.Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`enduro run`, stopped in turn 2 (Ctrl-C), its workspace folder emptied (the volume
+    is lost), then `enduro run --resume`. Returns the answers and `status.checkpoint`."""
+    path = tmp / "run.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    out = tmp / "local"
+    cmd = ["enduro", "run", str(path), "--out", str(out)]
+    state = out / "scenario_0" / "state.json"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (state.is_file() and lost_in_turn_2(json.loads(state.read_text() or "{}"))):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"the local run never reached turn 2: {proc.communicate()}")
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    shutil.rmtree(out / "scenario_0" / "workspace")
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads((out / "report.json").read_text())
+    aggregate = {
+        "averageScore": report["average_score"],
+        "successRate": report["success_rate"],
+        "meanStamina": report["mean_stamina"],
+    }
+    status = json.loads(state.read_text())
+    return after_a_loss(aggregate, status), status.get("checkpoint") or {}
+
+
+def lose_workspace_on_cluster(
+    docs: list[dict[str, Any]], start: Start, secret: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator's run, the scenario's PVC deleted in turn 2."""
+    cluster = start(isolate_ports=(8000,))
+    cluster.kube.create("v1/secrets", secret)
+    cluster.apply(*docs)
+
+    def in_turn_2() -> bool:
+        found = cluster.kube.list(SCENARIO_RUNS)
+        return bool(found) and lost_in_turn_2(found[0].get("status") or {})
+
+    cluster.kube.wait_for("turn 2 to start", in_turn_2, timeout=120)
+    cluster.kube.delete(PVCS, "run-s000-workspace")
+    run = cluster.wait_for_run("run", timeout=300)
+    [scenario] = cluster.kube.list(SCENARIO_RUNS)
+    status = scenario["status"]
+    return after_a_loss(run["status"], status), status.get("checkpoint") or {}
+
+
+def test_a_lost_workspace_resumes_the_same_way_in_both_runtimes(
+    tmp_path: pathlib.Path,
+    start_cluster: Start,
+    moto: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The workspace goes in turn 2, once turn 1 is scored: on the cluster its PVC is
+    deleted, locally the run is stopped and resumed with an empty workspace folder. The
+    instant differs (the cluster may lose it in turn 2's agent or test step, the local run
+    while any of its steps runs), so the comparison is on what the engine decides either
+    way: turn 2 starts again from attempt 1 as one infrastructure retry, from turn 1's
+    checkpoint, and every turn scores as in an undisturbed run. Both runs keep their
+    artifacts in S3 (moto; each under its own prefix), and each `status.checkpoint` names
+    the last turn and the digest of its tarball in the bucket (the workspaces may differ
+    between the runtimes, so the digests are not compared with each other)."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in moto.env().items():
+        monkeypatch.setenv(name, value)
+    bucket = "enduro-parity"
+    moto.client().create_bucket(  # type: ignore[attr-defined]
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+
+    def docs(prefix: str) -> list[dict[str, Any]]:
+        s3 = {"bucket": bucket, "prefix": prefix, "region": REGION, "endpoint": moto.endpoint,
+              "credentialsSecret": {"name": "s3-keys"}}  # fmt: skip
+        return documents({"harness": "oracle"}, turns=3, artifacts={"s3": s3})
+
+    local, local_checkpoint = lose_workspace_locally(docs("local"), tmp_path)
+    cluster, cluster_checkpoint = lose_workspace_on_cluster(
+        docs("cluster"), start_cluster, aws_secret(moto)
+    )
+
+    assert local == cluster, json.dumps({"local": local, "cluster": cluster}, indent=1)
+    [scenario] = local["scenarios"]
+    assert scenario["phase"] == "Succeeded" and local["run"]["averageScore"] == 1.0
+    assert [t["attempts"] for t in scenario["turns"]] == [1, 1, 1]  # no attempt spent
+    assert [t["infraRetries"] for t in scenario["turns"]] == [None, 1, None]
+    assert local["workspaceRestores"] == 1
+    assert local["restored"] == ["True", "ResumedFromCheckpoint"]
+    for prefix, checkpoint in (("local", local_checkpoint), ("cluster", cluster_checkpoint)):
+        key = f"{prefix}/run/scenario_0/checkpoints/turn_003.tar.gz"
+        tarball = moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
+        assert checkpoint == {"turn": 3, "sha256": hashlib.sha256(tarball).hexdigest()}, prefix
+
+
+def aws_secret(moto: MotoServer) -> dict[str, Any]:
+    """The Secret `credentialsSecret` names on the cluster (locally the environment's
+    keys are used)."""
+    data = {"AWS_ACCESS_KEY_ID": moto.access_key, "AWS_SECRET_ACCESS_KEY": moto.secret_key}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s3-keys"},
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }

@@ -3,6 +3,7 @@ put back on resume."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import signal
@@ -113,6 +114,8 @@ def test_a_lost_workspace_resumes_from_its_last_checkpoint(tmp_path: Path) -> No
     [restored] = [c for c in state["conditions"] if c["type"] == "WorkspaceRestored"]
     assert restored["reason"] == "ResumedFromCheckpoint"
     assert state["checkpoint"] == {"turn": 3, "sha256": digests["turn_003"]["sha256"]}
+    tarball = (out / "scenario_0" / checkpoint_key(3)).read_bytes()
+    assert state["checkpoint"]["sha256"] == hashlib.sha256(tarball).hexdigest()
     restored = tmp_path / "turn3"
     result = CliRunner().invoke(app, ["workspace", "restore", str(out), "0", "3", str(restored)])
     assert result.exit_code == 0, result.output

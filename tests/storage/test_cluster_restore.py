@@ -5,6 +5,7 @@ undisturbed run; without a bucket it fails saying why it cannot resume."""
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
 from collections.abc import Iterator
 from typing import Any
@@ -90,14 +91,21 @@ def test_a_deleted_pvc_resumes_from_the_s3_checkpoint_with_the_same_scores(
     logs = "".join(p.read_text() for p in (tmp_path / "node").rglob("*prepare-workspace*.log"))
     assert "restored the workspace of turn 1's checkpoint (sha256 " in logs
     assert (claim / "workspace" / "run.sh").is_file()
-    index = (
-        aws_env.client()
-        .get_object(  # type: ignore[attr-defined]
-            Bucket=bucket, Key="lost/run/scenario_0/checkpoints/index.json"
-        )["Body"]
-        .read()
-    )
+    index = bucket_object(aws_env, bucket, "lost/run/scenario_0/checkpoints/index.json")
     assert all(f"turn_00{t}" in index.decode() for t in (1, 2, 3))
+    # status.checkpoint names the last scored turn and the digest of its tarball in the
+    # bucket (the test pod wrote and uploaded it, its summary named the digest).
+    for run in ("run", "calm"):
+        tarball = bucket_object(
+            aws_env, bucket, f"lost/{run}/scenario_0/checkpoints/turn_003.tar.gz"
+        )
+        checkpoint = cluster.kube.get(SCENARIO_RUNS, f"{run}-s000")["status"]["checkpoint"]
+        assert checkpoint == {"turn": 3, "sha256": hashlib.sha256(tarball).hexdigest()}, run
+
+
+def bucket_object(moto: MotoServer, bucket: str, key: str) -> bytes:
+    data: bytes = moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
+    return data
 
 
 def test_without_a_bucket_a_deleted_pvc_fails_the_scenario_saying_why(
@@ -114,3 +122,5 @@ def test_without_a_bucket_a_deleted_pvc_fails_the_scenario_saying_why(
     assert "set spec.artifacts.s3 on the BenchmarkRun" in status["message"]
     [condition] = [c for c in status["conditions"] if c["type"] == "WorkspaceRestored"]
     assert (condition["status"], condition["reason"]) == ("False", "NoCheckpoints")
+    # Turn 1's checkpoint was on the lost volume: the status still names it.
+    assert status["checkpoint"]["turn"] == 1

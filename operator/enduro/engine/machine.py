@@ -17,6 +17,8 @@ Rules (DESIGN.md, "Contracts"):
   finished turn: an infrastructure retry (no attempt spent; the lost attempts' work is
   gone, so is their count). Past turn 1 this needs checkpoints that outlived the volume;
   without them the scenario is Failed, saying why and how to make it resumable;
+* a scored turn's `status.checkpoint` is the workspace checkpoint its last test step
+  wrote (the test runner names its digest in the summary, in both runtimes);
 * Canceled and TimedOut end the scenario at once; unreached turns score 0; any event
   that arrives after `timeouts.scenarioSeconds` is TimedOut;
 * events that do not match the step in flight (duplicates, stale deliveries) and any
@@ -36,6 +38,7 @@ from enduro.api.conditions import (
 )
 from enduro.api.scenariorun import (
     AttemptSeconds,
+    CheckpointRef,
     ScenarioPhase,
     ScenarioRunSpec,
     ScenarioRunStatus,
@@ -260,7 +263,13 @@ def _test_finished(
         }
     )
     turns = [*status.turns, record]
-    finished = status.model_copy(update={"turns": turns, "agent_reason": None})
+    finished = status.model_copy(
+        update={
+            "turns": turns,
+            "agent_reason": None,
+            "checkpoint": turn_checkpoint(turn, summary) or status.checkpoint,
+        }
+    )
     n_turns = spec.n_turns
     if turn >= n_turns:
         return _end(spec, finished, ScenarioPhase.SUCCEEDED, "", now=now, generation=generation)
@@ -285,6 +294,12 @@ def _test_finished(
     )
     new = with_conditions(new, now, generation)
     return Decision(current_step(new), new)
+
+
+def turn_checkpoint(turn: int, summary: TestSummary) -> CheckpointRef | None:
+    """`status.checkpoint` once `turn` is scored by `summary`: the workspace checkpoint its
+    test step wrote, with its digest (None when the step names none)."""
+    return CheckpointRef(turn=turn, sha256=summary.checkpoint) if summary.checkpoint else None
 
 
 def _infra_failure(

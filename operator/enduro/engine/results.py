@@ -63,6 +63,12 @@ class TestSummary(_Result):
     )
     reason: str = Field(default="", description="Why it fell short, e.g. server never started.")
     digest: str = Field(default="", description="Digest of the full result in the artifacts.")
+    checkpoint: str = Field(
+        default="",
+        pattern=r"^([0-9a-f]{64})?$",
+        description="SHA-256 of the workspace checkpoint the step wrote "
+        "(`checkpoints/turn_<ttt>.tar.gz`); the turn's last attempt names the turn's.",
+    )
     server_start_seconds: float = Field(
         default=0.0, ge=0, description="Until the server answered /health."
     )

@@ -143,11 +143,9 @@ class LocalRun:
         scenario: int,
     ) -> tuple[ScenarioRunStatus, AgentStep | TestStep | Done]:
         decision = decide(spec, status, event, datetime.now(UTC))
-        status = decision.status
-        if self.uploader is not None:  # turn checkpoints (enduro.storage)
-            status = self.uploader.checkpoint(directory, status)
+        status = decision.status  # with the test step's checkpoint (enduro.storage)
         save_status(directory, status)
-        if self.uploader is not None:  # and the step's outputs to the artifact store
+        if self.uploader is not None:  # the step's outputs to the artifact store
             self.uploader.scenario(directory)
         if self.listener is not None:
             self.listener(scenario, status)

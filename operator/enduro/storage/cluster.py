@@ -20,7 +20,7 @@ from enduro.api.conditions import Condition
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.storage import StorageError, open_store
-from enduro.storage.checkpoints import restore_workspace, write_checkpoint
+from enduro.storage.checkpoints import restore_workspace
 from enduro.storage.local import LocalStore
 from enduro.storage.sync import RunUploader
 
@@ -97,15 +97,13 @@ def restore_from_env(turn: int, workspace: Path, artifacts: Path) -> str:
     return restore_workspace(store, "", turn, workspace, artifacts)
 
 
-def upload_from_env(artifacts: Path, workspace: Path | None = None, turn: int = 0) -> str | None:
-    """In the test pod: when the operator asked for uploads, checkpoint the workspace as
-    the turn's (the last attempt's wins: the turn's final state) and upload the artifact
-    root. Returns the URL, or None when no upload was asked for; raises ``StorageError``."""
+def upload_from_env(artifacts: Path) -> str | None:
+    """In the test pod, after scoring (and the turn's checkpoint): when the operator asked
+    for uploads, upload the artifact root. Returns the URL, or None when no upload was
+    asked for; raises ``StorageError``."""
     url = os.environ.get(URL_ENV)
     if not url:
         return None
-    if workspace is not None and turn >= 1:
-        write_checkpoint(artifacts, workspace, turn)
     store = open_store(
         url, region=os.environ.get(REGION_ENV), endpoint=os.environ.get(ENDPOINT_ENV)
     )

@@ -28,8 +28,8 @@ def run_uploader(
     endpoint: str | None = None,
 ) -> RunUploader:
     """The uploader of a run: ``url`` (``--artifacts``) wins over the spec's ``s3``;
-    without either it only writes turn checkpoints to the output directory. Raises
-    ``StorageError`` when the store cannot be written, before any step runs."""
+    without either it uploads nothing. Raises ``StorageError`` when the store cannot be
+    written, before any step runs."""
     store: ArtifactStore | None = None
     if url is not None:
         store = open_store(url, region=region, endpoint=endpoint)

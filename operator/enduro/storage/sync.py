@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from enduro.storage.base import ArtifactStore, join_key
-from enduro.storage.checkpoints import checkpointed_turns, write_checkpoint
-
-if TYPE_CHECKING:
-    from enduro.api.scenariorun import ScenarioRunStatus
 
 SCENARIO_FOLDERS = (
     "changes",
@@ -38,8 +33,9 @@ RUN_FILES = ("plan.json", "report.json", "report.md")
 
 
 class RunUploader:
-    """After each step: checkpoints newly scored turns and uploads what changed since the
-    last call (without a store: checkpoints only). Safe to call from scenario threads."""
+    """After each step: uploads what changed since the last call (without a store:
+    nothing; the test step writes the turn checkpoints). Safe to call from scenario
+    threads."""
 
     def __init__(self, store: ArtifactStore | None, run: str, out: Path) -> None:
         self.store = store
@@ -76,17 +72,6 @@ class RunUploader:
         if self.store is None:
             return str(directory)
         return f"{self.url}/{directory.relative_to(self.out).as_posix()}"
-
-    def checkpoint(self, directory: Path, status: ScenarioRunStatus) -> ScenarioRunStatus:
-        """After a step: when it ended a turn, save the workspace as that turn's checkpoint
-        and return the status naming it (with its digest)."""
-        from enduro.api.scenariorun import CheckpointRef
-
-        scored = max((t.turn for t in status.turns), default=0)
-        if not scored or scored in checkpointed_turns(directory):
-            return status
-        digest = write_checkpoint(directory, directory / "workspace", scored)
-        return status.model_copy(update={"checkpoint": CheckpointRef(turn=scored, sha256=digest)})
 
     def scenario(self, directory: Path) -> None:
         """A scenario's outputs after a step (its folder under the run's output)."""
