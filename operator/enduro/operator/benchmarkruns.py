@@ -17,7 +17,7 @@ import kopf
 from pydantic import ValidationError
 
 from enduro.api.benchmarkrun import BenchmarkRunSpec
-from enduro.api.conditions import set_condition
+from enduro.api.conditions import Condition, set_condition
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
@@ -218,14 +218,7 @@ class BenchmarkRunDriver:
             return plan
         condition = await asyncio.to_thread(artifacts_condition, location)
         self.artifacts_ok = condition.status != "False"
-        now = datetime.datetime.now(tz=datetime.UTC)
-        update: dict[str, Any] = {
-            "conditions": set_condition(plan.status.conditions, condition, now)
-        }
-        if not self.artifacts_ok:
-            update["message"] = condition.message[:1024]
-        status = plan.status.model_copy(update=update)
-        return replace(plan, status=status, create=plan.create if self.artifacts_ok else [])
+        return _gated(plan, condition)
 
     async def _check_source(self, plan: RunPlan) -> RunPlan:
         """With a stored set (`Benchmark.spec.source`), no ScenarioRun starts until the set
@@ -244,14 +237,7 @@ class BenchmarkRunDriver:
             )
         condition = await asyncio.to_thread(source_condition, source, generator, config_map)
         self.set_ok = condition.status != "False"
-        now = datetime.datetime.now(tz=datetime.UTC)
-        update: dict[str, Any] = {
-            "conditions": set_condition(plan.status.conditions, condition, now)
-        }
-        if not self.set_ok:
-            update["message"] = condition.message[:1024]
-        status = plan.status.model_copy(update=update)
-        return replace(plan, status=status, create=plan.create if self.set_ok else [])
+        return _gated(plan, condition)
 
     async def _publish(self, plan: RunPlan) -> None:
         """The report next to the artifacts when the run uploads them (`artifacts.s3`)."""
@@ -275,3 +261,15 @@ class BenchmarkRunDriver:
             kopf.event(self.body, type="Warning", reason="ReportNotUploaded", message=str(exc))
             return
         kopf.event(self.body, type="Normal", reason="ReportUploaded", message=url)
+
+
+def _gated(plan: RunPlan, condition: Condition) -> RunPlan:
+    """`plan` with a precondition's `condition` in its status; a False one holds back the
+    ScenarioRuns it would create and says why in the run's message."""
+    now = datetime.datetime.now(tz=datetime.UTC)
+    update: dict[str, Any] = {"conditions": set_condition(plan.status.conditions, condition, now)}
+    ok = condition.status != "False"
+    if not ok:
+        update["message"] = condition.message[:1024]
+    status = plan.status.model_copy(update=update)
+    return replace(plan, status=status, create=plan.create if ok else [])
