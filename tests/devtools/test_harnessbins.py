@@ -42,7 +42,23 @@ def test_installed_marker_short_circuits(tmp_path: Path, monkeypatch: pytest.Mon
     assert first == second == tmp_path / "harnesses/mini-2.4.6/venv/bin"
     assert calls == ["mini-swe-agent"]
     marker = tmp_path / "harnesses/mini-2.4.6/.installed"
-    assert marker.read_text() == "mini-swe-agent==2.4.6\n"
+    assert marker.read_text() == "mini-swe-agent==2.4.6\nmcp==2.3.0\n"
+
+
+def test_an_install_of_other_pins_is_removed_and_redone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "harnesses/mini-2.4.6"
+    (root / "venv").mkdir(parents=True)
+    (root / "venv/stale").write_text("from the old install")
+    (root / ".installed").write_text("mini-swe-agent==2.4.6\n")  # before mcp was pinned
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        harnessbins, "_install", lambda package, root: seen.append((root / "venv").exists())
+    )
+    harnessbins.ensure_harness(PYPI, tmp_path)
+    assert seen == [False]  # a fresh folder: `uv venv` refuses to overwrite a venv
+    assert (root / ".installed").read_text() == "mini-swe-agent==2.4.6\nmcp==2.3.0\n"
 
 
 def test_failed_install_leaves_no_marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,6 +51,14 @@ def test_converse_answers_a_harness_with_the_turns_solution(server: ScriptedMode
     assert answer["usage"]["totalTokens"] > 0
     [recorded] = server.model.requests
     assert recorded["path"] == "/model/anthropic.claude-test-v1:0/converse"
+    signature = recorded["signature"]
+    assert (signature["algorithm"], signature["region"], signature["service"]) == (
+        "AWS4-HMAC-SHA256",
+        "us-east-1",
+        "bedrock",
+    )
+    assert len(signature["date"]) == 8  # the scope's yyyymmdd; no key id, no signature
+    assert "AKIATEST" not in str(recorded)
 
 
 def test_converse_stream_is_a_real_event_stream(server: ScriptedModelServer) -> None:

@@ -38,18 +38,32 @@ def bin_dir(package: CliPackage, cache_dir: Path | None = None) -> Path:
 
 
 def ensure_harness(package: CliPackage, cache_dir: Path | None = None) -> Path:
-    """The bin directory holding `package.executable`, installing the package on first use."""
+    """The bin directory holding `package.executable`, installing the package on first use.
+
+    The marker lists what was installed (the requirement and its constraints): an install
+    of another list (a pin added since) or a half-finished one is removed and redone.
+    """
     root = install_dir(package, cache_dir)
     marker = root / ".installed"
-    if marker.is_file():
+    wanted = "".join(f"{line}\n" for line in (package.requirement, *package.constraints))
+    if _read(marker) == wanted:
         return bin_dir(package, cache_dir)
-    root.mkdir(parents=True, exist_ok=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.is_file():  # another process may have finished while we waited
+        if _read(marker) != wanted:  # another process may have finished while we waited
+            shutil.rmtree(root, ignore_errors=True)  # `uv venv` refuses an existing venv
+            root.mkdir(parents=True)
             _install(package, root)
-            marker.write_text(package.requirement + "\n", encoding="utf-8")
+            marker.write_text(wanted, encoding="utf-8")
     return bin_dir(package, cache_dir)
+
+
+def _read(marker: Path) -> str | None:
+    try:
+        return marker.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def install_commands(package: CliPackage, root: Path) -> list[list[str]]:

@@ -16,8 +16,10 @@ What it answers depends on the request:
 * any other request is a harness's: the turn's solution, as for the OpenAI and
   Anthropic routes (``ScriptedModel.reply``).
 
-Model ids other than ``scripted``, ``SAMPLER_MODELS`` and the server's extra ids are
-answered as Bedrock answers an unknown model: HTTP 400, ``ValidationException``.
+Each request is recorded with its SigV4 scope (``signature``: algorithm, date, region,
+service; not the key id or the signature). Model ids other than ``scripted``,
+``SAMPLER_MODELS`` and the server's extra ids are answered as Bedrock answers an unknown
+model: HTTP 400, ``ValidationException``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ def _error(kind: str, message: str, status: int) -> tuple[Response, int]:
     answer = jsonify({"message": message})
     answer.headers["x-amzn-ErrorType"] = f"{kind}:http://internal.amazon.com/coral/"
     return answer, status
+
+
+def signature_scope(authorization: str) -> dict[str, str]:
+    """What a SigV4 ``Authorization`` header says besides the secret parts: the algorithm
+    and the credential scope's date, region and service (the key id and signature are left
+    out of the record)."""
+    algorithm, _, rest = authorization.partition(" ")
+    fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
+    scope = fields.get("Credential", "").split("/")
+    date, region, service = [*scope, "", "", ""][1:4]
+    return {"algorithm": algorithm, "date": date, "region": region, "service": service}
 
 
 def converse_to_chat(body: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +191,9 @@ def add_bedrock_routes(app: Flask, model: ScriptedModel, extra_models: tuple[str
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BedrockError("ValidationException", "The request body must be JSON.", 400)
-        model.record(request.path, body)
+        model.record(
+            request.path, body, signature=signature_scope(request.headers["Authorization"])
+        )
         if model_id not in known:
             raise BedrockError(
                 "ValidationException", "The provided model identifier is invalid.", 400

@@ -156,8 +156,8 @@ class ScriptedModel:
         if self.script not in SCRIPTS:
             raise ScriptError(f"unknown script {self.script!r}: choose one of {', '.join(SCRIPTS)}")
 
-    def record(self, path: str, body: dict[str, Any]) -> None:
-        entry = {"path": path, "body": body}
+    def record(self, path: str, body: dict[str, Any], **extra: Any) -> None:
+        entry = {"path": path, "body": body, **extra}
         with self._lock:
             self.requests.append(entry)
             if self.record_file is not None:

@@ -48,6 +48,19 @@ def test_command_is_non_interactive_and_keeps_the_prompt_out_of_argv(tmp_path: P
     assert "# Turn 2" not in " ".join(argv)
 
 
+def test_bedrock_with_a_base_url_sets_the_bedrock_runtime_endpoint(tmp_path: Path) -> None:
+    config = HarnessConfig(
+        harness="aider",
+        model=ModelEndpoint("bedrock", "scripted", "http://127.0.0.1:9"),
+        secret_env=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+    )
+    command = Aider().build_command(config, _workspace(tmp_path), "p", tmp_path)
+    argv = list(command.argv)
+    assert argv[:3] == ["aider", "--model", "bedrock/converse/scripted"]
+    assert command.env["AWS_BEDROCK_RUNTIME_ENDPOINT"] == "http://127.0.0.1:9"
+    assert "--openai-api-base" not in argv
+
+
 def test_parse_recorded_run() -> None:
     result = ProcessResult(
         exit_code=0,

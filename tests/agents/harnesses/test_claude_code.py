@@ -26,6 +26,21 @@ def test_command_for_bedrock_with_limits(tmp_path: Path) -> None:
     assert command.stdin == tmp_path / "prompt.md"
 
 
+def test_bedrock_with_a_base_url_sets_the_bedrock_endpoint_not_the_anthropic_one(
+    tmp_path: Path,
+) -> None:
+    config = HarnessConfig(
+        harness="claude-code",
+        model=ModelEndpoint(
+            "bedrock", "us.anthropic.claude-sonnet-4-5", "https://gw.example/bedrock"
+        ),
+    )
+    env = ClaudeCode().build_command(config, tmp_path, "the prompt", tmp_path).env
+    assert env["CLAUDE_CODE_USE_BEDROCK"] == "1"
+    assert env["ANTHROPIC_BEDROCK_BASE_URL"] == "https://gw.example/bedrock"
+    assert "ANTHROPIC_BASE_URL" not in env
+
+
 def test_parse_recorded_run() -> None:
     stdout = (FIXTURES / "claude-code-2.1.330.stream.jsonl").read_text()
     report = ClaudeCode().parse_output(ProcessResult(0, stdout, "", 2.0))

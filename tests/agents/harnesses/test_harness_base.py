@@ -12,6 +12,7 @@ from enduro.agents.harnesses.base import (
     ProcessResult,
     classify,
     config_from_spec,
+    litellm_model,
 )
 from enduro.api.agent import AgentSpec
 from enduro.engine.results import FailureClass
@@ -130,3 +131,22 @@ def test_config_from_spec_keeps_secret_names_not_values() -> None:
         max_processes=64,
         memory_limit="2Gi",
     )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "model", "expected"),
+    [
+        ("bedrock", ModelEndpoint("bedrock", "scripted", "http://gw"), "bedrock/converse/scripted"),
+        (
+            "bedrock",
+            ModelEndpoint("bedrock", "anthropic.claude-v1:0"),
+            "bedrock/anthropic.claude-v1:0",
+        ),
+        ("bedrock", ModelEndpoint("bedrock", "invoke/x", "http://gw"), "bedrock/invoke/x"),
+        ("openai", ModelEndpoint("scripted", "scripted", "http://gw/v1"), "openai/scripted"),
+    ],
+)
+def test_litellm_model_pins_converse_for_bedrock_behind_a_custom_endpoint(
+    prefix: str, model: ModelEndpoint, expected: str
+) -> None:
+    assert litellm_model(prefix, model) == expected

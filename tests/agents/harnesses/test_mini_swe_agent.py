@@ -48,6 +48,32 @@ def test_provider_maps_to_the_litellm_prefix(tmp_path: Path) -> None:
     assert argv[argv.index("-m") + 1] == "anthropic/claude-x"
 
 
+def test_bedrock_with_a_base_url_goes_to_that_endpoint_through_converse(tmp_path: Path) -> None:
+    config = HarnessConfig(
+        harness="mini-swe-agent",
+        model=ModelEndpoint("bedrock", "scripted", "http://127.0.0.1:9"),
+        env={"AWS_REGION": "eu-west-3"},
+        secret_env=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+    )
+    command = MiniSweAgent().build_command(config, tmp_path, "p", tmp_path)
+    assert command.argv[command.argv.index("-m") + 1] == "bedrock/converse/scripted"
+    overlay = yaml.safe_load(command.files[tmp_path / "enduro.yaml"])
+    assert overlay["model"]["model_kwargs"] == {
+        "aws_bedrock_runtime_endpoint": "http://127.0.0.1:9"
+    }
+    assert not any(name.startswith("AWS_") for name in command.env)  # credentials: the runner's
+
+
+def test_bedrock_without_a_base_url_is_left_to_litellm(tmp_path: Path) -> None:
+    model = ModelEndpoint("bedrock", "us.anthropic.claude-sonnet-4-5-v1:0")
+    config = HarnessConfig(harness="mini-swe-agent", model=model)
+    command = MiniSweAgent().build_command(config, tmp_path, "p", tmp_path)
+    assert (
+        command.argv[command.argv.index("-m") + 1] == "bedrock/us.anthropic.claude-sonnet-4-5-v1:0"
+    )
+    assert "model_kwargs" not in yaml.safe_load(command.files[tmp_path / "enduro.yaml"])["model"]
+
+
 def test_parse_recorded_submitted_run() -> None:
     report = MiniSweAgent().parse_output(_result("mini-swe-agent-2.4.6.traj.json"))
     assert (report.steps, report.exit_status, report.limit_reached) == (2, "Submitted", False)

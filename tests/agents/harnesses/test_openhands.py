@@ -28,6 +28,15 @@ def test_command_is_headless_and_takes_the_model_from_env(tmp_path: Path) -> Non
     assert command.native_globs == (STATE_GLOB,)
 
 
+def test_bedrock_with_a_base_url_pins_converse_and_passes_the_endpoint(tmp_path: Path) -> None:
+    config = HarnessConfig(
+        harness="openhands", model=ModelEndpoint("bedrock", "scripted", "http://127.0.0.1:9")
+    )
+    command = OpenHands().build_command(config, tmp_path / "ws", "the prompt", tmp_path)
+    assert command.env["LLM_MODEL"] == "bedrock/converse/scripted"
+    assert command.env["LLM_BASE_URL"] == "http://127.0.0.1:9"
+
+
 def _recorded(state: dict[str, object] | None = None) -> ProcessResult:
     raw = (FIXTURES / "openhands-1.16.0.base_state.json").read_text()
     return ProcessResult(

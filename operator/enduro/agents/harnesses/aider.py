@@ -12,7 +12,10 @@ native logs. Pass `--edit-format whole` in `args` for models without a known for
 Models go through LiteLLM: provider `openai` -> `openai/<name>` (`OPENAI_API_KEY`),
 `openai-compatible` and `scripted` -> `openai/<name>` + `--openai-api-base <baseUrl>`
 (`OPENAI_API_KEY`), `anthropic` -> `anthropic/<name>` (`ANTHROPIC_API_KEY`), `bedrock`
--> `bedrock/<name>` (`AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` + `AWS_REGION`).
+-> `bedrock/<name>` (`AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` + `AWS_REGION`); with a
+`baseUrl` the endpoint goes in `AWS_BEDROCK_RUNTIME_ENDPOINT` (not `--openai-api-base`)
+and the model is pinned to the Converse API, `bedrock/converse/<name>`; Aider streams,
+so that is ConverseStream.
 
 Output: one line per model call, `Tokens: 2.1k sent, 345 received. Cost: $0.01 message,
 $0.02 session.` (thousands abbreviated, so token counts are rounded to Aider's precision);
@@ -33,6 +36,7 @@ from enduro.agents.harnesses.base import (
     HarnessConfig,
     HarnessReport,
     ProcessResult,
+    litellm_model,
 )
 
 CHAT_HISTORY = "aider.chat.history.md"
@@ -58,7 +62,8 @@ _PROVIDER = {
 
 class Aider(Harness):
     name = "aider"
-    package = CliPackage("pypi", "aider-chat", "0.86.2", "aider")
+    # LiteLLM signs Bedrock requests with botocore, which aider-chat does not install.
+    package = CliPackage("pypi", "aider-chat", "0.86.2", "aider", constraints=("boto3==1.44.8",))
     credentials: ClassVar[dict[str, tuple[str, ...]]] = {
         "openai": ("OPENAI_API_KEY",),
         "openai-compatible": ("OPENAI_API_KEY",),
@@ -74,7 +79,7 @@ class Aider(Harness):
         prompt_file = scratch / "prompt.md"
         argv = [
             self.package.executable,
-            "--model", f"{_PROVIDER[config.model.provider]}/{config.model.name}",
+            "--model", litellm_model(_PROVIDER[config.model.provider], config.model),
             "--message-file", str(prompt_file),
             "--yes-always", "--no-git", "--no-auto-commits", "--no-dirty-commits",
             "--no-auto-lint", "--no-auto-test", "--no-check-update", "--no-show-release-notes",
@@ -84,7 +89,16 @@ class Aider(Harness):
             "--llm-history-file", str(scratch / LLM_HISTORY),
             "--input-history-file", str(scratch / "aider.input.history"),
         ]  # fmt: skip
-        if config.model.base_url:
+        env = {
+            "AIDER_ANALYTICS": "false",
+            "AIDER_CHECK_UPDATE": "false",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no network fetch at start-up
+        }
+        if config.model.base_url and config.model.provider == "bedrock":
+            # `--openai-api-base` is for OpenAI-style models only; LiteLLM's Bedrock provider
+            # reads its endpoint from this variable.
+            env["AWS_BEDROCK_RUNTIME_ENDPOINT"] = config.model.base_url
+        elif config.model.base_url:
             argv += ["--openai-api-base", config.model.base_url]
         for name in READ_ONLY:
             if (workspace / name).is_file():
@@ -95,11 +109,7 @@ class Aider(Harness):
         return Command(
             argv=tuple(argv),
             cwd=workspace,
-            env={
-                "AIDER_ANALYTICS": "false",
-                "AIDER_CHECK_UPDATE": "false",
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no network fetch at start-up
-            },
+            env=env,
             native_logs=(scratch / CHAT_HISTORY, scratch / LLM_HISTORY),
             files={prompt_file: prompt},
         )

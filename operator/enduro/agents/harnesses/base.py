@@ -55,6 +55,20 @@ class ModelEndpoint:
     base_url: str | None = None
 
 
+def litellm_model(prefix: str, model: ModelEndpoint) -> str:
+    """The LiteLLM model string (`<prefix>/<name>`) of the CLIs that call models through LiteLLM.
+
+    A Bedrock model behind a custom endpoint (`model.baseUrl`: a gateway, the scripted
+    model) is pinned to the Converse API, `bedrock/converse/<name>`: Converse is the one
+    request format every Bedrock chat model speaks, and LiteLLM's own choice for an id it
+    does not know is InvokeModel, whose body is model-specific. A name that already picks
+    a LiteLLM route (`converse/...`, `invoke/...`) is kept as it is.
+    """
+    if prefix == "bedrock" and model.base_url and "/" not in model.name:
+        return f"bedrock/converse/{model.name}"
+    return f"{prefix}/{model.name}"
+
+
 @dataclass(frozen=True)
 class HarnessConfig:
     """The part of an Agent spec a harness adapter needs, as plain data."""

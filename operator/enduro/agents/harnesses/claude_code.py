@@ -9,7 +9,10 @@ telemetry and other non-essential traffic are switched off.
 Providers: `anthropic` (`ANTHROPIC_API_KEY`; `model.baseUrl` becomes
 `ANTHROPIC_BASE_URL`, e.g. for a gateway speaking the Anthropic Messages API) and
 `bedrock` (`CLAUDE_CODE_USE_BEDROCK=1` with `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/
-`AWS_REGION` or `AWS_BEARER_TOKEN_BEDROCK`).
+`AWS_REGION` or `AWS_BEARER_TOKEN_BEDROCK`; `model.baseUrl` becomes
+`ANTHROPIC_BEDROCK_BASE_URL`, the Bedrock endpoint). On Bedrock, Claude Code calls
+InvokeModel (`/model/<id>/invoke-with-response-stream`), not Converse, so it cannot be
+pointed at the scripted model's Bedrock API, which serves Converse only.
 
 Output: stream-JSON (`enduro.agents.harnesses.stream_json`); the final `result`
 message has `num_turns`, `usage`, `total_cost_usd` and `subtype` (`success`,
@@ -65,7 +68,9 @@ class ClaudeCode(Harness):
         }
         if config.model.provider == "bedrock":
             env["CLAUDE_CODE_USE_BEDROCK"] = "1"
-        if config.model.base_url:
+            if config.model.base_url:  # in Bedrock mode ANTHROPIC_BASE_URL is not read
+                env["ANTHROPIC_BEDROCK_BASE_URL"] = config.model.base_url
+        elif config.model.base_url:
             env["ANTHROPIC_BASE_URL"] = config.model.base_url
         prompt_file = scratch / "prompt.md"
         return Command(

@@ -11,7 +11,9 @@ Models go through LiteLLM: provider `openai` -> `openai/<name>` (`OPENAI_API_KEY
 `openai-compatible` and `scripted` -> `openai/<name>` with `baseUrl` (`OPENAI_API_KEY`,
 any value the endpoint accepts), `anthropic` -> `anthropic/<name>` (`ANTHROPIC_API_KEY`),
 `bedrock` -> `bedrock/<name>` (`AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` + `AWS_REGION`,
-or `AWS_BEARER_TOKEN_BEDROCK`).
+or `AWS_BEARER_TOKEN_BEDROCK`); with a `baseUrl` (a gateway, the scripted model) the
+endpoint goes in `model.model_kwargs.aws_bedrock_runtime_endpoint` and the model is
+pinned to the Converse API, `bedrock/converse/<name>` (`base.litellm_model`).
 
 Output: the trajectory file (`trajectory_format: mini-swe-agent-1.1`): `messages` with the
 raw model responses (usage per call) and `info.exit_status` (`Submitted`,
@@ -35,6 +37,7 @@ from enduro.agents.harnesses.base import (
     HarnessConfig,
     HarnessReport,
     ProcessResult,
+    litellm_model,
 )
 
 TRAJECTORY = "trajectory.json"
@@ -66,6 +69,7 @@ class MiniSweAgent(Harness):
     def build_command(
         self, config: HarnessConfig, workspace: Path, prompt: str, scratch: Path
     ) -> Command:
+        bedrock = config.model.provider == "bedrock"
         overlay: dict[str, Any] = {
             "run": {"task": prompt},
             "agent": {
@@ -76,9 +80,11 @@ class MiniSweAgent(Harness):
             "model": {"cost_tracking": "ignore_errors"},
         }
         if config.model.base_url:
-            overlay["model"]["model_kwargs"] = {"api_base": config.model.base_url}
+            # LiteLLM's Bedrock provider takes its endpoint as `aws_bedrock_runtime_endpoint`.
+            key = "aws_bedrock_runtime_endpoint" if bedrock else "api_base"
+            overlay["model"]["model_kwargs"] = {key: config.model.base_url}
         overlay_path = scratch / "enduro.yaml"
-        model = f"{_LITELLM_PREFIX[config.model.provider]}/{config.model.name}"
+        model = litellm_model(_LITELLM_PREFIX[config.model.provider], config.model)
         argv = (
             self.package.executable, "--yolo", "--exit-immediately",
             "-c", "mini.yaml", "-c", str(overlay_path),

@@ -7,8 +7,10 @@ environment instead of `~/.openhands` (HOME is a private scratch folder anyway).
 
 Model through LiteLLM: `LLM_MODEL=<prefix>/<name>` (`openai/...` for `openai`,
 `openai-compatible` and `scripted`; `anthropic/...`; `bedrock/...`), `LLM_BASE_URL` from
-`model.baseUrl`, and the key in `LLM_API_KEY` (declare that name in `secretEnv`; for
-`bedrock` the AWS variables instead).
+`model.baseUrl` (LiteLLM's `api_base`, which its Bedrock provider also takes as the
+endpoint; a Bedrock model with a `baseUrl` is then `bedrock/converse/<name>`), and the
+key in `LLM_API_KEY` (declare that name in `secretEnv`; for `bedrock` the AWS variables
+instead).
 
 Output: JSON events on stdout, one per line, mixed with log lines: `ActionEvent`s
 (`tool_name`, `tool_call`), `ObservationEvent`s, `AgentErrorEvent`s. Token counts and cost
@@ -33,6 +35,7 @@ from enduro.agents.harnesses.base import (
     HarnessConfig,
     HarnessReport,
     ProcessResult,
+    litellm_model,
 )
 from enduro.agents.harnesses.stream_json import json_lines
 
@@ -64,7 +67,7 @@ class OpenHands(Harness):
     ) -> Command:
         prompt_file = scratch / "prompt.md"
         env = {
-            "LLM_MODEL": f"{_PREFIX[config.model.provider]}/{config.model.name}",
+            "LLM_MODEL": litellm_model(_PREFIX[config.model.provider], config.model),
             "OPENHANDS_SUPPRESS_BANNER": "1",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no network fetch at start-up
         }
