@@ -169,6 +169,14 @@ class BenchmarkRunStatus(StatusModel):
         max_length=1024,
         description="Where the run's artifacts and report are (`s3://...`), if uploaded.",
     )
+    scenarios: list[str] | None = Field(
+        default=None,
+        max_length=1000,
+        description="The explicit Scenarios the run plays, in order (index i plays the i-th), "
+        "fixed when its first ScenarioRun is created (external agents: first started by the "
+        "client); later catalogue changes (Scenarios added, relabelled or removed) do not "
+        "change a run in flight. Unset for generated benchmarks.",
+    )
     pending_scenarios: list[str] = Field(
         default_factory=list,
         description="External agents: Scenarios of the benchmark without a ScenarioRun yet.",

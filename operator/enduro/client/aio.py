@@ -21,7 +21,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Self
 
 from kubernetes_asyncio import client as k8s
@@ -274,7 +274,7 @@ class Scenarios:
                     f"BenchmarkRun {benchmark_run} runs an Agent: the operator starts its "
                     "scenarios (start your own in a run with agent: {external: true})"
                 )
-            index = await self._index(run.spec.benchmark_ref.name, scenario)
+            index = await self._index(run.spec.benchmark_ref.name, scenario, run.status.scenarios)
             inherited = run.spec.model_dump(
                 mode="json", by_alias=True, exclude_none=True, include=set(RunSettings.model_fields)
             )
@@ -318,8 +318,16 @@ class Scenarios:
         result: Obj = snapshot.model_dump(mode="json", by_alias=True, exclude_none=True)
         return result
 
-    async def _index(self, benchmark: str, scenario: str) -> int:
-        """The scenario's position in its benchmark (the run's child label and name)."""
+    async def _index(self, benchmark: str, scenario: str, pinned: Sequence[str] | None) -> int:
+        """The scenario's position in its benchmark (the run's child label and name): in
+        the Scenarios the run pinned once started (`status.scenarios`), else in the
+        Benchmark's selection now."""
+        if pinned is not None:
+            if scenario not in pinned:
+                raise EnduroError(
+                    f"Scenario {scenario} is not in this run (it plays {', '.join(pinned)})"
+                )
+            return pinned.index(scenario)
         selection = BenchmarkSpec.model_validate(
             (await self._objects.get(BENCHMARK, benchmark)).get("spec") or {}
         ).scenarios

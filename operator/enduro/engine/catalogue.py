@@ -8,7 +8,7 @@ missing Scenario or Scorer is reported the same way by both (the reason and the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,32 +56,53 @@ class ScenarioDocument:
 @dataclass(frozen=True)
 class BenchmarkScenarios:
     """The scenarios of a Benchmark: generated ones (`generator`), or explicit snapshots
-    (`definitions`, in benchmark order: index i plays `definitions[i]`)."""
+    (`definitions`, in benchmark order: index i plays `definitions[i]`). A run's pinned
+    Scenario that no longer exists is None: `gone` names it."""
 
     generator: GeneratorSpec | None = None
-    definitions: tuple[ExplicitScenario, ...] = ()
+    definitions: tuple[ExplicitScenario | None, ...] = ()
     source: SourceSpec | None = None  # the generator's turns are stored there
+    names: tuple[str, ...] = ()  # explicit: the Scenario of each index, gone ones included
 
     @property
     def count(self) -> int:
         return self.generator.scenarios if self.generator is not None else len(self.definitions)
 
+    @property
+    def present(self) -> list[ExplicitScenario]:
+        """The explicit scenarios that exist, in order."""
+        return [d for d in self.definitions if d is not None]
+
+    @property
+    def gone(self) -> dict[int, str]:
+        """Index -> name of the pinned Scenarios that no longer exist."""
+        return {i: self.names[i] for i, d in enumerate(self.definitions) if d is None}
+
+    def definition(self, index: int) -> ExplicitScenario:
+        """The explicit scenario `index` (it must exist)."""
+        found = self.definitions[index]
+        if found is None:
+            raise ValueError(f"Scenario {self.names[index]!r} (index {index}) no longer exists")
+        return found
+
     def turns(self, index: int) -> int:
         """Turns of scenario `index`."""
         if self.generator is not None:
             return self.generator.turns
-        return len(self.definitions[index].spec.turn_list())
+        return len(self.definition(index).spec.turn_list())
 
     @property
     def max_turns(self) -> int:
         """The longest scenario's turns (report and progress columns)."""
-        return max((self.turns(i) for i in range(self.count)), default=0)
+        if self.generator is not None:
+            return self.generator.turns
+        return max((len(d.spec.turn_list()) for d in self.present), default=0)
 
     def snapshot(self, index: int) -> dict[str, Any]:
         """The ScenarioRunSpec fields that say what scenario `index` is."""
         if self.generator is not None:
             return {"generator": self.generator, "source": self.source}
-        return {"definition": self.definitions[index]}
+        return {"definition": self.definition(index)}
 
 
 def resolve_benchmark(
@@ -90,15 +111,24 @@ def resolve_benchmark(
     scorers: Mapping[str, ScorerResourceSpec],
     *,
     where: str,
+    pinned: Sequence[str] | None = None,
 ) -> BenchmarkScenarios:
     """The scenarios `benchmark` is made of; `scenarios` and `scorers` are what exists
-    (`where`: "in this file", "in namespace 'x'"). Raises `CatalogueError`."""
+    (`where`: "in this file", "in namespace 'x'"). Raises `CatalogueError`.
+
+    `pinned`: the explicit Scenarios a run in flight fixed (`BenchmarkRunStatus.scenarios`),
+    played in that order whatever the selection selects now; one that no longer exists is
+    a None definition (`BenchmarkScenarios.gone`), for the run to decide about."""
     if benchmark.generator is not None:
         return BenchmarkScenarios(generator=benchmark.generator, source=benchmark.source)
     assert benchmark.scenarios is not None
-    names = _selected(benchmark.scenarios, scenarios, where)
-    definitions = []
+    selection = benchmark.scenarios
+    names = list(pinned) if pinned is not None else _selected(selection, scenarios, where)
+    definitions: list[ExplicitScenario | None] = []
     for name in names:
+        if name not in scenarios:
+            definitions.append(None)
+            continue
         spec = scenarios[name].spec
         used = custom_scorer_names(spec)
         missing = [s for s in used if s not in scorers]
@@ -111,7 +141,7 @@ def resolve_benchmark(
         definitions.append(
             ExplicitScenario(name=name, spec=spec, scorers={s: scorers[s] for s in used})
         )
-    return BenchmarkScenarios(definitions=tuple(definitions))
+    return BenchmarkScenarios(definitions=tuple(definitions), names=tuple(names))
 
 
 def _selected(
@@ -161,7 +191,7 @@ def missing_env(scenarios: BenchmarkScenarios, agent: AgentSpec) -> list[str]:
     must be given by the Agent (`env` or `secretEnv`), one line per missing variable."""
     given = {e.name for e in agent.env} | {e.name for e in agent.secret_env}
     problems = []
-    for definition in scenarios.definitions:
+    for definition in scenarios.present:
         for name in definition.spec.environment.required_env:
             if name not in given:
                 problems.append(
@@ -173,4 +203,4 @@ def missing_env(scenarios: BenchmarkScenarios, agent: AgentSpec) -> list[str]:
 
 def required_secrets(scenarios: BenchmarkScenarios) -> list[str]:
     """The Secrets the scenarios require, sorted, once each."""
-    return sorted({s for d in scenarios.definitions for s in d.spec.environment.required_secrets})
+    return sorted({s for d in scenarios.present for s in d.spec.environment.required_secrets})

@@ -30,6 +30,7 @@ from enduro.api.validation import parse_spec
 from enduro.engine.catalogue import (
     BENCHMARK_NOT_PUBLIC,
     REQUIREMENT_MISSING,
+    SCENARIO_NOT_FOUND,
     UNSUPPORTED_AGENT,
     BenchmarkScenarios,
     CatalogueError,
@@ -53,10 +54,12 @@ TERMINAL_RUN = (RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.CANCELED)
 
 @dataclass(frozen=True)
 class Child:
-    """A ScenarioRun of the run as observed: its status and whether it was told to cancel."""
+    """A ScenarioRun of the run as observed: its status, whether it was told to cancel,
+    and the turns of the scenario it plays (from its own snapshot; None: not read)."""
 
     status: ScenarioRunStatus
     cancel: bool = False
+    turns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def plan_run(
         return _not_ready(status, "InvalidAgent", message, now, generation)
     catalogue = catalogue or Catalogue()
     try:
-        contents = _resolve(reading.benchmark, catalogue, f"in namespace {reading.home!r}")
+        contents = _resolve(reading, catalogue)
     except CatalogueError as error:
         message = f"Benchmark {spec.benchmark_ref.name!r}: {error}"
         return _not_ready(status, error.reason, message, now, generation)
@@ -245,7 +248,9 @@ def plan_run(
         return _not_ready(status, "InvalidSpec", str(error), now, generation)
 
     phases = {index: child.status.phase for index, child in children.items() if index in indices}
-    create = scenarios_to_start(spec, indices, phases)
+    # A pinned Scenario deleted before its ScenarioRun was created cannot start; the others go on.
+    gone = {i: n for i, n in contents.gone.items() if i in indices and i not in children}
+    create = scenarios_to_start(spec, [i for i in indices if i not in gone], phases)
     cancel = (
         sorted(i for i, c in children.items() if c.cancel is False and not c.status.phase.terminal)
         if spec.cancel
@@ -253,7 +258,7 @@ def plan_run(
     )
     observed = [children[i].status for i in indices if i in children]
     observed += [ScenarioRunStatus(phase=ScenarioPhase.PENDING) for _ in create]
-    turns = [contents.turns(i) for i in indices if i in children]
+    turns = [child_turns(contents, i, children) for i in indices if i in children]
     turns += [contents.turns(i) for i in create]
     aggregate = aggregate_run(observed, len(indices), turns)
     phase = run_phase(spec, aggregate.counts)
@@ -272,7 +277,10 @@ def plan_run(
         now,
         started_at=status.started_at or (now if observed else None),
         artifacts_ref=artifacts,
+        scenarios=_pinned(status, contents, bool(create or children)),
     )
+    if gone and not spec.cancel:
+        new = _scenario_gone(new, gone, now, generation)
     return RunPlan(new, create, cancel, contents, agent_spec)
 
 
@@ -307,7 +315,7 @@ def plan_external_run(
         )
         return _not_ready(status, "GeneratedBenchmark", message, now, generation)
     try:
-        contents = _resolve(reading.benchmark, catalogue, f"in namespace {reading.home!r}")
+        contents = _resolve(reading, catalogue)
         indices = scenario_indices(spec, contents.count)
     except CatalogueError as error:
         return _not_ready(status, error.reason, f"Benchmark {name!r}: {error}", now, generation)
@@ -318,8 +326,10 @@ def plan_external_run(
     cancel = [i for i in running if not observed[i].cancel] if spec.cancel else []
     complete = running if spec.complete and not spec.cancel else []
     statuses = [c.status for c in observed.values()]
-    aggregate = aggregate_run(statuses, len(indices), [contents.turns(i) for i in observed])
-    pending = [contents.definitions[i].name for i in indices if i not in observed]
+    turns = [child_turns(contents, i, children) for i in observed]
+    aggregate = aggregate_run(statuses, len(indices), turns)
+    pending = [contents.names[i] for i in indices if i not in observed]
+    gone = {i: n for i, n in contents.gone.items() if i in indices and i not in observed}
 
     message = ""
     if spec.cancel:
@@ -343,16 +353,69 @@ def plan_external_run(
         now,
         started_at=status.started_at or now,
         pending_scenarios=pending,
+        scenarios=_pinned(status, contents, bool(children)),
     )
+    if gone and not spec.cancel and not spec.complete:
+        new = _scenario_gone(new, gone, now, generation)
     return RunPlan(new, cancel=cancel, complete=complete, contents=contents)
 
 
-def _resolve(benchmark: BenchmarkSpec, catalogue: Catalogue, where: str) -> BenchmarkScenarios:
-    """The Benchmark's scenarios; only the Scenarios it selects are parsed (a namespace
-    may hold a large catalogue). An invalid one (a laxer CRD let it in) is named."""
+def _pinned(
+    status: BenchmarkRunStatus, contents: BenchmarkScenarios, started: bool
+) -> list[str] | None:
+    """`status.scenarios`: the explicit Scenarios the run plays, fixed once it started
+    (its first ScenarioRun created or observed) and never rewritten; None before that
+    and for generated benchmarks."""
+    if status.scenarios is not None or contents.generator is not None or not started:
+        return status.scenarios
+    return list(contents.names)
+
+
+def child_turns(contents: BenchmarkScenarios, index: int, children: Mapping[int, Child]) -> int:
+    """Turns of scenario `index`: its ScenarioRun's own snapshot says it when observed (its
+    Scenario may since be gone), else the Benchmark's."""
+    child = children.get(index)
+    if child is not None and child.turns is not None:
+        return child.turns
+    return contents.turns(index)
+
+
+def _scenario_gone(
+    status: BenchmarkRunStatus, gone: Mapping[int, str], now: datetime, generation: int | None
+) -> BenchmarkRunStatus:
+    """The run's status with `Ready=False`: a Scenario it pinned was deleted before its
+    ScenarioRun started; running ones go on, the run cannot end until it is back."""
+    names = ", ".join(f"{n!r} (index {i})" for i, n in sorted(gone.items()))
+    message = (
+        f"Scenario {names} of this run no longer exists: restore it, or start a new run "
+        "(a run plays the Scenarios it started with; the others go on)"
+    )
+    conditions = set_ready_and_succeeded(
+        status.conditions,
+        ready="False",
+        succeeded="Unknown",
+        reason=SCENARIO_NOT_FOUND,
+        message=message,
+        now=now,
+        generation=generation,
+    )
+    return status.model_copy(update={"conditions": conditions, "message": message[:1024]})
+
+
+def _resolve(reading: _Reading, catalogue: Catalogue) -> BenchmarkScenarios:
+    """The Benchmark's scenarios: the run's pinned ones (`status.scenarios`) once it
+    started, else those its selection selects now; only those are parsed (a namespace may
+    hold a large catalogue). An invalid one (a laxer CRD let it in) is named."""
+    benchmark, pinned = reading.benchmark, reading.status.scenarios
+    kept = set(pinned or ())
     documents = {}
     for name, (labels, raw) in catalogue.scenarios.items():
-        if benchmark.scenarios is None or not benchmark.scenarios.selects(name, dict(labels)):
+        if benchmark.scenarios is None:
+            continue
+        if pinned is not None:
+            if name not in kept:
+                continue
+        elif not benchmark.scenarios.selects(name, dict(labels)):
             continue
         try:
             documents[name] = ScenarioDocument(labels, parse_spec(ScenarioSpec, raw))
@@ -369,7 +432,8 @@ def _resolve(benchmark: BenchmarkSpec, catalogue: Catalogue, where: str) -> Benc
             raise CatalogueError(
                 "InvalidScorer", f"Scorer {name!r} is invalid: {explain(error, 'spec')}"
             ) from None
-    return resolve_benchmark(benchmark, documents, scorers, where=where)
+    where = f"in namespace {reading.home!r}"
+    return resolve_benchmark(benchmark, documents, scorers, where=where, pinned=pinned)
 
 
 def queue_not_found(queue: str, namespace: str) -> str:

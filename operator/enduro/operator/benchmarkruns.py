@@ -22,7 +22,14 @@ from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioRunStatus
 from enduro.api.storage import S3Location
 from enduro.engine.catalogue import required_secrets
-from enduro.engine.runplan import Catalogue, Child, RunPlan, plan_external_run, plan_run
+from enduro.engine.runplan import (
+    Catalogue,
+    Child,
+    RunPlan,
+    child_turns,
+    plan_external_run,
+    plan_run,
+)
 from enduro.operator import kueue, metrics
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
@@ -129,7 +136,7 @@ class BenchmarkRunDriver:
         observed = dict(self.children())
         children = {**self.created, **observed}
         children = {
-            i: Child(c.status, cancel=c.cancel or i in self.canceled) for i, c in children.items()
+            i: replace(c, cancel=c.cancel or i in self.canceled) for i, c in children.items()
         }
         run = {"metadata": self.body["metadata"], "spec": spec, "status": self.written}
         now = datetime.datetime.now(tz=datetime.UTC)
@@ -156,7 +163,7 @@ class BenchmarkRunDriver:
             for index in plan.create:
                 manifest = build_scenario_run(self.body, plan.contents, plan.agent, index)
                 await self.api.create(SCENARIO_RUN.plural, manifest)
-                self.created[index] = Child(ScenarioRunStatus())
+                self.created[index] = Child(ScenarioRunStatus(), turns=plan.contents.turns(index))
             # One Event per batch, not per ScenarioRun: each Event is an API write.
             first, last = plan.create[0], plan.create[-1]
             kopf.event(
@@ -253,8 +260,9 @@ class BenchmarkRunDriver:
             "n_turns": plan.contents.max_turns,
             "isolation": Isolation.POD,
         }
-        statuses = {i: c.status for i, c in self.children().items()}
-        fields["scenario_turns"] = {i: plan.contents.turns(i) for i in statuses}
+        children = self.children()
+        statuses = {i: c.status for i, c in children.items()}
+        fields["scenario_turns"] = {i: child_turns(plan.contents, i, children) for i in statuses}
         try:
             url = await asyncio.to_thread(publish_cluster_report, location, fields, statuses)
         except StorageError as exc:

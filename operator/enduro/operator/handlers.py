@@ -20,9 +20,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import kopf
+from pydantic import ValidationError
 
 from enduro.api.resources import AGENT, BENCHMARK, BENCHMARK_RUN, SCENARIO, SCENARIO_RUN, SCORER
-from enduro.api.scenariorun import ScenarioRunStatus
+from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
+from enduro.api.validation import parse_spec
 from enduro.engine.runplan import Catalogue, Child
 from enduro.operator import (
     benchmarkruns,
@@ -128,9 +130,17 @@ async def run_children(
     index = labels.get(SCENARIO_LABEL, "")
     if not index.isdigit():
         return {}
-    return {
-        (namespace, labels[BENCHMARK_RUN_LABEL]): (int(index), dict(status), spec.get("cancel"))
-    }
+    key = (namespace, labels[BENCHMARK_RUN_LABEL])
+    return {key: (int(index), dict(status), spec.get("cancel"), _turns(spec))}
+
+
+def _turns(spec: Mapping[str, Any]) -> int | None:
+    """Turns of the scenario a ScenarioRun plays, from its own snapshot: its Scenario may
+    be gone since (None: the spec does not parse; the run's Benchmark says it then)."""
+    try:
+        return parse_spec(ScenarioRunSpec, dict(spec)).n_turns
+    except ValidationError:
+        return None
 
 
 @kopf.index(BENCHMARK.group, BENCHMARK.version, BENCHMARK.plural)
@@ -381,8 +391,8 @@ async def drive_benchmark_run(
     def children() -> dict[int, Child]:
         found: Any = run_children.get((namespace, name)) or []
         return {
-            index: Child(ScenarioRunStatus.model_validate(status), bool(cancel))
-            for index, status, cancel in found
+            index: Child(ScenarioRunStatus.model_validate(status), bool(cancel), turns)
+            for index, status, cancel, turns in found
         }
 
     driver = benchmarkruns.BenchmarkRunDriver(

@@ -237,7 +237,7 @@ def _scenarios_json(plan: RunPlan) -> dict[str, Any]:
     return {
         "scenarios": [
             d.model_dump(mode="json", by_alias=True, exclude_none=True)
-            for d in plan.contents.definitions
+            for d in plan.contents.present
         ]
     }
 
@@ -247,7 +247,7 @@ def _missing_exports(plan: RunPlan) -> list[str]:
     required Secret) and that are not exported: checked before any work, as a cluster
     keeps such a run from starting."""
     secrets = set(required_secrets(plan.contents))
-    needed = {n for d in plan.contents.definitions for n in d.spec.environment.required_env}
+    needed = {n for d in plan.contents.present for n in d.spec.environment.required_env}
     return [
         f"Agent {plan.agent_name}: spec.secretEnv {e.name} (Secret {e.secret_key_ref.name}) is "
         f"required by a scenario: export {e.name} before `enduro run`"

@@ -81,7 +81,7 @@ def run_file_scenarios(path: Path) -> tuple[ExplicitScenario, ...]:
                 "explicit: validate them with `enduro validate SET` or `--seed`/`--turns`"
             ]
         )
-    return plan.contents.definitions
+    return tuple(plan.contents.present)
 
 
 def validate_scenario(
