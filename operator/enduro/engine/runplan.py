@@ -377,6 +377,8 @@ def child_turns(contents: BenchmarkScenarios, index: int, children: Mapping[int,
     child = children.get(index)
     if child is not None and child.turns is not None:
         return child.turns
+    if child is not None and index in contents.gone:  # not read: the turns it summarized
+        return len(child.status.turns)
     return contents.turns(index)
 
 
