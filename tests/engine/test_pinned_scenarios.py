@@ -40,13 +40,15 @@ def run(status: RunPlan | None = None, **spec: Any) -> dict[str, Any]:
     }
 
 
-def running(turns: int = 1) -> Child:
-    return Child(ScenarioRunStatus(phase=ScenarioPhase.RUNNING), turns=turns)
+def running(turns: int | None = None) -> Child:
+    """Its turns as the operator read them from its snapshot (None: not given)."""
+    status = ScenarioRunStatus(phase=ScenarioPhase.RUNNING)
+    return Child(status, turns=turns) if turns is not None else Child(status)
 
 
-def succeeded(turns: int, passed: int) -> Child:
+def succeeded(passed: int = 1, turns: int | None = None) -> Child:
     status = ScenarioRunStatus(phase=ScenarioPhase.SUCCEEDED, score=1.0, turns_passed=passed)
-    return Child(status, turns=turns)
+    return Child(status, turns=turns) if turns is not None else Child(status)
 
 
 def played(plan: RunPlan, index: int) -> str:
@@ -65,15 +67,15 @@ def ready(plan: RunPlan) -> Any:
 def test_a_scenario_added_mid_run_neither_shifts_indices_nor_joins_the_run() -> None:
     first = plan_run(run(parallelism=1), BY_LABEL, AGENT, {}, NOW, catalogue=catalogue("b", "c"))
     assert first.create == [0] and played(first, 0) == "b"
-    assert first.status.scenarios == ["b", "c"]
     # "a" sorts before "b": re-selecting would make index 1 "b" again and the run 3 long.
     grown = catalogue("a", "b", "c")
     later = plan_run(
-        run(first, parallelism=1), BY_LABEL, AGENT, {0: succeeded(1, 1)}, NOW, catalogue=grown
+        run(first, parallelism=1), BY_LABEL, AGENT, {0: succeeded()}, NOW, catalogue=grown
     )
     assert later.create == [1] and played(later, 1) == "c"
     assert later.status.counts.total == 2 and later.status.scenarios == ["b", "c"]
-    children = {0: succeeded(1, 1), 1: succeeded(1, 1)}
+    assert first.status.scenarios == ["b", "c"]
+    children = {0: succeeded(), 1: succeeded()}
     done = plan_run(run(later, parallelism=1), BY_LABEL, AGENT, children, NOW, catalogue=grown)
     assert (done.status.phase, done.status.progress, done.create) == ("Succeeded", "2/2", [])
 
@@ -107,11 +109,11 @@ def test_a_pinned_scenario_deleted_before_its_scenario_run_keeps_the_run_not_rea
     assert waiting.create == [] and waiting.cancel == []
     # The others go on: "c" starts once "a" is done; "b" is never created.
     later = plan_run(
-        run(waiting, parallelism=1), names, AGENT, {0: succeeded(1, 1)}, NOW, catalogue=without_b
+        run(waiting, parallelism=1), names, AGENT, {0: succeeded()}, NOW, catalogue=without_b
     )
     assert later.create == [2] and played(later, 2) == "c"
     assert ready(later).reason == "ScenarioNotFound" and later.status.counts.total == 3
-    children = {0: succeeded(1, 1), 2: succeeded(1, 1)}
+    children = {0: succeeded(), 2: succeeded()}
     stuck = plan_run(run(later, parallelism=1), names, AGENT, children, NOW, catalogue=without_b)
     assert stuck.create == [] and not stuck.finished and stuck.status.progress == "2/3"
     assert stuck.status.average_score == 1.0 and ready(stuck).status == "False"
@@ -126,7 +128,7 @@ def test_a_pinned_scenario_deleted_after_its_scenario_run_was_created_still_coun
         run(first), names, AGENT, {0: running(), 1: running(3)}, NOW, catalogue=catalogue("a")
     )
     assert ready(mid).status == "True" and mid.create == []
-    children = {0: succeeded(1, 1), 1: succeeded(3, 2)}
+    children = {0: succeeded(), 1: succeeded(2, turns=3)}
     done = plan_run(run(mid), names, AGENT, children, NOW, catalogue=catalogue("a"))
     assert (done.status.phase, ready(done).status) == ("Succeeded", "True")
     # b passed 2 of its 3 turns: not a perfect run, so half the scenarios were perfect.
