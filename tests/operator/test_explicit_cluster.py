@@ -185,3 +185,33 @@ def test_an_environment_image_that_cannot_be_pulled_fails_the_run_as_infrastruct
     assert not status["turns"] and status["turnAgentFailures"] == 0, "not the agent's failure"
     events = [e for e in cluster.kube.list("v1/events") if e["reason"] == "InfrastructureFailure"]
     assert events and all(IMAGE in e["message"] for e in events)
+
+
+def test_a_scenario_added_while_a_run_is_in_flight_joins_the_next_run_not_this_one(
+    start_cluster: Start,
+) -> None:
+    """A run plays the Scenarios it started with: one added mid-run (sorting first) shifts
+    no index, is not played, and does not change the run's count."""
+    cluster = start_cluster(isolate_ports=(8000,))
+    calc = {"labels": {"suite": "calc"}}
+    cluster.apply(*(_labelled(scenario(name), calc) for name in ("b", "c")))
+    docs = documents()
+    docs[0]["spec"]["scenarios"] = {"matchLabels": {"suite": "calc"}}
+    docs[2]["spec"]["parallelism"] = 1
+    cluster.apply(*docs)
+    cluster.kube.wait_for("the first ScenarioRun", lambda: cluster.kube.list(SCENARIO_RUNS) or None)
+    cluster.apply(_labelled(scenario("a"), calc))
+
+    def ended() -> dict[str, Any] | None:
+        run: dict[str, Any] = cluster.kube.get(BENCHMARK_RUNS, "run")
+        return run if run.get("status", {}).get("phase") in ("Succeeded", "Failed") else None
+
+    run = cluster.kube.wait_for("the run to end", ended, timeout=120)
+    played = sorted(sr["spec"]["definition"]["name"] for sr in cluster.kube.list(SCENARIO_RUNS))
+    assert played == ["b", "c"], f"the run played {played}, not the Scenarios it started with"
+    assert run["status"]["phase"] == "Succeeded" and run["status"]["scenarios"] == ["b", "c"]
+    assert (run["status"]["counts"]["total"], run["status"]["progress"]) == (2, "2/2")
+
+
+def _labelled(body: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "metadata": {**body["metadata"], **metadata}}
