@@ -3,6 +3,7 @@ resolved, and every missing piece a `Ready=False` condition naming it and the fi
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunSt
 from enduro.engine.catalogue import BenchmarkScenarios
 from enduro.engine.runplan import Catalogue, Child, plan_run
 from enduro.operator.children import build_scenario_run
+from enduro.operator.handlers import run_children
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 AGENT = {"harness": "oracle"}
@@ -127,3 +129,17 @@ def test_the_flaky_baseline_is_refused_on_explicit_scenarios() -> None:
     catalogue = Catalogue(scenarios={"a": ({}, scenario())})
     plan = plan_run(run(), by_names("a"), {"harness": "flaky"}, {}, NOW, catalogue=catalogue)
     assert ready(plan).reason == "UnsupportedAgent" and "oracle or null" in ready(plan).message
+
+
+def test_a_scenario_run_says_its_own_turns_so_its_scenario_may_be_deleted() -> None:
+    """The operator's index of a run's ScenarioRuns reads each one's turns from its own
+    snapshot: the run still aggregates it once the Scenario is gone."""
+    catalogue = Catalogue(scenarios={"a": (LABELS, scenario(turns=3))})
+    plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert plan.contents is not None and plan.agent is not None
+    body = build_scenario_run(run(), plan.contents, plan.agent, 0)
+    meta = body["metadata"]
+    entry = asyncio.run(
+        run_children(namespace="ns", labels=meta["labels"], spec=body["spec"], status={})
+    )
+    assert entry == {("ns", "r"): (0, {}, False, 3)}
