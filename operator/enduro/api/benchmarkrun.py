@@ -171,7 +171,6 @@ class BenchmarkRunStatus(StatusModel):
     )
     scenarios: list[str] | None = Field(
         default=None,
-        max_length=1000,
         description="The explicit Scenarios the run plays, in order (index i plays the i-th), "
         "fixed when its first ScenarioRun is created (external agents: first started by the "
         "client); later catalogue changes (Scenarios added, relabelled or removed) do not "
