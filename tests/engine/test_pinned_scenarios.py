@@ -117,6 +117,10 @@ def test_a_pinned_scenario_deleted_before_its_scenario_run_keeps_the_run_not_rea
     stuck = plan_run(run(later, parallelism=1), names, AGENT, children, NOW, catalogue=without_b)
     assert stuck.create == [] and not stuck.finished and stuck.status.progress == "2/3"
     assert stuck.status.average_score == 1.0 and ready(stuck).status == "False"
+    # Nothing changes while it waits: no status write per plan.
+    hour = NOW + datetime.timedelta(hours=1)
+    again = plan_run(run(stuck, parallelism=1), names, AGENT, children, hour, catalogue=without_b)
+    assert again.status == stuck.status and ready(again).last_transition_time == NOW
 
 
 def test_a_pinned_scenario_deleted_after_its_scenario_run_was_created_still_counts() -> None:

@@ -280,7 +280,7 @@ def plan_run(
         scenarios=_pinned(status, contents, bool(create or children)),
     )
     if gone and not spec.cancel:
-        new = _scenario_gone(new, gone, now, generation)
+        new = _scenario_gone(new, status, gone, now, generation)
     return RunPlan(new, create, cancel, contents, agent_spec)
 
 
@@ -356,7 +356,7 @@ def plan_external_run(
         scenarios=_pinned(status, contents, bool(children)),
     )
     if gone and not spec.cancel and not spec.complete:
-        new = _scenario_gone(new, gone, now, generation)
+        new = _scenario_gone(new, status, gone, now, generation)
     return RunPlan(new, cancel=cancel, complete=complete, contents=contents)
 
 
@@ -383,17 +383,22 @@ def child_turns(contents: BenchmarkScenarios, index: int, children: Mapping[int,
 
 
 def _scenario_gone(
-    status: BenchmarkRunStatus, gone: Mapping[int, str], now: datetime, generation: int | None
+    status: BenchmarkRunStatus,
+    before: BenchmarkRunStatus,
+    gone: Mapping[int, str],
+    now: datetime,
+    generation: int | None,
 ) -> BenchmarkRunStatus:
-    """The run's status with `Ready=False`: a Scenario it pinned was deleted before its
-    ScenarioRun started; running ones go on, the run cannot end until it is back."""
+    """The run's new `status` with `Ready=False`: a Scenario it pinned was deleted before
+    its ScenarioRun started; running ones go on, the run cannot end until it is back. The
+    conditions follow the status `before` this plan, so the transition time holds."""
     names = ", ".join(f"{n!r} (index {i})" for i, n in sorted(gone.items()))
     message = (
         f"Scenario {names} of this run no longer exists: restore it, or start a new run "
         "(a run plays the Scenarios it started with; the others go on)"
     )
     conditions = set_ready_and_succeeded(
-        status.conditions,
+        before.conditions,
         ready="False",
         succeeded="Unknown",
         reason=SCENARIO_NOT_FOUND,
