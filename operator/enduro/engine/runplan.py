@@ -79,8 +79,23 @@ class RunPlan:
 def _not_ready(
     status: BenchmarkRunStatus, reason: str, message: str, now: datetime, generation: int | None
 ) -> RunPlan:
+    return RunPlan(status=_not_ready_status(status, reason, message, now, generation))
+
+
+def _not_ready_status(
+    status: BenchmarkRunStatus,
+    reason: str,
+    message: str,
+    now: datetime,
+    generation: int | None,
+    *,
+    before: BenchmarkRunStatus | None = None,
+) -> BenchmarkRunStatus:
+    """`status` with `Ready=False` for `reason`; the conditions follow those of `before`
+    (the status before this plan, when `status` is already new), so a condition that
+    stays the same keeps its transition time."""
     conditions = set_ready_and_succeeded(
-        status.conditions,
+        (before or status).conditions,
         ready="False",
         succeeded="Unknown",
         reason=reason,
@@ -88,14 +103,12 @@ def _not_ready(
         now=now,
         generation=generation,
     )
-    new = status.model_copy(
-        update={
-            "conditions": conditions,
-            "message": message[:1024],
-            "observed_generation": generation,
-        }
-    )
-    return RunPlan(status=new)
+    update = {
+        "conditions": conditions,
+        "message": message[:1024],
+        "observed_generation": generation,
+    }
+    return status.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -397,16 +410,7 @@ def _scenario_gone(
         f"Scenario {names} of this run no longer exists: restore it, or start a new run "
         "(a run plays the Scenarios it started with; the others go on)"
     )
-    conditions = set_ready_and_succeeded(
-        before.conditions,
-        ready="False",
-        succeeded="Unknown",
-        reason=SCENARIO_NOT_FOUND,
-        message=message,
-        now=now,
-        generation=generation,
-    )
-    return status.model_copy(update={"conditions": conditions, "message": message[:1024]})
+    return _not_ready_status(status, SCENARIO_NOT_FOUND, message, now, generation, before=before)
 
 
 def _resolve(reading: _Reading, catalogue: Catalogue) -> BenchmarkScenarios:
