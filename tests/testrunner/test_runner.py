@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -167,3 +168,71 @@ def test_a_slow_suite_stops_at_its_timeout_and_counts_every_test(
     slow = [c for c in result.tests if "test_slow_" in c.id]
     assert sum(c.outcome is Outcome.PASSED for c in slow) == 2
     assert all("suite timeout" in c.message for c in slow if c.outcome is Outcome.ERROR)
+
+
+def test_the_suite_is_collected_while_the_server_starts(
+    tmp_path: Path, suite_dir: Path, make_workspace: Callable[..., Path]
+) -> None:
+    # This server starts only once the suite has been imported: were collection to wait
+    # for GET /health, it would never start and every test would be "not run".
+    workspace = make_workspace(
+        f"while [ ! -f collected ]; do sleep 0.05; done\nexec {sys.executable} server.py\n"
+    )
+    (suite_dir / "conftest.py").write_text(
+        f"import pathlib\npathlib.Path({str(workspace / 'collected')!r}).touch()\n"
+    )
+    result = run_tests(
+        suite_dir,
+        workspace=workspace,
+        server_log=tmp_path / "server.log",
+        server_start_seconds=20.0,
+    )
+    assert result.reason == ""
+    assert (result.passed, result.total) == (2, 3)
+
+
+def test_the_suite_deadline_starts_with_the_first_test_not_with_collection(
+    tmp_path: Path, suite_dir: Path, make_workspace: Callable[..., Path]
+) -> None:
+    # Collecting this suite takes longer than its whole deadline: the deadline is the
+    # server's time to answer the tests, so collection does not spend it.
+    (suite_dir / "conftest.py").write_text("import time\ntime.sleep(3)\n")
+    result = run_tests(
+        suite_dir, workspace=make_workspace(), server_log=tmp_path / "server.log", test_seconds=2.0
+    )
+    assert result.reason == ""
+    assert (result.passed, result.total) == (2, 3)
+    assert 0 < result.suite_seconds < 3
+
+
+def test_a_server_that_never_answers_leaves_every_collected_test_not_run(
+    tmp_path: Path, suite_dir: Path, make_workspace: Callable[..., Path]
+) -> None:
+    result = run_tests(
+        suite_dir,
+        workspace=make_workspace("sleep 600\n"),
+        server_log=tmp_path / "server.log",
+        server_start_seconds=1.0,
+    )
+    assert (result.passed, result.total, result.suite_seconds) == (0, 3, 0.0)
+    assert "did not answer 200 within 1s" in result.reason
+    assert result.server_start_seconds >= 1.0
+    assert all(c.message == result.reason for c in result.tests)
+
+
+def test_the_suite_runs_without_per_test_hooks_it_does_not_need(
+    tmp_path: Path, suite_dir: Path, make_workspace: Callable[..., Path]
+) -> None:
+    # Each of these plugins costs time per test and adds nothing to a scored result.
+    loaded = tmp_path / "plugins.txt"
+    (suite_dir / "conftest.py").write_text(
+        "def pytest_configure(config):\n"
+        f"    with open({str(loaded)!r}, 'w') as out:\n"
+        "        for name in ('terminal', 'unraisableexception', 'threadexception',\n"
+        "                     'faulthandler', 'logging-plugin', 'warnings'):\n"
+        "            if config.pluginmanager.has_plugin(name):\n"
+        "                print(name, file=out)\n"
+    )
+    result = run_tests(suite_dir, workspace=make_workspace(), server_log=tmp_path / "server.log")
+    assert (result.passed, result.total) == (2, 3)
+    assert loaded.read_text() == ""

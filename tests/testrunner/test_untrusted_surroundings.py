@@ -30,9 +30,9 @@ def test_a_conftest_planted_above_the_suite_is_never_loaded(tmp_path: Path) -> N
     suite = tmp_path / "enduro-suite-x"
     suite.mkdir()
     (suite / "test_api.py").write_text("def test_fails():\n    assert False, 'no server'\n")
-    cases, reason = run_suite(suite, "http://127.0.0.1:9", 30)
-    assert reason == ""
-    assert [c.outcome.value for c in cases] == ["failed"]
+    outcome = run_suite(suite, "http://127.0.0.1:9", 30)
+    assert outcome.reason == ""
+    assert [c.outcome.value for c in outcome.cases] == ["failed"]
 
 
 def _result_text(passed: int, total: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from enduro.procgroup import kill_group
 from enduro.testrunner.result import TestResult
-from enduro.testrunner.server import free_port, log_tail, start_server, wait_healthy
+from enduro.testrunner.server import Health, free_port, log_tail, start_server, wait_healthy
 from enduro.testrunner.suite import collect_suite, not_run, run_suite
 
 LOG_TAIL_BYTES = 4096
@@ -41,33 +41,38 @@ def run_tests(
         reason = "the workspace has no run.sh: nothing to start the server with"
         return _nothing_ran(suite_dir, reason, server_log)
     with ExitStack() as server_lifetime:  # the server's cgroups go when it is stopped
+        started = time.monotonic()
         if server_url is None:
             port = free_port()
             proc = start_server(
                 workspace, port, server_log, confined=confined, lifetime=server_lifetime
             )
             server_url = f"http://127.0.0.1:{port}"
+        url = server_url
+        health = Health(False, "the suite did not get as far as the server")
+
+        def ready() -> str:
+            # Called once the suite is collected: collection overlaps the server's start,
+            # whose deadline still counts from the moment it was started.
+            nonlocal health
+            health = wait_healthy(url, server_start_seconds, proc, since=started)
+            return health.reason
+
         try:
-            health = wait_healthy(server_url, server_start_seconds, proc)
-            if health.ok:
-                suite_start = time.monotonic()
-                cases, reason = run_suite(suite_dir, server_url, test_seconds)
-                suite_seconds = time.monotonic() - suite_start
-                if not reason and not _still_up(server_url, proc):
-                    # Said the same way whether the server is ours (a process we can see)
-                    # or a pod's sidecar (only its port is visible): both runtimes agree.
-                    reason = "the server stopped answering during the suite"
+            suite = run_suite(suite_dir, url, test_seconds, ready)
+            if suite.ran and not suite.reason and not _still_up(url, proc):
+                # Said the same way whether the server is ours (a process we can see)
+                # or a pod's sidecar (only its port is visible): both runtimes agree.
+                suite.reason = "the server stopped answering during the suite"
         finally:
             if proc is not None:
                 kill_group(proc)  # before reading the log, so its last lines are in it
-    if not health.ok:
-        return _nothing_ran(suite_dir, health.reason, server_log, health.seconds)
     return TestResult.from_cases(
-        cases,
-        reason=reason,
+        suite.cases,
+        reason=suite.reason,
         server_log_tail=log_tail(server_log, LOG_TAIL_BYTES),
         server_start_seconds=round(health.seconds, 3),
-        suite_seconds=round(suite_seconds, 3),
+        suite_seconds=round(suite.seconds, 3),
     )
 
 
@@ -77,12 +82,9 @@ def _still_up(server_url: str, proc: subprocess.Popen[bytes] | None) -> bool:
     return wait_healthy(server_url, STILL_UP_SECONDS).ok
 
 
-def _nothing_ran(
-    suite_dir: Path, reason: str, server_log: Path, start_seconds: float = 0.0
-) -> TestResult:
+def _nothing_ran(suite_dir: Path, reason: str, server_log: Path) -> TestResult:
     return TestResult.from_cases(
         not_run(collect_suite(suite_dir), reason),
         reason=reason,
         server_log_tail=log_tail(server_log, LOG_TAIL_BYTES),
-        server_start_seconds=round(start_seconds, 3),
     )

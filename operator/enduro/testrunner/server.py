@@ -111,9 +111,11 @@ def wait_healthy(
     base_url: str,
     deadline_seconds: float,
     proc: subprocess.Popen[bytes] | None = None,
+    since: float | None = None,
 ) -> Health:
-    """Poll ``GET /health`` until it answers 200, the deadline passes, or ``proc`` exits."""
-    start = time.monotonic()
+    """Poll ``GET /health`` until it answers 200, the deadline passes, or ``proc`` exits;
+    the deadline counts from ``since`` (a ``time.monotonic()`` reading; default: now)."""
+    start = time.monotonic() if since is None else since
     url = base_url.rstrip("/") + "/health"
     last_error = "no answer"
     while True:

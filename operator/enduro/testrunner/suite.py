@@ -1,10 +1,13 @@
 """Runs a pytest suite in this process and records every test's outcome.
 
 In-process ``pytest.main`` with a small results plugin keeps a turn's test step to one
-Python start-up. The suite timeout is a ``SIGALRM`` that ends the pytest session
-(``pytest.exit``); a blocking socket read in a test is interrupted by the signal, so a
-hanging server cannot hold the runner past its deadline. Tests that did not run count
-as errors, so the total is always the suite's size.
+Python start-up. The suite is collected while the server starts: a ``ready`` check runs
+between collection and the first test, and a server that never comes up leaves every
+collected test not run, without a second collection. The suite timeout starts when the
+first test does; it is a ``SIGALRM`` that ends the pytest session (``pytest.exit``), and
+a blocking socket read in a test is interrupted by the signal, so a hanging server
+cannot hold the runner past its deadline. Tests that did not run count as errors, so
+the total is always the suite's size.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -81,14 +85,36 @@ def _crash_message(report: pytest.TestReport) -> str:
     return _text(report).strip().splitlines()[-1][:MESSAGE_LIMIT] if report.longrepr else ""
 
 
-@contextmanager
-def _deadline(seconds: float, state: dict[str, bool]) -> Iterator[None]:
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        state["timed_out"] = True
-        pytest.exit(f"suite timeout after {seconds:g}s", returncode=3)
+class _Gate:
+    """pytest plugin: between collection and the first test, asks ``ready`` whether the
+    server is up ("" when it is, else why not) and starts the suite's deadline."""
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def __init__(self, ready: Callable[[], str], seconds: float, state: dict[str, bool]) -> None:
+        self.ready, self.seconds, self.state = ready, seconds, state
+        self.reason = ""
+        self.started: float | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        self.reason = self.ready()
+        if self.reason:
+            return True  # no test runs: each stays "not run" with this reason
+        self.started = time.monotonic()
+        state = self.state
+
+        def on_alarm(signum: int, frame: FrameType | None) -> None:
+            state["timed_out"] = True
+            pytest.exit(f"suite timeout after {self.seconds:g}s", returncode=3)
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return None
+
+
+@contextmanager
+def _alarm_restored() -> Iterator[None]:
+    """Whatever the gate armed is disarmed, and the previous handler is back, afterwards."""
+    previous = signal.getsignal(signal.SIGALRM)
     try:
         yield
     finally:
@@ -132,31 +158,50 @@ def _pytest_args(suite_dir: Path, collect_only: bool) -> list[str]:
         os.devnull,  # never pick up a pytest config from around the suite
         "--confcutdir",  # nor a conftest.py from its parents (a planted one passes every test)
         str(suite_dir),
-        # Per-test machinery the runner does not use (log capture, warning capture,
-        # output capture: the results plugin records what matters) costs time per test.
+        # Per-test machinery the runner does not use (log, warning and output capture,
+        # the terminal's progress, hooks that only turn into warnings or crash dumps) costs
+        # time per test: the results plugin records what matters.
         *("-p", "no:cacheprovider", "-p", "no:logging", "-p", "no:warnings"),
-        *("-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin"),
+        *("-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:terminal"),
+        *("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler"),
         "--capture=no",
         "--import-mode=importlib",  # no sys.path or module-name clashes between suites
-        "-q",
-        "--no-header",
-        "-o",
-        "console_output_style=classic",
     ]
     if collect_only:
         args.append("--collect-only")
     return args
 
 
-def run_suite(suite_dir: Path, base_url: str, timeout_seconds: float) -> tuple[list[TestCase], str]:
-    """Run every test under ``suite_dir`` against ``base_url``.
+@dataclass
+class SuiteOutcome:
+    """One run of a suite: a case per collected test, in collection order; ``reason`` is
+    "" when the suite ran to the end; ``seconds`` from the first test to the last (0
+    when none ran)."""
 
-    Returns one case per collected test (in collection order) and a reason ("" when
-    the suite ran to the end).
-    """
+    cases: list[TestCase] = field(default_factory=list)
+    reason: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ran(self) -> bool:
+        return self.seconds > 0
+
+
+def _up() -> str:
+    return ""
+
+
+def run_suite(
+    suite_dir: Path,
+    base_url: str,
+    timeout_seconds: float,
+    ready: Callable[[], str] = _up,
+) -> SuiteOutcome:
+    """Collect every test under ``suite_dir``, then (when ``ready`` says the server at
+    ``base_url`` is up) run them all against it within ``timeout_seconds``."""
     recorder = _Recorder()
     state = {"timed_out": False}
-    start = time.monotonic()
+    gate = _Gate(ready, timeout_seconds, state)
     # Everything imported so far lives as long as the process: keep the collector's full
     # passes (pytest runs some at the session's end) from walking it again and again.
     gc.freeze()
@@ -164,15 +209,16 @@ def run_suite(suite_dir: Path, base_url: str, timeout_seconds: float) -> tuple[l
         # The alarm can also fire just outside the session, where pytest cannot catch it.
         contextlib.suppress(pytest.exit.Exception),
         _environ(BASE_URL=base_url, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
-        _deadline(timeout_seconds, state),
+        _alarm_restored(),
         contextlib.redirect_stdout(io.StringIO()),
         _forget_imports(suite_dir),
     ):
-        pytest.main(_pytest_args(suite_dir, collect_only=False), plugins=[recorder])
-    reason = ""
+        pytest.main(_pytest_args(suite_dir, collect_only=False), plugins=[recorder, gate])
+    seconds = 0.0 if gate.started is None else time.monotonic() - gate.started
+    reason = gate.reason
     if state["timed_out"]:
-        reason = f"suite timeout after {timeout_seconds:g}s ({time.monotonic() - start:.1f}s)"
-    elif recorder.collect_errors:
+        reason = f"suite timeout after {timeout_seconds:g}s ({seconds:.1f}s)"
+    elif recorder.collect_errors and not reason:
         reason = "suite collection failed: " + "; ".join(recorder.collect_errors)[:MESSAGE_LIMIT]
     cases = [
         recorder.cases.get(nodeid) or TestCase(id=nodeid, outcome=Outcome.ERROR)
@@ -180,8 +226,10 @@ def run_suite(suite_dir: Path, base_url: str, timeout_seconds: float) -> tuple[l
     ]
     for case in cases:
         if case.outcome is Outcome.ERROR and not case.message:
-            case.message = "did not run to the end: " + (reason or "interrupted")
-    return cases, reason
+            case.message = ("did not run to the end: " if seconds else "") + (
+                reason or "interrupted"
+            )
+    return SuiteOutcome(cases, reason, seconds)
 
 
 def collect_suite(suite_dir: Path) -> list[str]:
