@@ -3,17 +3,16 @@ turn's suite must fail against the previous turn's ground truth when behaviour c
 
 Speed comes from forking: this (warm) process imports flask, werkzeug, requests and
 pytest once; every turn runs in a forked worker that starts the ground-truth app from
-its generated source in a forked grandchild (``exec`` of ``app.py``, served by
-werkzeug on a free loopback port) and runs the suite with ``pytest.main`` in-process.
-Two workers run at a time. ``serve_files`` starts a server the way a test runner does
-(``sh run.sh``) for the one check that the script itself works.
+its generated source in a forked grandchild (``exec`` of ``app.py``, served on a free
+loopback port by the keep-alive handler its own ``__main__`` block uses) and runs the
+suite with ``pytest.main`` in-process. Two workers run at a time. ``script_server``
+starts a server the way a test runner does (``sh run.sh``) for the one check that the
+script itself works.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -24,10 +23,9 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote
 
 import flask  # noqa: F401  # imported here so every fork starts warm
 import pytest
@@ -103,8 +101,9 @@ class Validation:
 # --------------------------------------------------------------------------- servers
 
 
-def load_app(source: str, path: str) -> Any:
-    """The Flask app defined by generated ``app.py`` source, as a fresh module.
+def load_app(source: str, path: str) -> types.ModuleType:
+    """The module defined by generated ``app.py`` source, loaded fresh: its Flask ``app``
+    and the ``KeepAliveHandler`` its ``__main__`` block serves it with.
 
     The source is compiled exactly as ``python app.py`` would compile it: with
     ``dont_inherit=True`` no ``from __future__`` import of this module leaks into it, so
@@ -113,84 +112,13 @@ def load_app(source: str, path: str) -> Any:
     module.__file__ = path
     sys.modules[module.__name__] = module
     exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
-    return module.__dict__["app"]
+    return module
 
 
-class _KeepAliveHandler(BaseHTTPRequestHandler):
-    """Serves a WSGI app over HTTP/1.1 keep-alive connections.
-
-    Werkzeug's development server closes every connection after one response, so each
-    request pays a TCP connect and a new thread; the suites make thousands of small
-    requests, and this handler keeps one connection (and thread) per client instead.
-    """
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out at once, no delayed ACKs
-    app: Any = None
-
-    def log_message(self, format: str, *args: Any) -> None:  # silence
-        return
-
-    def handle_one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if not self.parse_request():
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path, _, query = self.path.partition("?")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote(path, encoding="latin-1"),
-            "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(length),
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": str(self.server.server_address[1]),  # type: ignore[index]
-            "SERVER_PROTOCOL": self.request_version,
-            "REMOTE_ADDR": self.client_address[0],
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for key, value in self.headers.items():
-            name = "HTTP_" + key.upper().replace("-", "_")
-            if name not in {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}:
-                environ[name] = value
-        reply: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
-            reply[:] = [status, headers]
-            return lambda data: None
-
-        chunks = self.app(environ, start_response)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status, headers = reply
-        code, _, reason = status.partition(" ")
-        self.send_response_only(int(code), reason)
-        for name, value in headers:
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
-
-
-def serve_keep_alive(app: Any) -> ThreadingHTTPServer:
-    handler = type("Handler", (_KeepAliveHandler,), {"app": app})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serve_keep_alive(ground_truth: types.ModuleType) -> ThreadingHTTPServer:
+    """A loopback server for the module, with the handler ``python app.py`` serves with
+    (HTTP/1.1 keep-alive), so the floor and the suites meet the server a run meets."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ground_truth.KeepAliveHandler)
     server.daemon_threads = True
     return server
 
@@ -204,7 +132,6 @@ def forked_server(source: str, path: str) -> Iterator[str]:
         code = 1
         try:
             os.close(read_end)
-            logging.getLogger("werkzeug").setLevel(logging.ERROR)
             server = serve_keep_alive(load_app(source, path))
             os.write(write_end, str(server.server_address[1]).encode())
             os.close(write_end)
@@ -305,7 +232,8 @@ def run_pytest(
     args = [
         str(suite_root / "tests"),
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging",
-        "-p", "no:warnings", "--import-mode=importlib", "--rootdir", str(suite_root),
+        "-p", "no:warnings", "-p", "no:unraisableexception", "-p", "no:threadexception",
+        "-p", "no:faulthandler", "--import-mode=importlib", "--rootdir", str(suite_root),
         "-c", str(suite_root / "pytest.ini"), "--capture=no", "--assert=plain",
     ]  # fmt: skip
     if keyword is not None:
