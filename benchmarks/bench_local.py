@@ -231,7 +231,9 @@ def main() -> None:
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-run", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile each overhead turn")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench_all.py)")
     args = parser.parse_args()
+    figures: dict[str, object] = {}
 
     overhead_turns = [int(t) for t in args.overhead_turns.split(",") if t]
     with tempfile.TemporaryDirectory(prefix="enduro-bench-") as tmp:
@@ -256,6 +258,9 @@ def main() -> None:
                     f"{turn:>5} {median:>8.3f} {p95(samples):>8.3f} {floors:>8.3f} {ratio:>6.2f}",
                     flush=True,
                 )
+                figures[f"overhead_turn_{turn}"] = {
+                    "seconds": median, "floor": floors, "ratio": ratio, "load": load()
+                }  # fmt: skip
             forkserver.close()
         if args.profile:
             for turn in overhead_turns:
@@ -286,6 +291,11 @@ def main() -> None:
                 f"oracle wall / that: {seconds / share:.2f}x (target <= 1.3x)",
                 flush=True,
             )
+            figures["whole_run"] = {
+                "scenarios": args.scenarios, "turns": args.turns,
+                "parallelism": args.parallelism, "seconds": seconds, "floor_share": share,
+                "ratio": seconds / share, "score": report["average_score"], "load": load(),
+            }  # fmt: skip
             null = write_run(
                 work,
                 "null",
@@ -303,7 +313,14 @@ def main() -> None:
                 f"null {args.null_scenarios} x {args.null_turns}: {seconds:.0f} s, "
                 f"score {report['average_score']}, max stamina {stamina}"
             )
+    if args.json is not None:
+        args.json.write_text(json.dumps(figures, indent=1))
     sys.stdout.flush()
+
+
+def load() -> float:
+    """The one-minute load average now: figures of a shared machine come with it."""
+    return os.getloadavg()[0]
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ servers. With --sensitivity it also runs each suite against the previous ground 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import tempfile
 import time
@@ -29,6 +31,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", type=int, default=0)
     parser.add_argument("--sensitivity", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench_all.py)")
     args = parser.parse_args()
 
     spec = GeneratorSpec(seed=args.seed, scenarios=args.scenario + 1, turns=args.turns)
@@ -62,6 +65,13 @@ def main() -> None:
     # Wall times depend on what else the machine runs; CPU seconds much less so.
     print(f"CPU seconds: validation {cpu_validation:.1f}, floor {cpu_floor:.1f}")
     print(f"uptime load average at the end: {Path('/proc/loadavg').read_text().split()[0]}")
+    if args.json is not None:
+        figures = {
+            "seed": args.seed, "turns": len(turns), "seconds": result.seconds,
+            "floor": floor, "cpu": cpu_validation, "floor_cpu": cpu_floor,
+            "passing": passing, "load": os.getloadavg()[0],
+        }  # fmt: skip
+        args.json.write_text(json.dumps(figures, indent=1))
     app = render_server(turns[-1].schema)["app.py"]
     print(f"ground truth at turn {len(turns)}: {len(app.splitlines())} lines of app.py")
     if args.sensitivity:
