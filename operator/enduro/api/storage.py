@@ -187,3 +187,11 @@ class SourceSpec(SpecModel):
         if (self.s3 is None) == (self.config_map is None):
             raise ValueError("give exactly one of source.s3 or source.configMap")
         return self
+
+    @property
+    def where(self) -> str:
+        """Where the set is, for messages: its S3 URL or ``ConfigMap <name>``."""
+        if self.s3 is not None:
+            return self.s3.url
+        assert self.config_map is not None  # exactly one of the two (_exactly_one)
+        return f"ConfigMap {self.config_map.name}"

@@ -48,7 +48,12 @@ TurnSource = Callable[[GeneratorSpec, int], list[ScenarioTurn]]
 
 
 class StoreError(Exception):
-    """A scenario set cannot be written or read; the message names the file and why."""
+    """A scenario set cannot be written or read; the message names the file and why.
+    ``no_credentials``: the store holding it could not be asked for want of credentials."""
+
+    def __init__(self, message: str, *, no_credentials: bool = False) -> None:
+        super().__init__(message)
+        self.no_credentials = no_credentials
 
 
 def core_files(turn: ScenarioTurn) -> dict[str, str]:
@@ -421,14 +426,17 @@ def download_set(
     its region and endpoint) into the empty directory ``into`` and load it. Every file
     is checked against its digest as it arrives; a mismatch names the object. ``digest``:
     the set digest the caller expects (``Benchmark.spec.source.digest``)."""
-    from enduro.storage import StorageError, open_store
+    from enduro.storage import NoCredentialsStorageError, StorageError, open_store
 
     url = location.url if isinstance(location, S3Location) else location
     try:
         store = open_store(location)
         data = store.get_bytes(MANIFEST)
     except StorageError as exc:
-        raise StoreError(f"{exc} (is {url} a stored scenario set?)") from None
+        raise StoreError(
+            f"{exc} (is {url} a stored scenario set?)",
+            no_credentials=isinstance(exc, NoCredentialsStorageError),
+        ) from None
     try:
         manifest = Manifest.model_validate_json(data)
     except ValidationError as exc:

@@ -7,13 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from enduro.api.storage import S3Location
-from enduro.storage.base import ArtifactStore, StorageError, join_key, sha256_file
+from enduro.storage.base import (
+    ArtifactStore,
+    NoCredentialsStorageError,
+    StorageError,
+    join_key,
+    sha256_file,
+)
 from enduro.storage.local import LocalStore
 from enduro.storage.s3 import S3Store
 
 __all__ = [
     "ArtifactStore",
     "LocalStore",
+    "NoCredentialsStorageError",
     "S3Store",
     "StorageError",
     "is_s3_url",

@@ -12,6 +12,11 @@ class StorageError(Exception):
     bucket, key or path and says what to do."""
 
 
+class NoCredentialsStorageError(StorageError):
+    """The store could not be asked at all: no credentials were found. The operator may
+    lack them where the steps have some (a Secret), so this is not a refusal."""
+
+
 class ArtifactStore(Protocol):
     """Objects under string keys (``/``-separated, relative to the store's root)."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from enduro.api.conditions import Condition
 from enduro.api.scenariorun import ScenarioRunSpec, ScenarioRunStatus
 from enduro.api.storage import S3Location
-from enduro.storage import StorageError, open_store
+from enduro.storage import NoCredentialsStorageError, StorageError, open_store
 from enduro.storage.checkpoints import restore_workspace
 from enduro.storage.local import LocalStore
 from enduro.storage.sync import RunUploader
@@ -159,12 +159,12 @@ def artifacts_condition(location: S3Location) -> Condition:
     of its own (the pods' Secret may still have some)."""
     try:
         open_store(location).check()
+    except NoCredentialsStorageError:
+        return Condition(
+            type=ARTIFACTS_CONDITION, status="Unknown", reason="NoOperatorCredentials",
+            message=f"{location.url}: the operator cannot check the bucket itself",
+        )  # fmt: skip
     except StorageError as exc:
-        if "no AWS credentials found" in str(exc):
-            return Condition(
-                type=ARTIFACTS_CONDITION, status="Unknown", reason="NoOperatorCredentials",
-                message=f"{location.url}: the operator cannot check the bucket itself",
-            )  # fmt: skip
         return Condition(
             type=ARTIFACTS_CONDITION, status="False", reason="BucketUnavailable", message=str(exc)
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from enduro.api.storage import S3Location
-from enduro.storage.base import StorageError, join_key, sha256_file
+from enduro.storage.base import NoCredentialsStorageError, StorageError, join_key, sha256_file
 
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 MULTIPART_CHUNK = 16 * 1024 * 1024
@@ -104,7 +104,7 @@ class S3Store:
 
         where = f"s3://{self.bucket}/{key}" if key is not None else f"bucket {self.bucket!r}"
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            return StorageError(
+            return NoCredentialsStorageError(
                 f"{doing} {where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or run with a workload identity"
             )

@@ -107,16 +107,16 @@ def source_condition(
 ) -> Condition:
     """The operator's check of a Benchmark's stored set (with its own credentials for
     S3): every file's digest and the set digest. Unknown when it has no credentials."""
+    # Here, not at the top: the operator imports this module, and the set store brings
+    # the generator and every renderer with it, which only this check needs.
     from enduro.scenarios.store import StoreError, fetch_source
 
-    where = (
-        source.s3.url if source.s3 is not None else f"ConfigMap {source.config_map.name}"  # type: ignore[union-attr]
-    )
+    where = source.where
     try:
         with tempfile.TemporaryDirectory(prefix="enduro-set-") as tmp:
             fetch_source(source, generator, Path(tmp) / "set", config_map=config_map)
     except StoreError as exc:
-        if "no AWS credentials found" in str(exc):
+        if exc.no_credentials:
             return Condition(
                 type=SET_CONDITION, status="Unknown", reason="NoOperatorCredentials",
                 message=f"{where}: the operator cannot check the set itself; the steps will",
