@@ -14,7 +14,8 @@ invalid value per request. The text is a pure function of (schema, previous).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,6 +53,29 @@ class Test:
     name: str
     lines: list[str]
     params: tuple[str, list[tuple[str, str]]] | None = None  # argname, [(id, literal)]
+    # The source under ``name`` once rendered: a remembered test (``_remembered``) is
+    # rendered again in every later turn that keeps it.
+    text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def source(self, name: str) -> str:
+        """The decorated function under ``name``, with the blank line before it."""
+        if name == self.name and self.text is not None:
+            return self.text
+        out = [""]
+        args = "api"
+        if self.params is not None:
+            argname, cases = self.params
+            ids = [case_id for case_id, _ in cases]
+            literals = ", ".join(literal for _, literal in cases)
+            out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
+            args = f"api, {argname}"
+        out.append(f"def test_{name}({args}):")
+        out.extend(f"    {line}" for line in self.lines)
+        out.append("")
+        text = "\n".join(out)
+        if name == self.name:
+            self.text = text
+        return text
 
 
 @dataclass
@@ -74,17 +98,7 @@ class Module:
                 name = f"{test.name}_{suffix}"
                 suffix += 1
             used.add(name)
-            out.append("")
-            args = "api"
-            if test.params is not None:
-                argname, cases = test.params
-                ids = [case_id for case_id, _ in cases]
-                literals = ", ".join(literal for _, literal in cases)
-                out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
-                args = f"api, {argname}"
-            out.append(f"def test_{name}({args}):")
-            out.extend(f"    {line}" for line in test.lines)
-            out.append("")
+            out.append(test.source(name))
         return "\n".join(out).rstrip() + "\n"
 
 
@@ -303,6 +317,81 @@ def _reserved_literals(spec: FieldSpec) -> set[str]:
     return {str(v) for v in values.samples(spec, 8)}
 
 
+# --------------------------------------------------------------------------- reuse
+
+# Most fields, actions and analytics of a turn are the very objects of the turn before
+# (schemas share unchanged nodes), so the tests rendered for them are remembered under
+# the identity of every object their rendering reads, plus the values it reads besides
+# (names, plurals). An entry holds those objects, so no id in its key can be reused
+# while it lives; schemas are never mutated.
+_REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], list[Test]]] = {}
+_MAX_REMEMBERED = 32768
+
+
+def remembered(
+    objects: tuple[object, ...], facts: tuple[object, ...], make: Callable[[], list[Test]]
+) -> list[Test]:
+    """The tests ``make()`` renders from ``objects`` and ``facts``, made once."""
+    key = (*map(id, objects), facts)
+    hit = _REMEMBERED.get(key)
+    if hit is not None:
+        return hit[1]
+    tests = make()
+    if len(_REMEMBERED) >= _MAX_REMEMBERED:
+        _REMEMBERED.clear()
+    _REMEMBERED[key] = (objects, tests)
+    return tests
+
+
+Reads = tuple[tuple[object, ...], tuple[object, ...]]
+"""(objects read, by identity; values read besides) of a rendering."""
+
+
+def plan_reads(schema: Schema, ent: Entity, names: set[str], guards: list[Any]) -> Reads:
+    """What plans for ``ent`` read: its actions (a plan's path), the fields in ``names``
+    and those its actions move or guard, the plurals their references render, and the
+    same of every entity a related guard counts (of ``guards`` or of its actions), and
+    of theirs (a related object's plan goes one level deeper, no further)."""
+    objects, facts = _entity_reads(ent, names)
+    wanted: dict[str, set[str]] = {}
+    _note_counted(ent, guards, wanted)
+    for depth in (1, 2):
+        for name in sorted(wanted):
+            if name in facts:
+                continue
+            other = schema.entity(name) if schema.has_entity(name) else None
+            facts += (name,)
+            if other is None:
+                continue
+            more, known = _entity_reads(other, wanted[name])
+            objects += more
+            facts += known
+            if depth == 1:
+                _note_counted(other, [], wanted)
+    return objects, facts
+
+
+def _entity_reads(ent: Entity, names: set[str]) -> Reads:
+    guards = [g for action in ent.actions for g in action.guards]
+    names = names | {a.field for a in ent.actions}
+    names |= {g.field for g in guards if isinstance(g, FieldGuard)}
+    ordered = sorted(names)
+    fields = tuple(ent.field(n) if ent.has_field(n) else None for n in ordered)
+    references = [f for f in fields if f is not None and f.type is FieldType.REFERENCE]
+    plurals = tuple(_PLURALS.get(f.target or "") for f in references)
+    return (*ent.actions, *fields), (ent.name, ent.plural, len(ent.actions), *ordered, plurals)
+
+
+def _note_counted(ent: Entity, guards: list[Any], wanted: dict[str, set[str]]) -> None:
+    """Entities that related guards count, with the fields a plan reads of them."""
+    for guard in [g for action in ent.actions for g in action.guards] + guards:
+        if isinstance(guard, RelatedGuard):
+            names = wanted.setdefault(guard.entity, set())
+            names.add(guard.via)
+            if guard.state_field is not None:
+                names.add(guard.state_field)
+
+
 # --------------------------------------------------------------------------- entity
 
 
@@ -318,16 +407,49 @@ class _EntityTests:
         self.m = Module(f"/{ent.plural}: {ent.name} objects (generated).")
 
     def module(self) -> Module:
+        ent = self.ent
         self.crud()
         self.keys()
-        for spec in self.ent.writable_fields():
-            self.field_tests(spec)
+        for spec in ent.writable_fields():
+            old = None
+            if self.old is not None and self.old.has_field(spec.name):
+                old = self.old.field(spec.name)
+            target = _PLURALS.get(spec.target or "")
+            self.m.tests += remembered(
+                (spec, old),
+                (ent.name, ent.plural, ent.title_field, target),
+                functools.partial(self._collect, self.field_tests, spec),
+            )
         self.references()
         self.listing()
-        for action in self.ent.actions:
-            self.action_tests(action)
+        for action in ent.actions:
+            objects, facts = self._action_reads(action)
+            self.m.tests += remembered(
+                objects, facts, functools.partial(self._collect, self.action_tests, action)
+            )
         self.computed()
         return self.m
+
+    def _collect[A](self, add: Callable[[A], None], part: A) -> list[Test]:
+        """The tests ``add(part)`` adds to the module, apart from it."""
+        saved = self.m
+        self.m = Module(saved.doc)
+        try:
+            add(part)
+            return self.m.tests
+        finally:
+            self.m = saved
+
+    def _action_reads(self, action: Action) -> Reads:
+        """What the tests of ``action`` are rendered from: the action, the previous
+        turn's action of that name (dropped guards) and what plans read."""
+        old_action = None
+        if self.old is not None:
+            old_action = next((a for a in self.old.actions if a.name == action.name), None)
+        old_guards = list(old_action.guards) if old_action is not None else []
+        names = {g.field for g in old_guards if isinstance(g, FieldGuard)}
+        objects, facts = plan_reads(self.schema, self.ent, names, old_guards)
+        return (action, old_action, *objects), facts
 
     # ----------------------------------------------------------------- CRUD
     def crud(self) -> None:
