@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from enduro.scenarios.memo import by_identity
 from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
@@ -79,19 +80,52 @@ class Test:
 
 
 @dataclass
+class Group:
+    """Tests made together and reused together (``remembered``)."""
+
+    tests: list[Test]
+    names: frozenset[str] = field(init=False)
+    text: str = field(init=False)  # the tests' sources under their own names
+
+    def __post_init__(self) -> None:
+        self.names = frozenset(test.name for test in self.tests)
+        self.text = "\n".join(test.source(test.name) for test in self.tests)
+
+
+@dataclass
 class Module:
     doc: str
     tests: list[Test] = field(default_factory=list)
+    # Where a group's tests start in ``tests``: their text is used whole when none of
+    # their names needs a suffix.
+    groups: dict[int, Group] = field(default_factory=dict)
 
     def add(self, name: str, lines: list[str], params: Any = None) -> None:
         self.tests.append(Test(name, lines, params))
+
+    def include(self, group: Group) -> None:
+        if group.tests:
+            self.groups[len(self.tests)] = group
+            self.tests += group.tests
 
     def render(self) -> str:
         out = [f'"""{self.doc}"""', ""]
         if any(test.params is not None for test in self.tests):
             out += ["import pytest", ""]
         used: set[str] = set()
-        for test in self.tests:
+        index = 0
+        while index < len(self.tests):
+            group = self.groups.get(index)
+            if (
+                group is not None
+                and len(group.names) == len(group.tests)
+                and used.isdisjoint(group.names)
+            ):
+                out.append(group.text)
+                used |= group.names
+                index += len(group.tests)
+                continue
+            test = self.tests[index]
             name = test.name
             suffix = 2
             while name in used:
@@ -99,6 +133,7 @@ class Module:
                 suffix += 1
             used.add(name)
             out.append(test.source(name))
+            index += 1
         return "\n".join(out).rstrip() + "\n"
 
 
@@ -324,23 +359,23 @@ def _reserved_literals(spec: FieldSpec) -> set[str]:
 # the identity of every object their rendering reads, plus the values it reads besides
 # (names, plurals). An entry holds those objects, so no id in its key can be reused
 # while it lives; schemas are never mutated.
-_REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], list[Test]]] = {}
+_REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
 _MAX_REMEMBERED = 32768
 
 
 def remembered(
     objects: tuple[object, ...], facts: tuple[object, ...], make: Callable[[], list[Test]]
-) -> list[Test]:
+) -> Group:
     """The tests ``make()`` renders from ``objects`` and ``facts``, made once."""
     key = (*map(id, objects), facts)
     hit = _REMEMBERED.get(key)
     if hit is not None:
         return hit[1]
-    tests = make()
+    group = Group(make())
     if len(_REMEMBERED) >= _MAX_REMEMBERED:
         _REMEMBERED.clear()
-    _REMEMBERED[key] = (objects, tests)
-    return tests
+    _REMEMBERED[key] = (objects, group)
+    return group
 
 
 Reads = tuple[tuple[object, ...], tuple[object, ...]]
@@ -352,34 +387,55 @@ def plan_reads(schema: Schema, ent: Entity, names: set[str], guards: list[Any]) 
     and those its actions move or guard, the plurals their references render, and the
     same of every entity a related guard counts (of ``guards`` or of its actions), and
     of theirs (a related object's plan goes one level deeper, no further)."""
-    objects, facts = _entity_reads(ent, names)
+    objects, facts = _entity_reads(ent, frozenset(names))
+    entities = _entities(schema)
     wanted: dict[str, set[str]] = {}
     _note_counted(ent, guards, wanted)
-    for depth in (1, 2):
-        for name in sorted(wanted):
-            if name in facts:
-                continue
-            other = schema.entity(name) if schema.has_entity(name) else None
-            facts += (name,)
-            if other is None:
-                continue
-            more, known = _entity_reads(other, wanted[name])
+    for name in list(wanted):
+        other = entities.get(name)
+        if other is not None:
+            _note_counted(other, [], wanted)
+    for name in sorted(wanted):
+        other = entities.get(name)
+        facts += (name, other is not None)
+        if other is not None:
+            more, known = _entity_reads(other, frozenset(wanted[name]))
             objects += more
             facts += known
-            if depth == 1:
-                _note_counted(other, [], wanted)
     return objects, facts
 
 
-def _entity_reads(ent: Entity, names: set[str]) -> Reads:
-    guards = [g for action in ent.actions for g in action.guards]
-    names = names | {a.field for a in ent.actions}
-    names |= {g.field for g in guards if isinstance(g, FieldGuard)}
-    ordered = sorted(names)
-    fields = tuple(ent.field(n) if ent.has_field(n) else None for n in ordered)
-    references = [f for f in fields if f is not None and f.type is FieldType.REFERENCE]
+@by_identity()
+def _entities(schema: Schema) -> dict[str, Entity]:
+    found: dict[str, Entity] = {}
+    for ent in schema.entities:
+        found.setdefault(ent.name, ent)  # Schema.entity answers the first
+    return found
+
+
+@by_identity()
+def _fields(ent: Entity) -> dict[str, FieldSpec]:
+    found: dict[str, FieldSpec] = {}
+    for spec in ent.fields:
+        found.setdefault(spec.name, spec)  # Entity.field answers the first
+    return found
+
+
+def _entity_reads(ent: Entity, names: frozenset[str]) -> Reads:
+    fields = _fields(ent)
+    ordered = sorted(names | _moved_or_guarded(ent))
+    read = tuple(fields.get(n) for n in ordered)
+    references = [f for f in read if f is not None and f.type is FieldType.REFERENCE]
     plurals = tuple(_PLURALS.get(f.target or "") for f in references)
-    return (*ent.actions, *fields), (ent.name, ent.plural, len(ent.actions), *ordered, plurals)
+    return (*ent.actions, *read), (ent.name, ent.plural, len(ent.actions), *ordered, plurals)
+
+
+@by_identity()
+def _moved_or_guarded(ent: Entity) -> frozenset[str]:
+    """The fields ``ent``'s actions move or guard."""
+    guards = [g for action in ent.actions for g in action.guards]
+    moved = {a.field for a in ent.actions}
+    return frozenset(moved | {g.field for g in guards if isinstance(g, FieldGuard)})
 
 
 def _note_counted(ent: Entity, guards: list[Any], wanted: dict[str, set[str]]) -> None:
@@ -415,18 +471,19 @@ class _EntityTests:
             if self.old is not None and self.old.has_field(spec.name):
                 old = self.old.field(spec.name)
             target = _PLURALS.get(spec.target or "")
-            self.m.tests += remembered(
-                (spec, old),
-                (ent.name, ent.plural, ent.title_field, target),
-                functools.partial(self._collect, self.field_tests, spec),
+            self.m.include(
+                remembered(
+                    (spec, old),
+                    (ent.name, ent.plural, ent.title_field, target),
+                    functools.partial(self._collect, self.field_tests, spec),
+                )
             )
         self.references()
         self.listing()
         for action in ent.actions:
             objects, facts = self._action_reads(action)
-            self.m.tests += remembered(
-                objects, facts, functools.partial(self._collect, self.action_tests, action)
-            )
+            tests = functools.partial(self._collect, self.action_tests, action)
+            self.m.include(remembered(objects, facts, tests))
         self.computed()
         return self.m
 

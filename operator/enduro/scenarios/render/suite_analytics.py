@@ -70,10 +70,12 @@ def analytics_module(schema: Schema) -> Module:
         ent = schema.entity(analytics.entity)
         objects, facts = plan_reads(schema, ent, set(), [])
         targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
-        module.tests += remembered(
-            (analytics, *ent.fields, *objects),
-            (ent.title_field, len(ent.fields), targets, facts),
-            functools.partial(_tests_of, schema, analytics),
+        module.include(
+            remembered(
+                (analytics, *ent.fields, *objects),
+                (ent.title_field, len(ent.fields), targets, facts),
+                functools.partial(_tests_of, schema, analytics),
+            )
         )
     return module
 
