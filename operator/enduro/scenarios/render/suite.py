@@ -241,23 +241,8 @@ def _conftest(schema: Schema) -> str:
     out = [f'"""Shared client and data builders of the {schema.domain} API suite (generated)."""']
     out.append(CONFTEST_HEAD)
     for ent in schema.entities:
-        out.append("")
-        out.append(f"def minimal_{ent.name}(api: Api) -> dict:")
-        out.append(f'    """A {ent.name} with only its required fields."""')
-        out.append("    return {")
-        for spec in ent.writable_fields():
-            if spec.required:
-                out.append(f"        {spec.name!r}: {valid_expr(ent, spec)},")
-        out.append("    }")
-        out.append("")
-        out.append("")
-        out.append(f"def full_{ent.name}(api: Api) -> dict:")
-        out.append(f'    """A {ent.name} with every writable field set."""')
-        out.append("    return {")
-        for spec in ent.writable_fields():
-            out.append(f"        {spec.name!r}: {_full_value(ent, spec)},")
-        out.append("    }")
-        out.append("")
+        targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
+        out.append(_builders(ent, targets))
     out.append("")
     out.append(
         "MINIMAL = {" + ", ".join(f'"{e.plural}": minimal_{e.name}' for e in schema.entities) + "}"
@@ -286,6 +271,40 @@ def _conftest(schema: Schema) -> str:
     return "\n".join(out) + "\n"
 
 
+_BUILDERS: dict[tuple[int, tuple[str | None, ...]], tuple[Entity, str]] = {}
+
+
+def _builders(ent: Entity, targets: tuple[str | None, ...]) -> str:
+    """``minimal_<name>`` and ``full_<name>``: the same text while the entity and the
+    plurals of its fields' targets (``targets``) are (held: its id stays its own)."""
+    key = (id(ent), targets)
+    hit = _BUILDERS.get(key)
+    if hit is not None:
+        return hit[1]
+    out = [""]
+    out.append(f"def minimal_{ent.name}(api: Api) -> dict:")
+    out.append(f'    """A {ent.name} with only its required fields."""')
+    out.append("    return {")
+    for spec in ent.writable_fields():
+        if spec.required:
+            out.append(f"        {spec.name!r}: {valid_expr(ent, spec)},")
+    out.append("    }")
+    out.append("")
+    out.append("")
+    out.append(f"def full_{ent.name}(api: Api) -> dict:")
+    out.append(f'    """A {ent.name} with every writable field set."""')
+    out.append("    return {")
+    for spec in ent.writable_fields():
+        out.append(f"        {spec.name!r}: {_full_value(ent, spec)},")
+    out.append("    }")
+    out.append("")
+    text = "\n".join(out)
+    if len(_BUILDERS) >= _MAX_REMEMBERED:
+        _BUILDERS.clear()
+    _BUILDERS[key] = (ent, text)
+    return text
+
+
 def _check_creatable(schema: Schema) -> None:
     """Required references must not loop, or no object could ever be created."""
 
@@ -302,7 +321,22 @@ def _check_creatable(schema: Schema) -> None:
         visit(ent.name, ())
 
 
+_FRESH_SOURCES: dict[tuple[object, ...], str] = {}
+
+
 def _fresh_source(ent: Entity, spec: FieldSpec) -> str:
+    """Remembered by the names and the field's rules: a pattern's pool is long, and
+    every turn's conftest lists it again."""
+    key = (ent.name, spec.name, *values.value_rules(spec))
+    found = _FRESH_SOURCES.get(key)
+    if found is None:
+        if len(_FRESH_SOURCES) >= values.MAX_MEMO:
+            _FRESH_SOURCES.clear()
+        found = _FRESH_SOURCES[key] = _make_fresh_source(ent, spec)
+    return found
+
+
+def _make_fresh_source(ent: Entity, spec: FieldSpec) -> str:
     kind = spec.type
     name = f"{ent.name}.{spec.name}"
     if kind is FieldType.STRING and spec.pattern is not None:
@@ -344,7 +378,7 @@ def _scarce(spec: FieldSpec) -> bool:
         low, high = values.int_bounds(spec)
         return low is not None and high is not None and high - low < 100_000
     if spec.type is FieldType.STRING and spec.pattern is not None:
-        return len(values.pattern_strings(spec, 1500)) < 1500
+        return values.pattern_count(spec, 1500) < 1500
     return False
 
 
@@ -360,7 +394,10 @@ def _reserved_literals(spec: FieldSpec) -> set[str]:
 # (names, plurals). An entry holds those objects, so no id in its key can be reused
 # while it lives; schemas are never mutated.
 _REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
-_MAX_REMEMBERED = 32768
+# A turn at paper scale reads ~250 groups and makes ~60 new ones, so a full memo starts
+# over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
+# dict operations are atomic under the GIL, so a race only renders again).
+_MAX_REMEMBERED = 8192
 
 
 def remembered(

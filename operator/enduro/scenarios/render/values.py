@@ -126,7 +126,7 @@ def value_rules(spec: FieldSpec) -> tuple[object, ...]:
 
 
 _SAMPLES: dict[tuple[object, ...], tuple[Scalar, ...]] = {}
-_MAX_MEMO = 65536
+MAX_MEMO = 65536
 
 
 def samples(spec: FieldSpec, count: int = 3) -> list[Scalar]:
@@ -137,7 +137,7 @@ def samples(spec: FieldSpec, count: int = 3) -> list[Scalar]:
     key = (*value_rules(spec), count)
     found = _SAMPLES.get(key)
     if found is None:
-        if len(_SAMPLES) >= _MAX_MEMO:
+        if len(_SAMPLES) >= MAX_MEMO:
             _SAMPLES.clear()
         found = _SAMPLES[key] = tuple(_samples(spec, count))
     return list(found)
@@ -232,6 +232,12 @@ def pattern_strings(spec: FieldSpec, count: int, lengths: bool = True) -> list[s
     assert spec.pattern is not None
     bounds = (spec.min_length, spec.max_length) if lengths else (None, None)
     return list(_pattern_strings(spec.pattern, *bounds, count))
+
+
+def pattern_count(spec: FieldSpec, count: int) -> int:
+    """``len(pattern_strings(spec, count))`` without copying the strings."""
+    assert spec.pattern is not None
+    return len(_pattern_strings(spec.pattern, spec.min_length, spec.max_length, count))
 
 
 @functools.lru_cache(maxsize=256)
@@ -467,7 +473,7 @@ def satisfying(spec: FieldSpec, wanted: list[Comparison]) -> tuple[bool, object]
     key = (*value_rules(spec), spec.required, comparisons_key(wanted))
     found = _SATISFYING.get(key)
     if found is None:
-        if len(_SATISFYING) >= _MAX_MEMO:
+        if len(_SATISFYING) >= MAX_MEMO:
             _SATISFYING.clear()
         found = _SATISFYING[key] = _satisfying(spec, wanted)
     return found
