@@ -501,8 +501,12 @@ class _EntityTests:
 
     def module(self) -> Module:
         ent = self.ent
-        self.crud()
-        self.keys()
+        targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
+        counted = tuple(
+            _PLURALS.get(f.computed.entity or "") for f in ent.fields if f.computed is not None
+        )
+        # The entity's own tests read nothing but the entity (and plurals).
+        self.m.include(remembered((ent,), ("own",), functools.partial(self._collect, self.own)))
         for spec in ent.writable_fields():
             old = None
             if self.old is not None and self.old.has_field(spec.name):
@@ -512,24 +516,32 @@ class _EntityTests:
                 remembered(
                     (spec, old),
                     (ent.name, ent.plural, ent.title_field, target),
-                    functools.partial(self._collect, self.field_tests, spec),
+                    functools.partial(self._collect, functools.partial(self.field_tests, spec)),
                 )
             )
         self.references()
-        self.listing()
+        old_listing = self.old.listing if self.old is not None else None
+        listing = functools.partial(self._collect, self.listing)
+        self.m.include(remembered((ent, old_listing), ("listing", targets), listing))
         for action in ent.actions:
             objects, facts = self._action_reads(action)
-            tests = functools.partial(self._collect, self.action_tests, action)
+            tests = functools.partial(self._collect, functools.partial(self.action_tests, action))
             self.m.include(remembered(objects, facts, tests))
-        self.computed()
+        computed = functools.partial(self._collect, self.computed)
+        self.m.include(remembered((ent,), ("computed", counted), computed))
         return self.m
 
-    def _collect[A](self, add: Callable[[A], None], part: A) -> list[Test]:
-        """The tests ``add(part)`` adds to the module, apart from it."""
+    def own(self) -> None:
+        """CRUD and key tests."""
+        self.crud()
+        self.keys()
+
+    def _collect(self, add: Callable[[], None]) -> list[Test]:
+        """The tests ``add()`` adds to the module, apart from it."""
         saved = self.m
         self.m = Module(saved.doc)
         try:
-            add(part)
+            add()
             return self.m.tests
         finally:
             self.m = saved

@@ -314,7 +314,22 @@ def _walk(items: Any, rng: random.Random, extra: int) -> str | None:
     return "".join(out)
 
 
+_CLASSES: dict[tuple[Any, ...], str] = {}
+
+
 def _class_chars(items: Any) -> str:
+    """The characters a parsed class ``[...]`` offers; every walk of a pattern meets
+    the same classes, so they are remembered (the parsed items are tuples of ints)."""
+    key = tuple(items)
+    found = _CLASSES.get(key)
+    if found is None:
+        if len(_CLASSES) >= MAX_MEMO:
+            _CLASSES.clear()
+        found = _CLASSES[key] = _chars_of_class(items)
+    return found
+
+
+def _chars_of_class(items: Any) -> str:
     negate = any(op is _CONST.NEGATE for op, _ in items)
     chars: list[str] = []
     for op, arg in items:
