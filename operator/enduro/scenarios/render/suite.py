@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from enduro.scenarios.memo import by_identity
+from enduro.scenarios.memo import by_identity, edits
 from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
@@ -271,13 +271,13 @@ def _conftest(schema: Schema) -> str:
     return "\n".join(out) + "\n"
 
 
-_BUILDERS: dict[tuple[int, tuple[str | None, ...]], tuple[Entity, str]] = {}
+_BUILDERS: dict[tuple[int, int, tuple[str | None, ...]], tuple[Entity, str]] = {}
 
 
 def _builders(ent: Entity, targets: tuple[str | None, ...]) -> str:
     """``minimal_<name>`` and ``full_<name>``: the same text while the entity and the
     plurals of its fields' targets (``targets``) are (held: its id stays its own)."""
-    key = (id(ent), targets)
+    key = (edits(), id(ent), targets)
     hit = _BUILDERS.get(key)
     if hit is not None:
         return hit[1]
@@ -404,7 +404,7 @@ def remembered(
     objects: tuple[object, ...], facts: tuple[object, ...], make: Callable[[], list[Test]]
 ) -> Group:
     """The tests ``make()`` renders from ``objects`` and ``facts``, made once."""
-    key = (*map(id, objects), facts)
+    key = (edits(), *map(id, objects), facts)
     hit = _REMEMBERED.get(key)
     if hit is not None:
         return hit[1]
@@ -458,13 +458,25 @@ def _fields(ent: Entity) -> dict[str, FieldSpec]:
     return found
 
 
+_READS: dict[tuple[int, int, frozenset[str]], tuple[Entity, Reads, tuple[str, ...]]] = {}
+
+
 def _entity_reads(ent: Entity, names: frozenset[str]) -> Reads:
-    fields = _fields(ent)
-    ordered = sorted(names | _moved_or_guarded(ent))
-    read = tuple(fields.get(n) for n in ordered)
-    references = [f for f in read if f is not None and f.type is FieldType.REFERENCE]
-    plurals = tuple(_PLURALS.get(f.target or "") for f in references)
-    return (*ent.actions, *read), (ent.name, ent.plural, len(ent.actions), *ordered, plurals)
+    """The objects and facts a plan reads of ``ent`` (the same every turn that keeps
+    the entity, so remembered by it), with the plurals of the references among them."""
+    key = (edits(), id(ent), names)
+    hit = _READS.get(key)
+    if hit is None:
+        fields = _fields(ent)
+        ordered = sorted(names | _moved_or_guarded(ent))
+        read = tuple(fields.get(n) for n in ordered)
+        targets = tuple(f.target or "" for f in read if f and f.type is FieldType.REFERENCE)
+        facts = (ent.name, ent.plural, len(ent.actions), *ordered)
+        if len(_READS) >= _MAX_REMEMBERED:
+            _READS.clear()
+        hit = _READS[key] = (ent, ((*ent.actions, *read), facts), targets)
+    _, (objects, facts), targets = hit
+    return objects, (*facts, tuple(_PLURALS.get(t) for t in targets))
 
 
 @by_identity()
