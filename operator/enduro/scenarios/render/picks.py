@@ -64,6 +64,7 @@ def _steps(spec: FieldSpec, bound: object) -> list[Scalar]:
 
 _PICKS: dict[tuple[object, ...], Pick | None] = {}
 _MAX_PICKS = 16384
+_UNKNOWN = Pick(())  # not yet in _PICKS (None is a remembered answer)
 
 
 def pick(spec: FieldSpec, wanted: list[Comparison]) -> Pick | None:
@@ -71,11 +72,12 @@ def pick(spec: FieldSpec, wanted: list[Comparison]) -> Pick | None:
     None when there are none. Remembered by the field's rules (asked again by every
     plan that sets the field, turn after turn)."""
     key = (*value_rules(spec), comparisons_key(wanted))
-    if key not in _PICKS:
+    found = _PICKS.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
         if len(_PICKS) >= _MAX_PICKS:
             _PICKS.clear()
-        _PICKS[key] = _pick(spec, wanted)
-    return _PICKS[key]
+        found = _PICKS[key] = _pick(spec, wanted)
+    return found
 
 
 def _pick(spec: FieldSpec, wanted: list[Comparison]) -> Pick | None:

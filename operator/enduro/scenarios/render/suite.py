@@ -54,7 +54,7 @@ class Test:
     name: str
     lines: list[str]
     params: tuple[str, list[tuple[str, str]]] | None = None  # argname, [(id, literal)]
-    # The source under ``name`` once rendered: a remembered test (``_remembered``) is
+    # The source under ``name`` once rendered: a remembered test (``remembered``) is
     # rendered again in every later turn that keeps it.
     text: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -392,7 +392,8 @@ def _reserved_literals(spec: FieldSpec) -> set[str]:
 # (schemas share unchanged nodes), so the tests rendered for them are remembered under
 # the identity of every object their rendering reads, plus the values it reads besides
 # (names, plurals). An entry holds those objects, so no id in its key can be reused
-# while it lives; schemas are never mutated.
+# while it lives; generated schemas are never mutated, and an edit in place changes
+# every key (``memo.edits``).
 _REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
 # A turn at paper scale reads ~250 groups and makes ~60 new ones, so a full memo starts
 # over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
@@ -517,8 +518,9 @@ class _EntityTests:
         counted = tuple(
             _PLURALS.get(f.computed.entity or "") for f in ent.fields if f.computed is not None
         )
-        # The entity's own tests read nothing but the entity (and plurals).
-        self.m.include(remembered((ent,), ("own",), functools.partial(self._collect, self.own)))
+        # CRUD and key tests read nothing but the entity.
+        own = functools.partial(self._collect, self.crud_and_keys)
+        self.m.include(remembered((ent,), ("crud and keys",), own))
         for spec in ent.writable_fields():
             old = None
             if self.old is not None and self.old.has_field(spec.name):
@@ -543,8 +545,7 @@ class _EntityTests:
         self.m.include(remembered((ent,), ("computed", counted), computed))
         return self.m
 
-    def own(self) -> None:
-        """CRUD and key tests."""
+    def crud_and_keys(self) -> None:
         self.crud()
         self.keys()
 
