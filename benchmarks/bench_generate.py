@@ -1,7 +1,7 @@
 """Scenario generation figures: export time, cross-process determinism, schema size.
 
     uv run python benchmarks/bench_generate.py [--scenarios 20] [--turns 100]
-        [--baseline DIR] [--profile] [--no-breakdown]
+        [--baseline DIR] [--profile] [--no-breakdown] [--json FILE]
 
 Prints (a) the time to generate and write the set (wall and CPU of every worker, and
 how much of that CPU the kernel spent creating files and folders; the target is
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
@@ -184,8 +185,10 @@ def main() -> None:
     parser.add_argument(
         "--no-breakdown", action="store_true", help="skip (c), the one-process breakdown"
     )
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench_all.py)")
     args = parser.parse_args()
     run = (args.seed, args.scenarios, args.turns)
+    load_before = os.getloadavg()[0]
     print(f"{os.cpu_count()} cpus; {load()} before")
     with tempfile.TemporaryDirectory() as tmp:
         # Now, the baseline, now again: both trees meet about the same load. Nothing is
@@ -233,6 +236,25 @@ def main() -> None:
             f"{stored / base_stored:.2f}x ({base_stored / 1e6:.0f} MB); "
             f"{verdict} set digest (the same: every file byte-identical)"
         )
+    if args.json is not None:
+        figures: dict[str, object] = {
+            "scenarios": args.scenarios,
+            "turns": args.turns,
+            "wall": statistics.mean(walls),
+            "cpu": statistics.mean(cpus),
+            "kernel": statistics.mean(kernels),
+            "bytes": stored,
+            "identical": same,
+            "load": load_before,
+        }
+        if base is not None:
+            figures["baseline"] = {
+                "wall": float(base[1]),
+                "cpu": float(base[2]),
+                "bytes": base_stored,
+                "same_digest": base[0] == digest,
+            }
+        args.json.write_text(json.dumps(figures, indent=1))
     if args.profile:
         profile(args.seed, args.profile_scenarios, args.turns)
     if not args.no_breakdown:
