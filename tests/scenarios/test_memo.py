@@ -38,3 +38,27 @@ def test_reused_text_equals_fresh_rendering_at_every_turn() -> None:
         assert schema.to_yaml() == yamltext.dump(dumped), f"schema.yaml at turn {turn.turn}"
         loaded = yaml.load(render_openapi(schema), Loader=yaml.CSafeLoader)
         assert loaded == openapi_document(schema), f"openapi.yaml at turn {turn.turn}"
+
+
+def test_a_schema_edited_in_place_is_rendered_afresh() -> None:
+    """Renderers reuse text by node identity; an assignment to a node must not."""
+    from enduro.scenarios.render.server import render_server
+    from enduro.scenarios.render.suite import render_suite
+    from enduro.scenarios.schema import FieldType
+
+    spec = GeneratorSpec(seed=8, scenarios=1, turns=3)
+    turn = generate_scenario(spec, 0)[-1]
+    schema = turn.schema.model_copy(deep=True)  # nodes of its own, safe to edit
+    ent, field = next(
+        (e, f)
+        for e in schema.entities
+        for f in e.fields
+        if f.type is FieldType.INTEGER and not f.read_only and f.computed is None
+    )
+    before = render_suite(turn.model_copy(update={"schema_": schema}))
+    server_before = render_server(schema)["app.py"]
+    field.maximum = 987654
+    after = render_suite(turn.model_copy(update={"schema_": schema}))
+    assert "987654" not in before[f"tests/test_{ent.name}.py"]
+    assert "987654" in after[f"tests/test_{ent.name}.py"], "the edited bound is tested"
+    assert "987654" not in server_before and "987654" in render_server(schema)["app.py"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,62 @@ def test_export_is_byte_identical_for_any_number_of_workers(tmp_path: Path) -> N
     first = export_set(SPEC, tmp_path / "a", renderers=CORE, workers=1)
     second = export_set(SPEC, tmp_path / "b", renderers=CORE, workers=2)
     assert first.files == second.files and first.digest == second.digest
+
+
+# Exports the whole set (suite and ground truth included) in a fresh process.
+EXPORT = """
+import sys
+from pathlib import Path
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.store import export_set
+spec = GeneratorSpec(seed=11, scenarios=3, turns=12)
+print(export_set(spec, Path(sys.argv[1]), workers=int(sys.argv[2])).digest)
+"""
+
+# Renders the suite and ground truth of the turns in argv[1] only, in a fresh process:
+# nothing rendered before, so nothing is reused from an earlier turn.
+RENDER_TURNS = """
+import hashlib, sys
+from enduro.api.generator import GeneratorSpec
+from enduro.scenarios.generator import generate_scenario
+from enduro.scenarios.store import ground_truth_files, suite_files
+spec = GeneratorSpec(seed=5, scenarios=2, turns=40)
+for scenario in range(2):
+    turns = generate_scenario(spec, scenario)
+    for number in map(int, sys.argv[1].split(",")):
+        files = {**suite_files(turns[number - 1]), **ground_truth_files(turns[number - 1])}
+        text = "".join(f"{rel}\\n{files[rel]}" for rel in sorted(files))
+        print(scenario, number, hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def _python(code: str, *args: str, hash_seed: str = "0") -> str:
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
+    )
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_a_whole_export_is_identical_across_processes_hash_seeds_and_workers(
+    tmp_path: Path,
+) -> None:
+    digests = {
+        _python(EXPORT, str(tmp_path / f"set{workers}"), str(workers), hash_seed=hash_seed)
+        for hash_seed, workers in (("1", 1), ("4242", 2), ("7", 3))
+    }
+    assert len(digests) == 1, "the set's bytes depend on the process or the worker count"
+
+
+@pytest.mark.slow
+def test_tests_reused_from_earlier_turns_render_as_a_fresh_process_does() -> None:
+    """Every turn rendered in order (unchanged fields, actions and analytics reuse the
+    tests of the turn before) gives the bytes of the same turns rendered alone."""
+    picked = (9, 23, 40)
+    alone = _python(RENDER_TURNS, ",".join(map(str, picked))).splitlines()
+    in_order = _python(RENDER_TURNS, ",".join(map(str, range(1, 41)))).splitlines()
+    assert alone == [line for line in in_order if int(line.split()[1]) in picked]
 
 
 def test_each_distinct_file_is_written_once(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from enduro.scenarios.memo import by_identity
+from enduro.scenarios.memo import by_identity, edited
 from enduro.scenarios.yamltext import emit, scalar
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -36,6 +36,11 @@ class Model(BaseModel):
     """Strict, immutable-by-convention IR node: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Renderers remember text by node identity; an edit in place must not reuse it.
+        edited()
+        super().__setattr__(name, value)
 
 
 class FieldType(StrEnum):

@@ -20,6 +20,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Any, Literal
 
@@ -183,12 +184,18 @@ def _write_all(
         return _write_turns(spec, root, renderers, scenarios, turns)
     # Plain forked processes, all started before any helper thread exists: they inherit
     # the job (renderers may be closures, which cannot be pickled) and send back only
-    # their file digests, or the exception that stopped them.
+    # their file digests, or the exception that stopped them. Each takes the next
+    # scenario from a shared queue when it is done with one, so a long scenario never
+    # leaves the other cores idle; which worker writes a file never changes its bytes.
     context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    for scenario in scenarios:
+        queue.put(scenario)
     children = []
-    for share in (scenarios[i::workers] for i in range(workers)):
+    for _ in range(min(workers, len(scenarios))):
+        queue.put(None)  # one stop mark per worker, after every scenario
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(send, spec, root, renderers, share))
+        child = context.Process(target=_child, args=(send, spec, root, renderers, queue))
         child.start()
         send.close()
         children.append((child, receive))
@@ -214,10 +221,14 @@ def _child(
     spec: GeneratorSpec,
     root: Path,
     renderers: Mapping[str, TurnRenderer],
-    scenarios: list[int],
+    queue: SimpleQueue[int | None],
 ) -> None:
     try:
-        result: tuple[bool, object] = (True, _write_turns(spec, root, renderers, scenarios))
+        files: dict[str, str] = {}
+        written: dict[str, str] = {}
+        while (scenario := queue.get()) is not None:
+            files.update(_write_turns(spec, root, renderers, [scenario], first=written))
+        result: tuple[bool, object] = (True, files)
     except Exception as exc:
         result = (False, exc)
     try:
@@ -232,11 +243,14 @@ def _write_turns(
     renderers: Mapping[str, TurnRenderer],
     scenarios: list[int],
     turns: TurnSource = generate_scenario,
+    *,
+    first: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Each distinct content is written once: a file with the bytes of one written before
-    (an unchanged suite module, ``run.sh``) is a hard link to it."""
+    (an unchanged suite module, ``run.sh``) is a hard link to it. ``first``: digest ->
+    the path written with those bytes, kept across calls."""
     files: dict[str, str] = {}
-    first: dict[str, str] = {}  # digest -> the path written with those bytes
+    first = {} if first is None else first
     made: set[str] = set()
     for scenario in scenarios:
         for turn in turns(spec, scenario):

@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from enduro.scenarios.render.values import Comparison, holds, is_valid, samples
+from enduro.scenarios.render.values import (
+    Comparison,
+    comparisons_key,
+    holds,
+    is_valid,
+    samples,
+    value_rules,
+)
 from enduro.scenarios.schema import FieldSpec, FieldType, Scalar
 
 PICKS = 24  # literals per pick: more than the objects one test holds at once
@@ -55,9 +62,25 @@ def _steps(spec: FieldSpec, bound: object) -> list[Scalar]:
     return []
 
 
+_PICKS: dict[tuple[object, ...], Pick | None] = {}
+_MAX_PICKS = 16384
+_UNKNOWN = Pick(())  # not yet in _PICKS (None is a remembered answer)
+
+
 def pick(spec: FieldSpec, wanted: list[Comparison]) -> Pick | None:
     """Literals for which every comparison holds or fails as wanted, tightest first;
-    None when there are none."""
+    None when there are none. Remembered by the field's rules (asked again by every
+    plan that sets the field, turn after turn)."""
+    key = (*value_rules(spec), comparisons_key(wanted))
+    found = _PICKS.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        if len(_PICKS) >= _MAX_PICKS:
+            _PICKS.clear()
+        found = _PICKS[key] = _pick(spec, wanted)
+    return found
+
+
+def _pick(spec: FieldSpec, wanted: list[Comparison]) -> Pick | None:
     raw: list[Scalar] = []
     for _, bound, _ in wanted:
         raw += _steps(spec, bound)

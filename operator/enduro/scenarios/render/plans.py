@@ -14,6 +14,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
+from enduro.scenarios.memo import edits
 from enduro.scenarios.render.picks import Pick, pick
 from enduro.scenarios.render.values import PARENT, Comparison, holds, satisfying
 from enduro.scenarios.schema import (
@@ -48,7 +49,7 @@ class Plan:
     path: list[Action] = field(default_factory=list)
 
 
-_PATHS: dict[tuple[int, str, str], tuple[Entity, tuple[Action, ...] | None]] = {}
+_PATHS: dict[tuple[int, int, str, str], tuple[Entity, tuple[Action, ...] | None]] = {}
 _MAX_PATHS = 65536
 
 
@@ -58,7 +59,7 @@ def path_to(ent: Entity, state_field: str, target: str) -> list[Action] | None:
     Asked again and again for the same entity within a suite and across the turns that
     leave the entity as it was: remembered per entity object (schemas are never mutated;
     the entry holds the entity, so its id cannot be reused while the entry lives)."""
-    key = (id(ent), state_field, target)
+    key = (edits(), id(ent), state_field, target)
     hit = _PATHS.get(key)
     if hit is None or hit[0] is not ent:
         found = _path_to(ent, state_field, target)

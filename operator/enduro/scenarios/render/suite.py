@@ -14,10 +14,12 @@ invalid value per request. The text is a pure function of (schema, previous).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from enduro.scenarios.memo import by_identity, edits
 from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
@@ -52,39 +54,86 @@ class Test:
     name: str
     lines: list[str]
     params: tuple[str, list[tuple[str, str]]] | None = None  # argname, [(id, literal)]
+    # The source under ``name`` once rendered: a remembered test (``remembered``) is
+    # rendered again in every later turn that keeps it.
+    text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def source(self, name: str) -> str:
+        """The decorated function under ``name``, with the blank line before it."""
+        if name == self.name and self.text is not None:
+            return self.text
+        out = [""]
+        args = "api"
+        if self.params is not None:
+            argname, cases = self.params
+            ids = [case_id for case_id, _ in cases]
+            literals = ", ".join(literal for _, literal in cases)
+            out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
+            args = f"api, {argname}"
+        out.append(f"def test_{name}({args}):")
+        out.extend(f"    {line}" for line in self.lines)
+        out.append("")
+        text = "\n".join(out)
+        if name == self.name:
+            self.text = text
+        return text
+
+
+@dataclass
+class Group:
+    """Tests made together and reused together (``remembered``)."""
+
+    tests: list[Test]
+    names: frozenset[str] = field(init=False)
+    text: str = field(init=False)  # the tests' sources under their own names
+
+    def __post_init__(self) -> None:
+        self.names = frozenset(test.name for test in self.tests)
+        self.text = "\n".join(test.source(test.name) for test in self.tests)
 
 
 @dataclass
 class Module:
     doc: str
     tests: list[Test] = field(default_factory=list)
+    # Where a group's tests start in ``tests``: their text is used whole when none of
+    # their names needs a suffix.
+    groups: dict[int, Group] = field(default_factory=dict)
 
     def add(self, name: str, lines: list[str], params: Any = None) -> None:
         self.tests.append(Test(name, lines, params))
+
+    def include(self, group: Group) -> None:
+        if group.tests:
+            self.groups[len(self.tests)] = group
+            self.tests += group.tests
 
     def render(self) -> str:
         out = [f'"""{self.doc}"""', ""]
         if any(test.params is not None for test in self.tests):
             out += ["import pytest", ""]
         used: set[str] = set()
-        for test in self.tests:
+        index = 0
+        while index < len(self.tests):
+            group = self.groups.get(index)
+            if (
+                group is not None
+                and len(group.names) == len(group.tests)
+                and used.isdisjoint(group.names)
+            ):
+                out.append(group.text)
+                used |= group.names
+                index += len(group.tests)
+                continue
+            test = self.tests[index]
             name = test.name
             suffix = 2
             while name in used:
                 name = f"{test.name}_{suffix}"
                 suffix += 1
             used.add(name)
-            out.append("")
-            args = "api"
-            if test.params is not None:
-                argname, cases = test.params
-                ids = [case_id for case_id, _ in cases]
-                literals = ", ".join(literal for _, literal in cases)
-                out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
-                args = f"api, {argname}"
-            out.append(f"def test_{name}({args}):")
-            out.extend(f"    {line}" for line in test.lines)
-            out.append("")
+            out.append(test.source(name))
+            index += 1
         return "\n".join(out).rstrip() + "\n"
 
 
@@ -192,23 +241,8 @@ def _conftest(schema: Schema) -> str:
     out = [f'"""Shared client and data builders of the {schema.domain} API suite (generated)."""']
     out.append(CONFTEST_HEAD)
     for ent in schema.entities:
-        out.append("")
-        out.append(f"def minimal_{ent.name}(api: Api) -> dict:")
-        out.append(f'    """A {ent.name} with only its required fields."""')
-        out.append("    return {")
-        for spec in ent.writable_fields():
-            if spec.required:
-                out.append(f"        {spec.name!r}: {valid_expr(ent, spec)},")
-        out.append("    }")
-        out.append("")
-        out.append("")
-        out.append(f"def full_{ent.name}(api: Api) -> dict:")
-        out.append(f'    """A {ent.name} with every writable field set."""')
-        out.append("    return {")
-        for spec in ent.writable_fields():
-            out.append(f"        {spec.name!r}: {_full_value(ent, spec)},")
-        out.append("    }")
-        out.append("")
+        targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
+        out.append(_builders(ent, targets))
     out.append("")
     out.append(
         "MINIMAL = {" + ", ".join(f'"{e.plural}": minimal_{e.name}' for e in schema.entities) + "}"
@@ -237,6 +271,40 @@ def _conftest(schema: Schema) -> str:
     return "\n".join(out) + "\n"
 
 
+_BUILDERS: dict[tuple[int, int, tuple[str | None, ...]], tuple[Entity, str]] = {}
+
+
+def _builders(ent: Entity, targets: tuple[str | None, ...]) -> str:
+    """``minimal_<name>`` and ``full_<name>``: the same text while the entity and the
+    plurals of its fields' targets (``targets``) are (held: its id stays its own)."""
+    key = (edits(), id(ent), targets)
+    hit = _BUILDERS.get(key)
+    if hit is not None:
+        return hit[1]
+    out = [""]
+    out.append(f"def minimal_{ent.name}(api: Api) -> dict:")
+    out.append(f'    """A {ent.name} with only its required fields."""')
+    out.append("    return {")
+    for spec in ent.writable_fields():
+        if spec.required:
+            out.append(f"        {spec.name!r}: {valid_expr(ent, spec)},")
+    out.append("    }")
+    out.append("")
+    out.append("")
+    out.append(f"def full_{ent.name}(api: Api) -> dict:")
+    out.append(f'    """A {ent.name} with every writable field set."""')
+    out.append("    return {")
+    for spec in ent.writable_fields():
+        out.append(f"        {spec.name!r}: {_full_value(ent, spec)},")
+    out.append("    }")
+    out.append("")
+    text = "\n".join(out)
+    if len(_BUILDERS) >= _MAX_REMEMBERED:
+        _BUILDERS.clear()
+    _BUILDERS[key] = (ent, text)
+    return text
+
+
 def _check_creatable(schema: Schema) -> None:
     """Required references must not loop, or no object could ever be created."""
 
@@ -253,7 +321,22 @@ def _check_creatable(schema: Schema) -> None:
         visit(ent.name, ())
 
 
+_FRESH_SOURCES: dict[tuple[object, ...], str] = {}
+
+
 def _fresh_source(ent: Entity, spec: FieldSpec) -> str:
+    """Remembered by the names and the field's rules: a pattern's pool is long, and
+    every turn's conftest lists it again."""
+    key = (ent.name, spec.name, *values.value_rules(spec))
+    found = _FRESH_SOURCES.get(key)
+    if found is None:
+        if len(_FRESH_SOURCES) >= values.MAX_MEMO:
+            _FRESH_SOURCES.clear()
+        found = _FRESH_SOURCES[key] = _make_fresh_source(ent, spec)
+    return found
+
+
+def _make_fresh_source(ent: Entity, spec: FieldSpec) -> str:
     kind = spec.type
     name = f"{ent.name}.{spec.name}"
     if kind is FieldType.STRING and spec.pattern is not None:
@@ -295,12 +378,124 @@ def _scarce(spec: FieldSpec) -> bool:
         low, high = values.int_bounds(spec)
         return low is not None and high is not None and high - low < 100_000
     if spec.type is FieldType.STRING and spec.pattern is not None:
-        return len(values.pattern_strings(spec, 1500)) < 1500
+        return values.pattern_count(spec, 1500) < 1500
     return False
 
 
 def _reserved_literals(spec: FieldSpec) -> set[str]:
     return {str(v) for v in values.samples(spec, 8)}
+
+
+# --------------------------------------------------------------------------- reuse
+
+# Most fields, actions and analytics of a turn are the very objects of the turn before
+# (schemas share unchanged nodes), so the tests rendered for them are remembered under
+# the identity of every object their rendering reads, plus the values it reads besides
+# (names, plurals). An entry holds those objects, so no id in its key can be reused
+# while it lives; generated schemas are never mutated, and an edit in place changes
+# every key (``memo.edits``).
+_REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
+# A turn at paper scale reads ~250 groups and makes ~60 new ones, so a full memo starts
+# over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
+# dict operations are atomic under the GIL, so a race only renders again).
+_MAX_REMEMBERED = 8192
+
+
+def remembered(
+    objects: tuple[object, ...], facts: tuple[object, ...], make: Callable[[], list[Test]]
+) -> Group:
+    """The tests ``make()`` renders from ``objects`` and ``facts``, made once."""
+    key = (edits(), *map(id, objects), facts)
+    hit = _REMEMBERED.get(key)
+    if hit is not None:
+        return hit[1]
+    group = Group(make())
+    if len(_REMEMBERED) >= _MAX_REMEMBERED:
+        _REMEMBERED.clear()
+    _REMEMBERED[key] = (objects, group)
+    return group
+
+
+Reads = tuple[tuple[object, ...], tuple[object, ...]]
+"""(objects read, by identity; values read besides) of a rendering."""
+
+
+def plan_reads(schema: Schema, ent: Entity, names: set[str], guards: list[Any]) -> Reads:
+    """What plans for ``ent`` read: its actions (a plan's path), the fields in ``names``
+    and those its actions move or guard, the plurals their references render, and the
+    same of every entity a related guard counts (of ``guards`` or of its actions), and
+    of theirs (a related object's plan goes one level deeper, no further)."""
+    objects, facts = _entity_reads(ent, frozenset(names))
+    entities = _entities(schema)
+    wanted: dict[str, set[str]] = {}
+    _note_counted(ent, guards, wanted)
+    for name in list(wanted):
+        other = entities.get(name)
+        if other is not None:
+            _note_counted(other, [], wanted)
+    for name in sorted(wanted):
+        other = entities.get(name)
+        facts += (name, other is not None)
+        if other is not None:
+            more, known = _entity_reads(other, frozenset(wanted[name]))
+            objects += more
+            facts += known
+    return objects, facts
+
+
+@by_identity()
+def _entities(schema: Schema) -> dict[str, Entity]:
+    found: dict[str, Entity] = {}
+    for ent in schema.entities:
+        found.setdefault(ent.name, ent)  # Schema.entity answers the first
+    return found
+
+
+@by_identity()
+def _fields(ent: Entity) -> dict[str, FieldSpec]:
+    found: dict[str, FieldSpec] = {}
+    for spec in ent.fields:
+        found.setdefault(spec.name, spec)  # Entity.field answers the first
+    return found
+
+
+_READS: dict[tuple[int, int, frozenset[str]], tuple[Entity, Reads, tuple[str, ...]]] = {}
+
+
+def _entity_reads(ent: Entity, names: frozenset[str]) -> Reads:
+    """The objects and facts a plan reads of ``ent`` (the same every turn that keeps
+    the entity, so remembered by it), with the plurals of the references among them."""
+    key = (edits(), id(ent), names)
+    hit = _READS.get(key)
+    if hit is None:
+        fields = _fields(ent)
+        ordered = sorted(names | _moved_or_guarded(ent))
+        read = tuple(fields.get(n) for n in ordered)
+        targets = tuple(f.target or "" for f in read if f and f.type is FieldType.REFERENCE)
+        facts = (ent.name, ent.plural, len(ent.actions), *ordered)
+        if len(_READS) >= _MAX_REMEMBERED:
+            _READS.clear()
+        hit = _READS[key] = (ent, ((*ent.actions, *read), facts), targets)
+    _, (objects, facts), targets = hit
+    return objects, (*facts, tuple(_PLURALS.get(t) for t in targets))
+
+
+@by_identity()
+def _moved_or_guarded(ent: Entity) -> frozenset[str]:
+    """The fields ``ent``'s actions move or guard."""
+    guards = [g for action in ent.actions for g in action.guards]
+    moved = {a.field for a in ent.actions}
+    return frozenset(moved | {g.field for g in guards if isinstance(g, FieldGuard)})
+
+
+def _note_counted(ent: Entity, guards: list[Any], wanted: dict[str, set[str]]) -> None:
+    """Entities that related guards count, with the fields a plan reads of them."""
+    for guard in [g for action in ent.actions for g in action.guards] + guards:
+        if isinstance(guard, RelatedGuard):
+            names = wanted.setdefault(guard.entity, set())
+            names.add(guard.via)
+            if guard.state_field is not None:
+                names.add(guard.state_field)
 
 
 # --------------------------------------------------------------------------- entity
@@ -318,16 +513,62 @@ class _EntityTests:
         self.m = Module(f"/{ent.plural}: {ent.name} objects (generated).")
 
     def module(self) -> Module:
+        ent = self.ent
+        targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
+        counted = tuple(
+            _PLURALS.get(f.computed.entity or "") for f in ent.fields if f.computed is not None
+        )
+        # CRUD and key tests read nothing but the entity.
+        own = functools.partial(self._collect, self.crud_and_keys)
+        self.m.include(remembered((ent,), ("crud and keys",), own))
+        for spec in ent.writable_fields():
+            old = None
+            if self.old is not None and self.old.has_field(spec.name):
+                old = self.old.field(spec.name)
+            target = _PLURALS.get(spec.target or "")
+            self.m.include(
+                remembered(
+                    (spec, old),
+                    (ent.name, ent.plural, ent.title_field, target),
+                    functools.partial(self._collect, functools.partial(self.field_tests, spec)),
+                )
+            )
+        self.references()
+        old_listing = self.old.listing if self.old is not None else None
+        listing = functools.partial(self._collect, self.listing)
+        self.m.include(remembered((ent, old_listing), ("listing", targets), listing))
+        for action in ent.actions:
+            objects, facts = self._action_reads(action)
+            tests = functools.partial(self._collect, functools.partial(self.action_tests, action))
+            self.m.include(remembered(objects, facts, tests))
+        computed = functools.partial(self._collect, self.computed)
+        self.m.include(remembered((ent,), ("computed", counted), computed))
+        return self.m
+
+    def crud_and_keys(self) -> None:
         self.crud()
         self.keys()
-        for spec in self.ent.writable_fields():
-            self.field_tests(spec)
-        self.references()
-        self.listing()
-        for action in self.ent.actions:
-            self.action_tests(action)
-        self.computed()
-        return self.m
+
+    def _collect(self, add: Callable[[], None]) -> list[Test]:
+        """The tests ``add()`` adds to the module, apart from it."""
+        saved = self.m
+        self.m = Module(saved.doc)
+        try:
+            add()
+            return self.m.tests
+        finally:
+            self.m = saved
+
+    def _action_reads(self, action: Action) -> Reads:
+        """What the tests of ``action`` are rendered from: the action, the previous
+        turn's action of that name (dropped guards) and what plans read."""
+        old_action = None
+        if self.old is not None:
+            old_action = next((a for a in self.old.actions if a.name == action.name), None)
+        old_guards = list(old_action.guards) if old_action is not None else []
+        names = {g.field for g in old_guards if isinstance(g, FieldGuard)}
+        objects, facts = plan_reads(self.schema, self.ent, names, old_guards)
+        return (action, old_action, *objects), facts
 
     # ----------------------------------------------------------------- CRUD
     def crud(self) -> None:

@@ -18,9 +18,19 @@ count. The rows are chosen so that each rule the spec states changes the answer:
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from enduro.scenarios.render import plans, values
-from enduro.scenarios.render.suite import Module, _plan_lines, at, lit
+from enduro.scenarios.render.suite import (
+    _PLURALS,
+    Module,
+    Test,
+    _plan_lines,
+    at,
+    lit,
+    plan_reads,
+    remembered,
+)
 from enduro.scenarios.schema import (
     AggregateOp,
     Analytics,
@@ -55,8 +65,25 @@ OTHER_SCOPE = _Name("other_scope")
 def analytics_module(schema: Schema) -> Module:
     module = Module("/analytics: aggregates over objects scoped by a unique token (generated).")
     for analytics in schema.analytics:
-        analytics_tests(schema, analytics, module)
+        # The tests read every field of the analytics' entity, and what plans along
+        # its actions read.
+        ent = schema.entity(analytics.entity)
+        objects, facts = plan_reads(schema, ent, set(), [])
+        targets = tuple(_PLURALS.get(f.target or "") for f in ent.fields)
+        module.include(
+            remembered(
+                (analytics, *ent.fields, *objects),
+                (ent.title_field, len(ent.fields), targets, facts),
+                functools.partial(_tests_of, schema, analytics),
+            )
+        )
     return module
+
+
+def _tests_of(schema: Schema, analytics: Analytics) -> list[Test]:
+    module = Module("")
+    analytics_tests(schema, analytics, module)
+    return module.tests
 
 
 def scope_field(ent: Entity, analytics: Analytics) -> FieldSpec | None:

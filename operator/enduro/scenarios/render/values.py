@@ -37,19 +37,19 @@ class UnrenderableError(ValueError):
     """The schema asks for a value no sampler can produce (names the field)."""
 
 
+_TEXT_TYPES = frozenset(
+    {FieldType.STRING, FieldType.EMAIL, FieldType.ENUM, FieldType.DATE, FieldType.DATETIME}
+)
+_WHOLE_TYPES = frozenset({FieldType.INTEGER, FieldType.REFERENCE})
+
+
 def is_valid(spec: FieldSpec, value: object) -> bool:
     """The conventions' validation of one non-null value (references: type only)."""
     kind = spec.type
-    if kind in {
-        FieldType.STRING,
-        FieldType.EMAIL,
-        FieldType.ENUM,
-        FieldType.DATE,
-        FieldType.DATETIME,
-    }:
+    if kind in _TEXT_TYPES:
         if not isinstance(value, str):
             return False
-    elif kind in {FieldType.INTEGER, FieldType.REFERENCE}:
+    elif kind in _WHOLE_TYPES:
         if not isinstance(value, int) or isinstance(value, bool):
             return False
     elif kind is FieldType.NUMBER:
@@ -106,8 +106,44 @@ def int_bounds(spec: FieldSpec) -> tuple[int | None, int | None]:
     return low, high
 
 
+def typed(value: object) -> tuple[type, object]:
+    """A memo key part that tells ``1``, ``1.0`` and ``True`` apart (equal in Python)."""
+    return type(value), value
+
+
+def value_rules(spec: FieldSpec) -> tuple[object, ...]:
+    """What ``is_valid`` and ``samples`` read of a field: a memo key that holds for
+    equal fields of any turn or scenario, and for a field edited in place."""
+    return (
+        spec.type,
+        typed(spec.minimum),
+        typed(spec.maximum),
+        spec.min_length,
+        spec.max_length,
+        spec.pattern,
+        tuple(spec.choices),
+    )
+
+
+_SAMPLES: dict[tuple[object, ...], tuple[Scalar, ...]] = {}
+MAX_MEMO = 65536
+
+
 def samples(spec: FieldSpec, count: int = 3) -> list[Scalar]:
-    """Up to ``count`` distinct valid values, ascending where the type is ordered."""
+    """Up to ``count`` distinct valid values, ascending where the type is ordered.
+
+    A suite asks for the same few fields' samples hundreds of times per turn, and the
+    next turn keeps most fields: remembered by the field's rules."""
+    key = (*value_rules(spec), count)
+    found = _SAMPLES.get(key)
+    if found is None:
+        if len(_SAMPLES) >= MAX_MEMO:
+            _SAMPLES.clear()
+        found = _SAMPLES[key] = tuple(_samples(spec, count))
+    return list(found)
+
+
+def _samples(spec: FieldSpec, count: int) -> list[Scalar]:
     kind = spec.type
     found: list[Scalar] = []
     candidates: list[Scalar]
@@ -198,6 +234,12 @@ def pattern_strings(spec: FieldSpec, count: int, lengths: bool = True) -> list[s
     return list(_pattern_strings(spec.pattern, *bounds, count))
 
 
+def pattern_count(spec: FieldSpec, count: int) -> int:
+    """``len(pattern_strings(spec, count))`` without copying the strings."""
+    assert spec.pattern is not None
+    return len(_pattern_strings(spec.pattern, spec.min_length, spec.max_length, count))
+
+
 @functools.lru_cache(maxsize=256)
 def _pattern_strings(
     pattern: str, min_length: int | None, max_length: int | None, count: int
@@ -272,7 +314,22 @@ def _walk(items: Any, rng: random.Random, extra: int) -> str | None:
     return "".join(out)
 
 
+_CLASSES: dict[tuple[Any, ...], str] = {}
+
+
 def _class_chars(items: Any) -> str:
+    """The characters a parsed class ``[...]`` offers; every walk of a pattern meets
+    the same classes, so they are remembered (the parsed items are tuples of ints)."""
+    key = tuple(items)
+    found = _CLASSES.get(key)
+    if found is None:
+        if len(_CLASSES) >= MAX_MEMO:
+            _CLASSES.clear()
+        found = _CLASSES[key] = _chars_of_class(items)
+    return found
+
+
+def _chars_of_class(items: Any) -> str:
     negate = any(op is _CONST.NEGATE for op, _ in items)
     chars: list[str] = []
     for op, arg in items:
@@ -414,11 +471,30 @@ PARENT = object()  # a reference value: "the id of a freshly created target"
 Comparison = tuple[CompareOp, object, bool]  # op, other value, whether it must hold
 
 
+def comparisons_key(wanted: list[Comparison]) -> tuple[object, ...]:
+    return tuple((op, typed(other), keep) for op, other, keep in wanted)
+
+
+_SATISFYING: dict[tuple[object, ...], tuple[bool, object]] = {}
+
+
 def satisfying(spec: FieldSpec, wanted: list[Comparison]) -> tuple[bool, object]:
     """A valid value (or null, or PARENT for references) for which every comparison
     holds or fails as wanted (null fails every ordering comparison). Values at the
     compared bound come first: a guard ``gte 10`` is planned passing at exactly 10 and
-    failing at 9, so a server that compares with ``gt`` or ``gte 9`` fails a test."""
+    failing at 9, so a server that compares with ``gt`` or ``gte 9`` fails a test.
+
+    Every plan of a guarded action asks again: remembered by the field's rules."""
+    key = (*value_rules(spec), spec.required, comparisons_key(wanted))
+    found = _SATISFYING.get(key)
+    if found is None:
+        if len(_SATISFYING) >= MAX_MEMO:
+            _SATISFYING.clear()
+        found = _SATISFYING[key] = _satisfying(spec, wanted)
+    return found
+
+
+def _satisfying(spec: FieldSpec, wanted: list[Comparison]) -> tuple[bool, object]:
     candidates: list[object] = []
     if spec.type is FieldType.REFERENCE:
         candidates.append(PARENT)
