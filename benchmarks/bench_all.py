@@ -212,7 +212,7 @@ def main() -> None:
         rows += local_rows(local)
         generate = run_script(
             "bench_generate.py",
-            ["--scenarios", str(sizes.generate_scenarios), "--turns", "100"],
+            ["--scenarios", str(sizes.generate_scenarios), "--turns", "100", "--no-breakdown"],
             out,
         )
         rows += generate_rows(generate)
