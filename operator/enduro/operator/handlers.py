@@ -36,6 +36,7 @@ from enduro.operator import (
 )
 from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
+from enduro.operator.essence import LeanDiffBaseStorage
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
 from enduro.operator.wakeups import Wakeups
@@ -69,7 +70,7 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.phases = {}
     settings.persistence.finalizer = "enduro.dev/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="enduro.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+    settings.persistence.diffbase_storage = LeanDiffBaseStorage(
         prefix="enduro.dev", key="last-handled-configuration"
     )
     # Object logs become Kubernetes Events only from WARNING up: the Normal events are the

@@ -1,0 +1,84 @@
+"""The operator's diff-base storage: kopf's essence, without copying what it drops."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import kopf
+import pytest
+
+from enduro.operator.essence import LeanDiffBaseStorage
+from enduro.operator.handlers import configure
+
+
+class Uncopyable(dict[str, Any]):
+    """A stanza that fails the test if anything deep-copies it."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        raise AssertionError("the status was deep-copied")
+
+
+def scenario_run(status: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "enduro.dev/v1alpha1",
+        "kind": "ScenarioRun",
+        "metadata": {
+            "name": "r-s000",
+            "namespace": "default",
+            "uid": "u-1",
+            "resourceVersion": "42",
+            "generation": 1,
+            "labels": {"enduro.dev/benchmark-run": "r"},
+            "annotations": {
+                "note": "kept",
+                "enduro.dev/last-handled-configuration": '{"spec":{}}\n',
+                "enduro.dev/kopf-managed": "yes",
+            },
+            "finalizers": ["enduro.dev/finalizer"],
+            "ownerReferences": [{"kind": "BenchmarkRun", "name": "r", "uid": "u-0"}],
+            "managedFields": [{"manager": "kopf", "fieldsV1": {"f:status": {}}}],
+        },
+        "spec": {"scenario": {"seed": 1, "index": 0}, "attemptLimit": 3},
+        "status": status,
+    }
+
+
+def storages() -> tuple[kopf.AnnotationsDiffBaseStorage, LeanDiffBaseStorage]:
+    key = {"prefix": "enduro.dev", "key": "last-handled-configuration"}
+    return kopf.AnnotationsDiffBaseStorage(**key), LeanDiffBaseStorage(**key)
+
+
+def test_the_essence_is_kopfs_own() -> None:
+    kopfs, lean = storages()
+    body = kopf.Body(scenario_run({"phase": "Running", "turns": [{"turn": 1}]}))  # type: ignore[arg-type]
+    assert lean.build(body=body) == kopfs.build(body=body)
+    assert lean.build(body=body) == {
+        "spec": {"scenario": {"seed": 1, "index": 0}, "attemptLimit": 3},
+        "metadata": {
+            "labels": {"enduro.dev/benchmark-run": "r"},
+            "annotations": {"note": "kept"},
+        },
+    }
+
+
+def test_a_watch_event_does_not_copy_the_status() -> None:
+    """kopf builds the essence on every watch event with the operator's storage: the
+    status (most of a ScenarioRun's bytes) is never copied for it."""
+    settings = kopf.OperatorSettings()
+    configure(settings=settings, memo=kopf.Memo())
+    storage = settings.persistence.diffbase_storage
+    body = kopf.Body(scenario_run(Uncopyable(phase="Running")))  # type: ignore[arg-type]
+    assert "status" not in storage.build(body=body)
+    with pytest.raises(AssertionError, match="deep-copied"):
+        copy.deepcopy(dict(body))  # the check itself works
+
+
+def test_fields_followed_by_a_handler_are_still_in_the_essence() -> None:
+    kopfs, lean = storages()
+    body = kopf.Body(scenario_run({"phase": "Running"}))  # type: ignore[arg-type]
+    fields = [("status", "phase")]
+    assert lean.build(body=body, extra_fields=fields) == kopfs.build(
+        body=body, extra_fields=fields
+    )
+    assert lean.build(body=body, extra_fields=fields)["status"] == {"phase": "Running"}
