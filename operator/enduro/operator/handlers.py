@@ -34,7 +34,7 @@ from enduro.operator import (
     scenarioruns,
     telemetry,
 )
-from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
+from enduro.operator.children import BENCHMARK_RUN_LABEL, FINALIZER, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
 from enduro.operator.essence import LeanDiffBaseStorage
 from enduro.operator.kubeapi import KubeApi
@@ -68,7 +68,7 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.lost_claims = {}
     memo.pods = {}
     memo.phases = {}
-    settings.persistence.finalizer = "enduro.dev/finalizer"
+    settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="enduro.dev")
     settings.persistence.diffbase_storage = LeanDiffBaseStorage(
         prefix="enduro.dev", key="last-handled-configuration"
