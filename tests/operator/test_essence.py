@@ -78,7 +78,5 @@ def test_fields_followed_by_a_handler_are_still_in_the_essence() -> None:
     kopfs, lean = storages()
     body = kopf.Body(scenario_run({"phase": "Running"}))  # type: ignore[arg-type]
     fields = [("status", "phase")]
-    assert lean.build(body=body, extra_fields=fields) == kopfs.build(
-        body=body, extra_fields=fields
-    )
+    assert lean.build(body=body, extra_fields=fields) == kopfs.build(body=body, extra_fields=fields)
     assert lean.build(body=body, extra_fields=fields)["status"] == {"phase": "Running"}

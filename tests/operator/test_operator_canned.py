@@ -22,6 +22,7 @@ from cluster.enduro_cluster import (
     scripted_results,
 )
 from cluster.kubelet import Canned, ContainerResult, Fault
+from enduro.api.scenariorun import ScenarioRunSpec
 
 pytestmark = pytest.mark.e2e
 
@@ -342,3 +343,23 @@ def test_each_scenario_run_is_written_once_per_step_and_once_by_kopf(
         assert cluster.kube.get(SCENARIO_RUNS, name)["metadata"]["finalizers"] == [
             "enduro.dev/finalizer"
         ]
+
+
+def test_a_scenario_run_s_spec_is_parsed_once_per_generation(
+    start_cluster: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its driver looks at the spec on every wake-up (several per step); parsing it each
+    time was a large part of the operator's CPU per step."""
+    parsed: list[Any] = []
+    validate = ScenarioRunSpec.model_validate
+
+    def counting(obj: Any, **options: Any) -> ScenarioRunSpec:
+        parsed.append(obj)
+        return validate(obj, **options)
+
+    monkeypatch.setattr(ScenarioRunSpec, "model_validate", counting)
+    cluster = start_cluster(canned=Canned(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
+
+    assert cluster.wait_for_run("run")["status"]["averageScore"] == 1.0
+    assert len(parsed) == 2  # one per ScenarioRun, its generation 1

@@ -100,6 +100,7 @@ class ScenarioRunDriver:
         self.claim = workspace_claim_name(self.name)
         self.claim_checked = False  # one GET per driver: a restarted operator saw no event
         self.replacing_claim = False  # the engine resumed on a fresh volume: create it
+        self.parsed: tuple[int | None, ScenarioRunSpec] | None = None  # (generation, spec)
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -117,9 +118,16 @@ class ScenarioRunDriver:
             await self.wakeups.wait(KIND, self.namespace, self.name, timeout)
 
     async def _spec(self) -> ScenarioRunSpec | None:
-        """The spec, or None after reporting why it is invalid (Ready=False, no crash)."""
+        """The spec, or None after reporting why it is invalid (Ready=False, no crash).
+        Parsed once per generation: the driver looks at it on every wake-up, and only a
+        change of the spec bumps the generation."""
+        generation = self.body["metadata"].get("generation")
+        if self.parsed is not None and generation is not None and generation == self.parsed[0]:
+            return self.parsed[1]
         try:
-            return ScenarioRunSpec.model_validate(self.body.get("spec") or {})
+            spec = ScenarioRunSpec.model_validate(self.body.get("spec") or {})
+            self.parsed = (generation, spec)
+            return spec
         except ValidationError as error:
             message = f"invalid ScenarioRun: {explain(error, 'spec')}"
             if self.status.message != message[:1024]:
