@@ -23,6 +23,7 @@ from cluster.enduro_cluster import (
 )
 from cluster.kubelet import Canned, ContainerResult, Fault
 from enduro.api.scenariorun import ScenarioRunSpec
+from enduro.operator import scenarioruns
 
 pytestmark = pytest.mark.e2e
 
@@ -363,3 +364,21 @@ def test_a_scenario_run_s_spec_is_parsed_once_per_generation(
 
     assert cluster.wait_for_run("run")["status"]["averageScore"] == 1.0
     assert len(parsed) == 2  # one per ScenarioRun, its generation 1
+
+
+def test_each_step_is_built_once(start_cluster: Start, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's pod events each ask for its time limit; the step is built once, for its
+    pod, and that is reused."""
+    built: list[str] = []
+    build = scenarioruns.build_step
+
+    def counting(name: str, spec: Any, step: Any, **options: Any) -> Any:
+        built.append(f"{name} {step}")
+        return build(name, spec, step, **options)
+
+    monkeypatch.setattr(scenarioruns, "build_step", counting)
+    cluster = start_cluster(canned=Canned(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
+
+    assert cluster.wait_for_run("run")["status"]["averageScore"] == 1.0
+    assert len(built) == len(pod_names(cluster)) == 12
