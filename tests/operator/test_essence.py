@@ -8,7 +8,7 @@ from typing import Any
 import kopf
 import pytest
 
-from enduro.operator.essence import LeanDiffBaseStorage
+from enduro.operator.essence import LeanDiffBaseStorage, handled
 from enduro.operator.handlers import configure
 
 
@@ -80,3 +80,25 @@ def test_fields_followed_by_a_handler_are_still_in_the_essence() -> None:
     fields = [("status", "phase")]
     assert lean.build(body=body, extra_fields=fields) == kopfs.build(body=body, extra_fields=fields)
     assert lean.build(body=body, extra_fields=fields)["status"] == {"phase": "Running"}
+
+
+def test_a_scenario_run_created_as_handled_has_nothing_left_for_kopf() -> None:
+    """kopf compares the essence it stored with the one it builds: the same, once the
+    API server has added its own metadata, so kopf has no creation to handle and nothing
+    to patch on."""
+    manifest = scenario_run({})
+    del manifest["status"]
+    for server_side in ("uid", "resourceVersion", "generation", "managedFields"):
+        del manifest["metadata"][server_side]
+    manifest["metadata"]["annotations"] = {"note": "kept"}
+    created = handled(manifest)
+    created["metadata"].update(uid="u-2", resourceVersion="7", generation=1)
+    created["status"] = {"phase": "Pending"}
+    settings = kopf.OperatorSettings()
+    configure(settings=settings, memo=kopf.Memo())
+    storage, progress = settings.persistence.diffbase_storage, settings.persistence.progress_storage
+    body = kopf.Body(created)  # type: ignore[arg-type]
+    stored = storage.fetch(body=body)
+    assert stored is not None
+    assert progress.clear(essence=stored) == progress.clear(essence=storage.build(body=body))
+    assert manifest["metadata"]["annotations"] == {"note": "kept"}  # left as it was

@@ -7,11 +7,16 @@ status and managed fields are most of their bytes, so that copy was the largest 
 cost of a watch event. `LeanDiffBaseStorage` hands kopf a view of the body without
 those stanzas instead: the essence is the same, only what kopf would throw away is no
 longer copied.
+
+`handled` records a ScenarioRun the operator creates as handled already (kopf's
+annotation of its essence set at creation): kopf would otherwise patch that annotation
+on right after the creation, a write per ScenarioRun, although no handler of ours reacts
+to a creation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import kopf
@@ -39,3 +44,21 @@ class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
         if extra:  # a handler follows fields of its own (maybe in status): kopf's way
             return super().build(body=body, extra_fields=extra)
         return super().build(body=essential_view(body))
+
+
+def diff_base_storage() -> LeanDiffBaseStorage:
+    """The operator's diff-base storage: kopf's annotation, under Enduro's prefix."""
+    return LeanDiffBaseStorage(prefix="enduro.dev", key="last-handled-configuration")
+
+
+def handled(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """`manifest` (a copy) with kopf's diff-base annotation of its essence as kopf would
+    store it after handling its creation. Should the API server change the spec (a
+    default, say), kopf sees a change and stores the annotation itself, as without it."""
+    storage = diff_base_storage()
+    body = kopf.Body(cast(kopf.RawBody, manifest))
+    patch = kopf.Patch()
+    storage.store(body=body, patch=patch, essence=storage.build(body=body))
+    metadata = manifest["metadata"]
+    annotations = {**metadata.get("annotations", {}), **patch["metadata"]["annotations"]}
+    return {**manifest, "metadata": {**metadata, "annotations": annotations}}
