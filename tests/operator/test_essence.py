@@ -8,7 +8,7 @@ from typing import Any
 import kopf
 import pytest
 
-from enduro.operator.essence import LeanDiffBaseStorage, handled
+from enduro.operator.essence import LeanDiffBaseStorage, diff_base_storage, handled
 from enduro.operator.handlers import configure
 
 
@@ -45,8 +45,8 @@ def scenario_run(status: dict[str, Any]) -> dict[str, Any]:
 
 
 def storages() -> tuple[kopf.AnnotationsDiffBaseStorage, LeanDiffBaseStorage]:
-    key = {"prefix": "enduro.dev", "key": "last-handled-configuration"}
-    return kopf.AnnotationsDiffBaseStorage(**key), LeanDiffBaseStorage(**key)
+    kopfs = kopf.AnnotationsDiffBaseStorage(prefix="enduro.dev", key="last-handled-configuration")
+    return kopfs, diff_base_storage()
 
 
 def test_the_essence_is_kopfs_own() -> None:
@@ -102,3 +102,28 @@ def test_a_scenario_run_created_as_handled_has_nothing_left_for_kopf() -> None:
     assert stored is not None
     assert progress.clear(essence=stored) == progress.clear(essence=storage.build(body=body))
     assert manifest["metadata"]["annotations"] == {"note": "kept"}  # left as it was
+
+
+def test_a_pod_has_no_essence_built() -> None:
+    """No handler of changes follows pods: their essence (the whole pod spec, copied on
+    each of their events) is not built."""
+    settings = kopf.OperatorSettings()
+    configure(settings=settings, memo=kopf.Memo())
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "r-s000-t001-a1-agent", "labels": {"enduro.dev/turn": "1"}},
+        "spec": Uncopyable(containers=[{"name": "agent"}]),
+        "status": {"phase": "Running"},
+    }
+    assert settings.persistence.diffbase_storage.build(body=kopf.Body(pod)) == {}  # type: ignore[arg-type]
+
+
+def test_every_kind_with_handlers_of_changes_or_daemons_has_its_essence() -> None:
+    """kopf reads the essence for handlers of changes (on.create/update/delete/field)
+    and daemons: a handler of that kind added for another resource must be followed."""
+    registry = kopf.get_default_registry()
+    handlers = [*registry._changing.get_all_handlers(), *registry._spawning.get_all_handlers()]
+    plurals = {handler.selector.any_name for handler in handlers if handler.selector is not None}
+    followed = {kind.lower() + "s" for kind in diff_base_storage().followed_kinds}
+    assert plurals and plurals <= followed

@@ -6,7 +6,10 @@ and then dropping `status` and most of `metadata`. A ScenarioRun's status and a 
 status and managed fields are most of their bytes, so that copy was the largest single
 cost of a watch event. `LeanDiffBaseStorage` hands kopf a view of the body without
 those stanzas instead: the essence is the same, only what kopf would throw away is no
-longer copied.
+longer copied. Only the kinds it is told to follow have an essence at all: kopf uses
+it for the handlers of changes (create, update, delete) and to wake idle daemons, and the
+operator has those for ScenarioRuns and BenchmarkRuns only; a pod's essence (its whole
+spec, copied twice per event) was built on each of its events and never read.
 
 `handled` records a ScenarioRun the operator creates as handled already (kopf's
 annotation of its essence set at creation): kopf would otherwise patch that annotation
@@ -16,10 +19,12 @@ to a creation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, cast
 
 import kopf
+
+from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 
 # What kopf keeps of `metadata` in an essence, plus what its annotation keys depend on.
 KEPT_METADATA = ("labels", "annotations", "ownerReferences")
@@ -34,6 +39,10 @@ def essential_view(body: kopf.Body) -> kopf.Body:
 
 
 class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
+    def __init__(self, *, followed_kinds: Collection[str], prefix: str, key: str) -> None:
+        super().__init__(prefix=prefix, key=key)
+        self.followed_kinds = frozenset(followed_kinds)
+
     def build(
         self,
         *,
@@ -43,12 +52,19 @@ class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
         extra = list(extra_fields or [])
         if extra:  # a handler follows fields of its own (maybe in status): kopf's way
             return super().build(body=body, extra_fields=extra)
+        if body.get("kind") not in self.followed_kinds:
+            return cast(kopf.BodyEssence, {})  # no handler of changes reads it
         return super().build(body=essential_view(body))
 
 
 def diff_base_storage() -> LeanDiffBaseStorage:
-    """The operator's diff-base storage: kopf's annotation, under Enduro's prefix."""
-    return LeanDiffBaseStorage(prefix="enduro.dev", key="last-handled-configuration")
+    """The operator's diff-base storage: kopf's annotation, under Enduro's prefix, for
+    the kinds with handlers of changes or daemons."""
+    return LeanDiffBaseStorage(
+        followed_kinds=(SCENARIO_RUN.kind, BENCHMARK_RUN.kind),
+        prefix="enduro.dev",
+        key="last-handled-configuration",
+    )
 
 
 def handled(manifest: Mapping[str, Any]) -> dict[str, Any]:
