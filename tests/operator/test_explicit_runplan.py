@@ -7,9 +7,14 @@ import asyncio
 import datetime
 from typing import Any
 
+import kopf
+import pytest
+
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
+from enduro.api.validation import parse_spec
 from enduro.engine.catalogue import BenchmarkScenarios
 from enduro.engine.runplan import Catalogue, Child, plan_run
+from enduro.operator import handlers
 from enduro.operator.children import build_scenario_run
 from enduro.operator.handlers import run_children
 
@@ -138,8 +143,45 @@ def test_a_scenario_run_says_its_own_turns_so_its_scenario_may_be_deleted() -> N
     plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
     assert plan.contents is not None and plan.agent is not None
     body = build_scenario_run(run(), plan.contents, plan.agent, 0)
-    meta = body["metadata"]
-    entry = asyncio.run(
-        run_children(namespace="ns", labels=meta["labels"], spec=body["spec"], status={})
-    )
+    entry = asyncio.run(index_child(body, kopf.Memo(run_turns={})))
     assert entry == {("ns", "r"): (0, {}, False, 3)}
+
+
+def index_child(body: dict[str, Any], memo: kopf.Memo) -> Any:
+    meta = body["metadata"]
+    return run_children(
+        namespace="ns",
+        name=meta["name"],
+        meta=meta,
+        labels=meta["labels"],
+        spec=body["spec"],
+        status=body.get("status", {}),
+        memo=memo,
+    )
+
+
+def test_the_index_parses_a_scenario_run_s_spec_once_per_generation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every status write of a ScenarioRun is a watch event the index sees; its spec only
+    changes with its generation."""
+    catalogue = Catalogue(scenarios={"a": (LABELS, scenario(turns=3))})
+    plan = plan_run(run(), by_names("a"), AGENT, {}, NOW, catalogue=catalogue)
+    assert plan.contents is not None and plan.agent is not None
+    body = build_scenario_run(run(), plan.contents, plan.agent, 0)
+    body["metadata"].update(uid="u-1", generation=1)
+    parsed: list[Any] = []
+
+    def counting(model: type[ScenarioRunSpec], spec: Any) -> ScenarioRunSpec:
+        parsed.append(spec)
+        return parse_spec(model, spec)
+
+    monkeypatch.setattr(handlers, "parse_spec", counting)
+    memo = kopf.Memo(run_turns={})
+    for step in range(3):
+        body["status"] = {"turn": step}
+        asyncio.run(index_child(body, memo))
+    assert len(parsed) == 1
+    body["metadata"]["generation"] = 2  # spec.cancel set, say
+    asyncio.run(index_child(body, memo))
+    assert len(parsed) == 2

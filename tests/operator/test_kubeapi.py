@@ -1,4 +1,5 @@
-"""The operator's own API client: a client certificate given as data leaves no file."""
+"""The operator's own API client: a client certificate given as data leaves no file; the
+answers to its writes are not decoded."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import kopf
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from enduro.operator.kubeapi import _ssl_context
+from enduro.operator.kubeapi import KubeApi, _ssl_context
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -35,3 +40,46 @@ def test_a_client_key_given_as_data_leaves_nothing_in_tmp(
     )
     assert _ssl_context(info) is not False
     assert list(scratch.iterdir()) == []  # the PEM files are gone
+
+
+async def test_writes_are_sent_and_their_answers_read_but_not_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API server answers a create or a patch with the whole object (a ScenarioRun's
+    whole status after every step); no caller reads it, so it is not decoded, and the
+    connection is still reused."""
+    big = {"status": {"turns": [{"turn": n, "failing": ["test_x"] * 20} for n in range(100)]}}
+    peers: set[Any] = set()
+
+    async def answer(request: web.Request) -> web.Response:
+        peers.add(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.json_response(big, status=201 if request.method == "POST" else 200)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    async with TestServer(app) as server:
+        api = KubeApi(kopf.ConnectionInfo(server=str(server.make_url("/"))))
+
+        async def undecoded(*_: Any, **__: Any) -> Any:
+            raise AssertionError("an answer to a write was decoded")
+
+        monkeypatch.setattr(aiohttp.ClientResponse, "json", undecoded)
+        pod = {"apiVersion": "v1", "metadata": {"name": "p", "namespace": "ns"}}
+        assert await api.create("pods", pod) is True
+        await api.patch("v1", "pods", "ns", "p", {"metadata": {"labels": {"a": "b"}}})
+        await api.patch("v1", "pods", "ns", "p", {"status": {}}, status=True)
+        await api.close()
+    assert len(peers) == 1  # one kept-alive connection for all three writes
+
+
+async def test_a_create_of_an_existing_name_says_so() -> None:
+    async def taken(request: web.Request) -> web.Response:
+        return web.json_response({"message": "already exists"}, status=409)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", taken)
+    async with TestServer(app) as server:
+        api = KubeApi(kopf.ConnectionInfo(server=str(server.make_url("/"))))
+        pod = {"apiVersion": "v1", "metadata": {"name": "p", "namespace": "ns"}}
+        assert await api.create("pods", pod) is False
+        await api.close()

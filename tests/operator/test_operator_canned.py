@@ -22,6 +22,8 @@ from cluster.enduro_cluster import (
     scripted_results,
 )
 from cluster.kubelet import Canned, ContainerResult, Fault
+from enduro.api.scenariorun import ScenarioRunSpec
+from enduro.operator import scenarioruns
 
 pytestmark = pytest.mark.e2e
 
@@ -321,3 +323,62 @@ def test_a_pod_unschedulable_for_too_long_is_retried(
     assert run["status"]["averageScore"] == 1.0
     assert "run-s000-t001-a1-agent-r1" in pod_names(cluster)
     assert [t["attempts"] for t in scenario(cluster, "run-s000")["turns"]] == [1]
+
+
+def test_each_scenario_run_is_written_once_per_step_and_never_by_kopf(
+    start_cluster: Start,
+) -> None:
+    """The writes a scenario costs: its status once when it starts and once per step
+    end (each before the next pod). kopf's finalizer and its diff-base annotation come
+    with the ScenarioRun, not as patches of their own."""
+    cluster = start_cluster(canned=Canned(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
+
+    run = cluster.wait_for_run("run")
+
+    assert run["status"]["averageScore"] == 1.0
+    counts = cluster.cluster.call(lambda: dict(cluster.cluster.emulator.counts))
+    assert counts.get(("kopf", "patch", "scenarioruns"), 0) == 0
+    assert counts.get(("enduro-operator", "patch", "scenarioruns/status"), 0) == 2 * (1 + 2 * 3)
+    for name in ("run-s000", "run-s001"):
+        assert cluster.kube.get(SCENARIO_RUNS, name)["metadata"]["finalizers"] == [
+            "enduro.dev/finalizer"
+        ]
+
+
+def test_a_scenario_run_s_spec_is_parsed_once_per_generation(
+    start_cluster: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its driver looks at the spec on every wake-up (several per step); parsing it each
+    time was a large part of the operator's CPU per step."""
+    parsed: list[Any] = []
+    validate = ScenarioRunSpec.model_validate
+
+    def counting(obj: Any, **options: Any) -> ScenarioRunSpec:
+        parsed.append(obj)
+        return validate(obj, **options)
+
+    monkeypatch.setattr(ScenarioRunSpec, "model_validate", counting)
+    cluster = start_cluster(canned=Canned(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
+
+    assert cluster.wait_for_run("run")["status"]["averageScore"] == 1.0
+    assert len(parsed) == 2  # one per ScenarioRun, its generation 1
+
+
+def test_each_step_is_built_once(start_cluster: Start, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's pod events each ask for its time limit; the step is built once, for its
+    pod, and that is reused."""
+    built: list[str] = []
+    build = scenarioruns.build_step
+
+    def counting(name: str, spec: Any, step: Any, **options: Any) -> Any:
+        built.append(f"{name} {step}")
+        return build(name, spec, step, **options)
+
+    monkeypatch.setattr(scenarioruns, "build_step", counting)
+    cluster = start_cluster(canned=Canned(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
+
+    assert cluster.wait_for_run("run")["status"]["averageScore"] == 1.0
+    assert len(built) == len(pod_names(cluster)) == 12

@@ -33,6 +33,7 @@ from enduro.engine.runplan import (
 from enduro.operator import kueue, metrics
 from enduro.operator.children import build_scenario_run
 from enduro.operator.config import OperatorConfig
+from enduro.operator.essence import handled
 from enduro.operator.kubeapi import ApiError, KubeApi
 from enduro.operator.wakeups import Wakeups
 from enduro.sandbox.policy import Isolation
@@ -162,7 +163,7 @@ class BenchmarkRunDriver:
         if plan.create and plan.contents is not None and plan.agent is not None:
             for index in plan.create:
                 manifest = build_scenario_run(self.body, plan.contents, plan.agent, index)
-                await self.api.create(SCENARIO_RUN.plural, manifest)
+                await self.api.create(SCENARIO_RUN.plural, handled(manifest))
                 self.created[index] = Child(ScenarioRunStatus(), turns=plan.contents.turns(index))
             # One Event per batch, not per ScenarioRun: each Event is an API write.
             first, last = plan.create[0], plan.create[-1]

@@ -20,6 +20,7 @@ BENCHMARK_RUN_LABEL = "enduro.dev/benchmark-run"
 BENCHMARK_LABEL = "enduro.dev/benchmark"  # names for the metrics' labels
 AGENT_LABEL = "enduro.dev/agent"
 SCENARIO_LABEL = "enduro.dev/scenario"
+FINALIZER = "enduro.dev/finalizer"  # kopf's, on every object with a deletion handler
 
 Manifest = dict[str, Any]
 
@@ -74,6 +75,9 @@ def build_scenario_run(
                 AGENT_LABEL: run_spec.require_agent_ref().name,
             },
             "ownerReferences": [owner_reference(benchmark_run)],
+            # kopf's own, for the finalizer handler that deletes the PVC: set at creation,
+            # so kopf does not patch it on separately (one write per ScenarioRun less).
+            "finalizers": [FINALIZER],
         },
         "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
     }

@@ -34,8 +34,9 @@ from enduro.operator import (
     scenarioruns,
     telemetry,
 )
-from enduro.operator.children import BENCHMARK_RUN_LABEL, SCENARIO_LABEL
+from enduro.operator.children import BENCHMARK_RUN_LABEL, FINALIZER, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
+from enduro.operator.essence import diff_base_storage
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
 from enduro.operator.wakeups import Wakeups
@@ -67,11 +68,10 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.lost_claims = {}
     memo.pods = {}
     memo.phases = {}
-    settings.persistence.finalizer = "enduro.dev/finalizer"
+    memo.run_turns = {}  # (namespace, ScenarioRun) -> ((uid, generation), its turns)
+    settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="enduro.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix="enduro.dev", key="last-handled-configuration"
-    )
+    settings.persistence.diffbase_storage = diff_base_storage()
     # Object logs become Kubernetes Events only from WARNING up: the Normal events are the
     # ones the drivers post on purpose (one per step decision), to keep API writes low.
     settings.posting.level = logging.WARNING
@@ -122,16 +122,26 @@ async def step_pods(
 async def run_children(
     *,
     namespace: str | None,
+    name: str,
+    meta: kopf.Meta,
     labels: kopf.Labels,
     spec: kopf.Spec,
     status: kopf.Status,
+    memo: kopf.Memo,
     **_: Any,
 ) -> dict[Any, Any]:
     index = labels.get(SCENARIO_LABEL, "")
     if not index.isdigit():
         return {}
     key = (namespace, labels[BENCHMARK_RUN_LABEL])
-    return {key: (int(index), dict(status), spec.get("cancel"), _turns(spec))}
+    # Every status write of a ScenarioRun comes back here; its spec (and so its turns)
+    # changes only with its generation: parse it once per generation.
+    seen = (meta.get("uid"), meta.get("generation"))
+    known = memo.run_turns.get((namespace, name))
+    if known is None or known[0] != seen:
+        known = (seen, _turns(spec))
+        memo.run_turns[(namespace, name)] = known
+    return {key: (int(index), dict(status), spec.get("cancel"), known[1])}
 
 
 def _turns(spec: Mapping[str, Any]) -> int | None:
@@ -358,17 +368,19 @@ async def scenario_run_deleted(
 ) -> None:
     await scenarioruns.delete_workspace(memo.api, _ns(namespace), name)
     memo.wakeups.forget(scenarioruns.KIND, _ns(namespace), name)
-    forget_pods(memo, _ns(namespace), name)
+    forget_scenario_run(memo, _ns(namespace), name)
 
 
-def forget_pods(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
-    """Drop what the memo holds about a deleted ScenarioRun's pods (it would grow forever)."""
+def forget_scenario_run(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
+    """Drop what the memo holds about a deleted ScenarioRun and its pods (it would grow
+    forever)."""
     prefix = f"{scenario_run}-"
     for key in [k for k in memo.gone_pods if k[0] == namespace and k[1].startswith(prefix)]:
         memo.gone_pods.discard(key)
     for key in [k for k in memo.pods if k[0] == namespace and k[1].startswith(prefix)]:
         memo.pods.pop(key, None)
     memo.lost_claims.pop((namespace, workspace_claim_name(scenario_run)), None)
+    memo.run_turns.pop((namespace, scenario_run), None)
 
 
 @kopf.daemon(*BR, cancellation_timeout=10)

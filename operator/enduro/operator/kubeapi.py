@@ -105,13 +105,16 @@ class KubeApi:
             headers["Authorization"] = f"Basic {base64.b64encode(raw).decode()}"
         return headers
 
-    async def _request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    async def _request(
+        self, method: str, path: str, body: Any = None, *, parse: bool = True, **headers: str
+    ) -> Any:
         """One call, retried while the API server is busy or briefly failing (429 with its
         Retry-After, 5xx, a dropped connection, a conflicting write under a merge patch,
-        which carries no resourceVersion and can simply be sent again)."""
+        which carries no resourceVersion and can simply be sent again). Without `parse`,
+        a successful answer is read but not decoded (None)."""
         for attempt in range(RETRIES + 1):
             try:
-                return await self._request_once(method, path, body, headers)
+                return await self._request_once(method, path, body, headers, parse)
             except ApiError as error:
                 transient = error.status in TRANSIENT or (error.status == 409 and method == "PATCH")
                 if not transient or attempt == RETRIES:
@@ -125,7 +128,7 @@ class KubeApi:
         raise AssertionError("unreachable")
 
     async def _request_once(
-        self, method: str, path: str, body: Any, headers: dict[str, str]
+        self, method: str, path: str, body: Any, headers: dict[str, str], parse: bool
     ) -> Any:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(ssl=_ssl_context(self.info), limit=50)
@@ -138,6 +141,9 @@ class KubeApi:
         async with self._session.request(
             method, path.lstrip("/"), json=body, headers=headers
         ) as response:
+            if response.status < 400 and not parse:
+                await response.read()  # the connection is reused once the answer is read
+                return None
             payload = (
                 await response.json(content_type=None) if response.content_length != 0 else None
             )
@@ -146,18 +152,18 @@ class KubeApi:
                 raise ApiError(response.status, message, _seconds(response.headers))
             return payload
 
-    async def create(self, plural: str, obj: Obj) -> Obj | None:
-        """Create `obj`; None if an object of that name already exists (it is ours: names
-        are deterministic)."""
+    async def create(self, plural: str, obj: Obj) -> bool:
+        """Create `obj`; False if an object of that name already exists (it is ours: names
+        are deterministic). The created object is not decoded: no caller reads it."""
         meta = obj["metadata"]
         path = resource_path(obj["apiVersion"], plural, meta.get("namespace"))
         try:
-            created: Obj = await self._request("POST", path, obj)
+            await self._request("POST", path, obj, parse=False)
         except ApiError as error:
             if error.status == 409:
-                return None
+                return False
             raise
-        return created
+        return True
 
     async def get(
         self, api_version: str, plural: str, namespace: str | None, name: str
@@ -182,12 +188,13 @@ class KubeApi:
         patch: Obj,
         *,
         status: bool = False,
-    ) -> Obj:
+    ) -> None:
+        """A merge patch; the patched object is not decoded (a ScenarioRun's whole status
+        came back with every step's patch, and no caller reads it)."""
         path = resource_path(api_version, plural, namespace, name) + ("/status" if status else "")
-        result: Obj = await self._request(
-            "PATCH", path, patch, **{"Content-Type": "application/merge-patch+json"}
+        await self._request(
+            "PATCH", path, patch, parse=False, **{"Content-Type": "application/merge-patch+json"}
         )
-        return result
 
     async def delete(self, api_version: str, plural: str, namespace: str | None, name: str) -> None:
         """Delete, in the background (dependents are garbage-collected); gone already is fine."""

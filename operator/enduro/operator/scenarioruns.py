@@ -47,7 +47,7 @@ from enduro.operator.pods import build_pod
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
-from enduro.steps.spec import StepRole
+from enduro.steps.spec import StepRole, StepSpec
 from enduro.storage.cluster import scenario_url, with_artifact_upload
 from enduro.storage.sets import with_scenario_set
 
@@ -100,6 +100,8 @@ class ScenarioRunDriver:
         self.claim = workspace_claim_name(self.name)
         self.claim_checked = False  # one GET per driver: a restarted operator saw no event
         self.replacing_claim = False  # the engine resumed on a fresh volume: create it
+        self.parsed: tuple[int | None, ScenarioRunSpec] | None = None  # (generation, spec)
+        self.built: tuple[ScenarioRunSpec, AgentStep | TestStep, StepSpec] | None = None
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -117,9 +119,16 @@ class ScenarioRunDriver:
             await self.wakeups.wait(KIND, self.namespace, self.name, timeout)
 
     async def _spec(self) -> ScenarioRunSpec | None:
-        """The spec, or None after reporting why it is invalid (Ready=False, no crash)."""
+        """The spec, or None after reporting why it is invalid (Ready=False, no crash).
+        Parsed once per generation: the driver looks at it on every wake-up, and only a
+        change of the spec bumps the generation."""
+        generation = self.body["metadata"].get("generation")
+        if self.parsed is not None and generation is not None and generation == self.parsed[0]:
+            return self.parsed[1]
         try:
-            return ScenarioRunSpec.model_validate(self.body.get("spec") or {})
+            spec = ScenarioRunSpec.model_validate(self.body.get("spec") or {})
+            self.parsed = (generation, spec)
+            return spec
         except ValidationError as error:
             message = f"invalid ScenarioRun: {explain(error, 'spec')}"
             if self.status.message != message[:1024]:
@@ -180,7 +189,7 @@ class ScenarioRunDriver:
                 step,
                 pod,
                 utcnow(),
-                timeout_seconds=build_step(self.name, spec, step).timeout_seconds,
+                timeout_seconds=self._built(spec, step).timeout_seconds,
                 unschedulable_seconds=self.config.unschedulable_seconds,
             )
             if event is None:
@@ -262,7 +271,7 @@ class ScenarioRunDriver:
         return True
 
     async def _create_pod(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> None:
-        built = build_step(self.name, spec, step, images=self.config.images)
+        built = self._built(spec, step)
         manifest = build_pod(
             built,
             self.body,
@@ -278,6 +287,13 @@ class ScenarioRunDriver:
         await self.api.create("pods", kueue.queued_pod(manifest, queue))
         self.created.add(built.name)
         metrics.record_pod_created(self.namespace, stage=built.role.value)
+
+    def _built(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> StepSpec:
+        """The step in flight as built for its pod, once per step (its pod's events each
+        ask for its time limit)."""
+        if self.built is None or self.built[0] is not spec or self.built[1] != step:
+            self.built = (spec, step, build_step(self.name, spec, step, images=self.config.images))
+        return self.built[2]
 
     def _pvc(self, spec: ScenarioRunSpec) -> dict[str, Any]:
         return build_pvc(self.body, spec.workspace, namespace=self.namespace)
