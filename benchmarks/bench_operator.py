@@ -338,10 +338,27 @@ def compare(now: dict[str, Any], base: dict[str, Any], steps: int) -> None:
           f"peak RSS {ratio('rss')}")  # fmt: skip
 
 
+def figures(result: dict[str, Any], steps: int) -> dict[str, float]:
+    """One run's figures as ``--json`` writes them (``bench_all.py`` reads them)."""
+    latencies = result["latencies"] or [0.0]
+    return {
+        "cpu_ms_per_step": result["cpu"] * 1000 / steps,
+        "emulator_cpu_ms_per_step": result["emulator_cpu"] * 1000 / steps,
+        "writes_per_turn": sum(result["writes"].values()) / result["turns"],
+        "latency_median_ms": statistics.median(latencies) * 1000,
+        "latency_p99_ms": percentile(latencies, 0.99) * 1000,
+        "rss_mib": result["rss"],
+        "missed": result["missed"],
+        "repeated": result["repeated"],
+        "load": result["load"],
+    }
+
+
 def measure(
     args: argparse.Namespace, size: int, turns: int, parallelism: int | None, title: str
-) -> None:
-    """The same run by the baseline tree (if given) then this one, back to back."""
+) -> dict[str, float]:
+    """The same run by the baseline tree (if given) then this one, back to back; this
+    one's figures."""
     steps = 2 * size * turns
     print(f"\n{title}")
     base = None
@@ -356,6 +373,7 @@ def measure(
     report(now, "now" + (" (under cProfile: CPU and latency inflated)" if profile else ""), steps)
     if base is not None and profile is None:
         compare(now, base, steps)
+    return figures(now, steps)
 
 
 def main() -> None:
@@ -380,18 +398,22 @@ def main() -> None:
         action="store_true",
         help="run this tree's operator under cProfile and print where its CPU per step goes",
     )
+    parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
     args = parser.parse_args()
+    written: dict[str, Any] = {"sizes": {}}
 
     print(f"ScenarioRun object at 100 turns x 10 attempts: {object_size() / 1024:.1f} KiB "
           "(target <= 32 KiB)")  # fmt: skip
     for size in args.sizes:
         title = f"{size} ScenarioRuns in flight, {args.turns} turns each"
-        measure(args, size, args.turns, None, title)
+        written["sizes"][str(size)] = measure(args, size, args.turns, None, title)
     if args.many:
         title = (
             f"{args.many} ScenarioRuns, 1 turn each, 200 in flight (RSS target <= 300 MiB at 1000)"
         )
-        measure(args, args.many, 1, 200, title)
+        written["many"] = {"runs": args.many, **measure(args, args.many, 1, 200, title)}
+    if args.json is not None:
+        args.json.write_text(json.dumps(written, indent=1))
 
 
 if __name__ == "__main__":
