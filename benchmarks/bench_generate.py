@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from profile_step import cumulative  # this folder is first on sys.path
+
 EXPORT = """
 import os, sys, time
 from pathlib import Path
@@ -119,15 +121,6 @@ PHASES = (
     ("render openapi.yaml", "render/openapi.py", "render_openapi"),
     ("schema.yaml", "scenarios/schema.py", "to_yaml"),
 )
-
-
-def cumulative(stats: pstats.Stats, suffix: str, function: str) -> float:
-    found = [
-        entry[3]
-        for (path, _, name), entry in stats.stats.items()  # type: ignore[attr-defined]
-        if name == function and path.endswith(suffix)
-    ]
-    return max(found, default=0.0)
 
 
 def profile(seed: int, scenarios: int, turns: int, top: int = 12) -> None:
