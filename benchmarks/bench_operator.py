@@ -1,7 +1,7 @@
 """Control-plane figures of the operator on the emulated cluster, with canned pods.
 
 Run: `uv run python benchmarks/bench_operator.py [--sizes 1 50 200] [--turns 3]
-[--many 1000] [--baseline DIR] [--profile]`.
+[--many 1000] [--baseline DIR] [--profile] [--own-core] [--json FILE]`.
 
 The operator runs as its own process (`enduro operator`), exactly as in a cluster,
 against the emulated API server in this process; the canned executor completes each
@@ -26,6 +26,9 @@ clock starts once the operator is up (it has handled the Benchmark). Printed per
 on the same emulator right before each run of this one and prints the ratios.
 `--profile` runs this tree's operator under cProfile (timed by CPU) and prints its CPU
 per step by phase (kopf's per-event work, the drivers) and its top functions.
+`--own-core` runs each size once more with the operator alone on one core and the
+emulator and kubelet on the others: the latency the operator's own work makes, without
+waiting for the emulator's CPU (target: median <= 100 ms at 200 in flight).
 """
 
 from __future__ import annotations
@@ -98,6 +101,21 @@ PROFILE_PHASES = (
 WRITES = ("create", "patch", "update", "delete")
 
 
+def pin(operator_pid: int) -> None:
+    """The operator on core 0, every thread of this process (emulator, kubelet) on the
+    other cores; threads started later inherit their starter's cores."""
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(operator_pid, {cores[0]})
+    for task in pathlib.Path("/proc/self/task").iterdir():
+        os.sched_setaffinity(int(task.name), set(cores[1:]))
+
+
+def unpin() -> None:
+    every = set(range(os.cpu_count() or 1))
+    for task in pathlib.Path("/proc/self/task").iterdir():
+        os.sched_setaffinity(int(task.name), every)
+
+
 def rss_mib(pid: int) -> float:
     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -125,9 +143,12 @@ def run_once(
     *,
     source: pathlib.Path | None = None,
     profile: pathlib.Path | None = None,
+    own_core: bool = False,
 ) -> dict[str, Any]:
     """One BenchmarkRun of `size` scenarios; the operator's code from `source` (a tree
-    such as `git archive` makes; None: this one), under cProfile into `profile` if given."""
+    such as `git archive` makes; None: this one), under cProfile into `profile` if given;
+    `own_core`: the operator alone on the first core, the emulator and kubelet on the
+    others (the latency the operator's own work makes, not the emulator's)."""
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"bench-operator-{size}-"))
     # Steps of slightly different lengths, as real ones are (no lock-step waves of pods).
     canned = Canned(scripted_results(oracle), delay=step_seconds, jitter=0.5)
@@ -153,6 +174,8 @@ def run_once(
             stdout=subprocess.DEVNULL,
             stderr=(workdir / "operator.log").open("w"),
         )
+        if own_core:
+            pin(operator.pid)
         peak = [0.0]
         done = threading.Event()
 
@@ -198,6 +221,8 @@ def run_once(
             done.set()
             operator.terminate()
             operator.wait(30)
+            if own_core:
+                unpin()
         assert run["status"]["averageScore"] == 1.0, run["status"]
 
         finished = cluster.executor.finished_at
@@ -354,11 +379,16 @@ def figures(result: dict[str, Any], steps: int) -> dict[str, float]:
     }
 
 
-def measure(
-    args: argparse.Namespace, size: int, turns: int, parallelism: int | None, title: str
+def measure(  # noqa: PLR0917
+    args: argparse.Namespace,
+    size: int,
+    turns: int,
+    parallelism: int | None,
+    title: str,
+    own_core: bool = False,
 ) -> dict[str, float]:
     """The same run by the baseline tree (if given) then this one, back to back; this
-    one's figures."""
+    one's figures; `own_core`: then once more with the operator on a core of its own."""
     steps = 2 * size * turns
     print(f"\n{title}")
     base = None
@@ -373,7 +403,17 @@ def measure(
     report(now, "now" + (" (under cProfile: CPU and latency inflated)" if profile else ""), steps)
     if base is not None and profile is None:
         compare(now, base, steps)
-    return figures(now, steps)
+    result = figures(now, steps)
+    if own_core and profile is None:
+        alone = run_once(size, turns, args.step_seconds, args.timeout, parallelism, own_core=True)
+        latencies = alone["latencies"] or [0.0]
+        result["operator_latency_median_ms"] = statistics.median(latencies) * 1000
+        result["operator_latency_p99_ms"] = percentile(latencies, 0.99) * 1000
+        print(f"  [the operator on a core of its own, the emulator and kubelet on the other] "
+              f"step latency median {result['operator_latency_median_ms']:.0f} ms, p99 "
+              f"{result['operator_latency_p99_ms']:.0f} ms (target: median <= 100 ms); "
+              f"operator CPU {alone['cpu'] * 1000 / steps:.1f} ms per step")  # fmt: skip
+    return result
 
 
 def main() -> None:
@@ -399,14 +439,21 @@ def main() -> None:
         help="run this tree's operator under cProfile and print where its CPU per step goes",
     )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    parser.add_argument(
+        "--own-core",
+        action="store_true",
+        help="also run each size with the operator alone on one core (needs 2 or more)",
+    )
     args = parser.parse_args()
+    if args.own_core and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--own-core needs two or more cores: one for the operator alone")
     written: dict[str, Any] = {"sizes": {}}
 
     print(f"ScenarioRun object at 100 turns x 10 attempts: {object_size() / 1024:.1f} KiB "
           "(target <= 32 KiB)")  # fmt: skip
     for size in args.sizes:
         title = f"{size} ScenarioRuns in flight, {args.turns} turns each"
-        written["sizes"][str(size)] = measure(args, size, args.turns, None, title)
+        written["sizes"][str(size)] = measure(args, size, args.turns, None, title, args.own_core)
     if args.many:
         title = (
             f"{args.many} ScenarioRuns, 1 turn each, 200 in flight (RSS target <= 300 MiB at 1000)"
