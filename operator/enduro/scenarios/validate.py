@@ -35,6 +35,7 @@ from enduro.scenarios.render.server import render_server
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.schema import Schema
 from enduro.testrunner.server import free_port
+from enduro.testrunner.suite import plugins_off
 
 WORKERS = 2
 START_TIMEOUT = 30.0
@@ -230,10 +231,8 @@ def run_pytest(
         setattr(requests.Session, "request", recording)  # noqa: B010  # a fork-local patch
     plugin = _Results()
     args = [
-        str(suite_root / "tests"),
-        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging",
-        "-p", "no:warnings", "-p", "no:unraisableexception", "-p", "no:threadexception",
-        "-p", "no:faulthandler", "--import-mode=importlib", "--rootdir", str(suite_root),
+        str(suite_root / "tests"), *plugins_off(),
+        "--import-mode=importlib", "--rootdir", str(suite_root),
         "-c", str(suite_root / "pytest.ini"), "--capture=no", "--assert=plain",
     ]  # fmt: skip
     if keyword is not None:

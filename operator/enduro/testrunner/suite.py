@@ -89,10 +89,11 @@ class _Gate:
     """pytest plugin: between collection and the first test, asks ``ready`` whether the
     server is up ("" when it is, else why not) and starts the suite's deadline."""
 
-    def __init__(self, ready: Callable[[], str], seconds: float, state: dict[str, bool]) -> None:
-        self.ready, self.seconds, self.state = ready, seconds, state
+    def __init__(self, ready: Callable[[], str], seconds: float) -> None:
+        self.ready, self.seconds = ready, seconds
         self.reason = ""
         self.started: float | None = None
+        self.timed_out = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
@@ -100,10 +101,9 @@ class _Gate:
         if self.reason:
             return True  # no test runs: each stays "not run" with this reason
         self.started = time.monotonic()
-        state = self.state
 
         def on_alarm(signum: int, frame: FrameType | None) -> None:
-            state["timed_out"] = True
+            self.timed_out = True
             pytest.exit(f"suite timeout after {self.seconds:g}s", returncode=3)
 
         signal.signal(signal.SIGALRM, on_alarm)
@@ -149,6 +149,20 @@ def _environ(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+# Per-test machinery a scored suite does not use (log, warning and output capture, the
+# terminal's progress, hooks that only turn into warnings or crash dumps) costs time per
+# test: the results plugin records what matters.
+UNUSED_PLUGINS = (
+    "cacheprovider", "logging", "warnings", "doctest", "junitxml", "pastebin", "terminal",
+    "unraisableexception", "threadexception", "faulthandler",
+)  # fmt: skip
+
+
+def plugins_off() -> list[str]:
+    """pytest arguments that keep `UNUSED_PLUGINS` from loading."""
+    return [arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]
+
+
 def _pytest_args(suite_dir: Path, collect_only: bool) -> list[str]:
     args = [
         str(suite_dir),
@@ -158,12 +172,7 @@ def _pytest_args(suite_dir: Path, collect_only: bool) -> list[str]:
         os.devnull,  # never pick up a pytest config from around the suite
         "--confcutdir",  # nor a conftest.py from its parents (a planted one passes every test)
         str(suite_dir),
-        # Per-test machinery the runner does not use (log, warning and output capture,
-        # the terminal's progress, hooks that only turn into warnings or crash dumps) costs
-        # time per test: the results plugin records what matters.
-        *("-p", "no:cacheprovider", "-p", "no:logging", "-p", "no:warnings"),
-        *("-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:terminal"),
-        *("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler"),
+        *plugins_off(),
         "--capture=no",
         "--import-mode=importlib",  # no sys.path or module-name clashes between suites
     ]
@@ -200,8 +209,7 @@ def run_suite(
     """Collect every test under ``suite_dir``, then (when ``ready`` says the server at
     ``base_url`` is up) run them all against it within ``timeout_seconds``."""
     recorder = _Recorder()
-    state = {"timed_out": False}
-    gate = _Gate(ready, timeout_seconds, state)
+    gate = _Gate(ready, timeout_seconds)
     # Everything imported so far lives as long as the process: keep the collector's full
     # passes (pytest runs some at the session's end) from walking it again and again.
     gc.freeze()
@@ -216,7 +224,7 @@ def run_suite(
         pytest.main(_pytest_args(suite_dir, collect_only=False), plugins=[recorder, gate])
     seconds = 0.0 if gate.started is None else time.monotonic() - gate.started
     reason = gate.reason
-    if state["timed_out"]:
+    if gate.timed_out:
         reason = f"suite timeout after {timeout_seconds:g}s ({seconds:.1f}s)"
     elif recorder.collect_errors and not reason:
         reason = "suite collection failed: " + "; ".join(recorder.collect_errors)[:MESSAGE_LIMIT]
