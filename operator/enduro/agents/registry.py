@@ -17,7 +17,7 @@ def register[H: type[Harness]](cls: H) -> H:
 
 def _load() -> None:
     # Importing a harness module registers it; kept lazy so `enduro --help` stays fast.
-    import enduro.agents.baselines  # noqa: F401
+    import enduro.agents.baselines.harnesses  # noqa: F401
 
 
 def get_harness(name: str) -> Harness:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from enduro import __version__
+import enduro
 from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.generator import GENERATOR_VERSION, SCENARIO_SET_ENV, ScenarioTurn
 
@@ -90,7 +90,7 @@ class TurnFiles:
             "generator": self.generator.model_dump(mode="json"),
             "scenario": self.scenario,
             "turn": self.turn,
-            "enduro": __version__,
+            "enduro": enduro.__version__,
             "generatorVersion": GENERATOR_VERSION,
             "storedSet": os.environ.get(SCENARIO_SET_ENV, ""),
         }

@@ -10,40 +10,4 @@ They are the only agents that read the step context (``ENDURO_CONTEXT``): they s
 for an agent that knows the answer.
 """
 
-from __future__ import annotations
-
-import sys
-from typing import ClassVar
-
-from enduro.agents.harness import AgentRun, Harness, Invocation
-from enduro.agents.registry import register
-
 CONTEXT_ENV = "ENDURO_CONTEXT"
-
-
-class _Baseline(Harness):
-    module: ClassVar[str]
-
-    def command(self, run: AgentRun) -> Invocation:
-        return Invocation(
-            argv=[sys.executable, "-m", f"enduro.agents.baselines.{self.module}"],
-            env={CONTEXT_ENV: run.context_json},
-        )
-
-
-@register
-class OracleHarness(_Baseline):
-    name = "oracle"
-    module = "oracle"
-
-
-@register
-class NullHarness(_Baseline):
-    name = "null"
-    module = "null"
-
-
-@register
-class FlakyHarness(_Baseline):
-    name = "flaky"
-    module = "flaky"

@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 
+from enduro.agents.baselines import CONTEXT_ENV
 from enduro.api.agent import AgentSpec, Baseline
 from enduro.api.generator import GeneratorSpec
 from enduro.api.scenario import ExplicitScenario
@@ -26,8 +27,6 @@ class BaselineContext:
 
 
 def read_context() -> BaselineContext:
-    from enduro.agents.baselines import CONTEXT_ENV
-
     data = json.loads(os.environ[CONTEXT_ENV])
     agent = AgentSpec.model_validate(data["agent"]) if data.get("agent") else None
     generator, definition = data.get("generator"), data.get("definition")

@@ -1,0 +1,54 @@
+"""A baseline agent's own process: it starts as any agent's does, once per turn, so what it
+imports is part of every turn's cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from enduro.agents.registry import get_harness
+
+PROBE = """
+import json, sys
+import enduro.agents.baselines.{module}
+import enduro.scenarios.turnfiles
+import enduro
+looked_up = enduro._installed_version.cache_info().currsize > 0
+print(json.dumps({{"modules": sorted(sys.modules), "version_looked_up": looked_up}}))
+"""
+
+
+def _after_import(module: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def test_a_baseline_process_loads_no_harness_machinery_and_reads_no_package_metadata() -> None:
+    for module in ("oracle", "flaky", "null"):
+        found = _after_import(module)
+        assert "enduro.agents.harness" not in found["modules"], f"{module}: the harness runner"
+        assert "enduro.agents.registry" not in found["modules"], f"{module}: the registry"
+        assert not found["version_looked_up"], f"{module}: read the installed version"
+
+
+def test_the_version_is_read_on_first_use() -> None:
+    import enduro
+
+    assert enduro.__version__ == "0.1.0"
+    assert enduro._installed_version.cache_info().currsize == 1
+
+
+def test_the_baseline_harnesses_are_still_registered_by_name() -> None:
+    assert [get_harness(name).name for name in ("oracle", "null", "flaky")] == [
+        "oracle",
+        "null",
+        "flaky",
+    ]
