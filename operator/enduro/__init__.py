@@ -4,7 +4,7 @@ from functools import cache
 
 
 @cache
-def _installed_version() -> str:
+def installed_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -17,5 +17,5 @@ def __getattr__(name: str) -> str:
     # Looked up on first use: reading the installed metadata costs every process that
     # imports enduro (a baseline agent, a step) tens of milliseconds it rarely needs.
     if name == "__version__":
-        return _installed_version()
+        return installed_version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

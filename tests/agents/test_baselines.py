@@ -15,7 +15,7 @@ import json, sys
 import enduro.agents.baselines.{module}
 import enduro.scenarios.turnfiles
 import enduro
-looked_up = enduro._installed_version.cache_info().currsize > 0
+looked_up = enduro.installed_version.cache_info().currsize > 0
 print(json.dumps({{"modules": sorted(sys.modules), "version_looked_up": looked_up}}))
 """
 
@@ -43,7 +43,7 @@ def test_the_version_is_read_on_first_use() -> None:
     import enduro
 
     assert enduro.__version__ == "0.1.0"
-    assert enduro._installed_version.cache_info().currsize == 1
+    assert enduro.installed_version.cache_info().currsize == 1
 
 
 def test_the_baseline_harnesses_are_still_registered_by_name() -> None:

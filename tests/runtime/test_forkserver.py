@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import enduro
-from enduro.runtime.forkserver import ForkServer
+from enduro.runtime.forkserver import WARM_MODULES, ForkServer
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +31,10 @@ def test_working_directory_and_errors_reach_the_caller(server: ForkServer, tmp_p
     child = server.spawn(["report", "."], str(tmp_path), {"PATH": "/usr/bin:/bin"}, log)
     assert child.wait(timeout=120) == 2
     assert "error: .: no readable report.json" in log.read_text()
+
+
+def test_every_warm_module_exists() -> None:
+    # The warm-up skips a module it cannot import, so a renamed one would silently go
+    # cold: every step would pay for its import again.
+    for module in WARM_MODULES:
+        importlib.import_module(module)

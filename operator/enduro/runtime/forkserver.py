@@ -31,7 +31,7 @@ from enduro.procgroup import die_with_parent
 WARM_MODULES = (
     "enduro.cli",
     "enduro.agents.step",
-    "enduro.agents.baselines",
+    "enduro.agents.baselines.harnesses",
     "enduro.workspace.prepare",
     "enduro.testrunner.step",
     "enduro.scenarios.generator",
@@ -198,7 +198,10 @@ def _warm_up() -> None:
     for module in WARM_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
+    import enduro
     from enduro.testrunner.suite import run_suite
+
+    enduro.installed_version()  # read once here; every child inherits the answer
 
     with tempfile.TemporaryDirectory(prefix="enduro-warm-") as tmp:
         Path(tmp, "test_warm.py").write_text("def test_warm():\n    assert 1 + 1 == 2\n")
