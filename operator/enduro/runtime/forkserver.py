@@ -3,7 +3,7 @@ forks a child per command.
 
 A turn runs three ``enduro`` commands (prepare-workspace, agent, test-runner). Started
 cold, each spends most of its time importing pydantic models, the generator, pytest
-and requests; forked from a warm parent it starts in milliseconds. The child is what a
+and the rest; forked from a warm parent it starts in milliseconds. The child is what a
 cold start would have been: its own session (process group), its working directory,
 environment and log as asked, ``enduro`` argv parsed by the same typer app.
 
@@ -41,7 +41,6 @@ WARM_MODULES = (
     "enduro.scenarios.render.suite",
     "enduro.scenarios.render.server",
     "pytest",
-    "requests",
 )
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # Bumped whenever the same spec would generate different output (catalogue, sampler,
 # vocabulary or REST-convention changes); recorded in every exported set's manifest.
-GENERATOR_VERSION = "2"  # 2: issue #16 suite fidelity (picks, delete chains, analytics, paths)
+GENERATOR_VERSION = "3"  # 2: #16 suite fidelity; 3: the suites carry their own HTTP client (#17)
 
 
 class ScenarioTurn(BaseModel):

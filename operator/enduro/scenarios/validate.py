@@ -1,9 +1,9 @@
 """Validate generated turns: each turn's ground truth must pass its own suite, and each
 turn's suite must fail against the previous turn's ground truth when behaviour changed.
 
-Speed comes from forking: this (warm) process imports flask, werkzeug, requests and
-pytest once; every turn runs in a forked worker that starts the ground-truth app from
-its generated source in a forked grandchild (``exec`` of ``app.py``, served on a free
+Speed comes from forking: this (warm) process imports flask, werkzeug and pytest once;
+every turn runs in a forked worker that starts the ground-truth app from its generated
+source in a forked grandchild (``exec`` of ``app.py``, served on a free
 loopback port by the keep-alive handler its own ``__main__`` block uses) and runs the
 suite with ``pytest.main`` in-process. Two workers run at a time. ``script_server``
 starts a server the way a test runner does (``sh run.sh``) for the one check that the
@@ -29,8 +29,8 @@ from typing import Any, Protocol
 
 import flask  # noqa: F401  # imported here so every fork starts warm
 import pytest
-import requests
 
+from enduro.scenarios.render.http_client import ClientError, Session
 from enduro.scenarios.render.server import render_server
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.schema import Schema
@@ -166,8 +166,8 @@ def script_server(workdir: Path) -> Iterator[str]:
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            with suppress(requests.ConnectionError):
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+            with suppress(ClientError):
+                if Session().get(f"{url}/health", timeout=1).status_code == 200:
                     break
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"sh run.sh in {workdir} did not answer /health")
@@ -197,6 +197,32 @@ class _Results:
             self.outcomes[report.nodeid] = ok and not report.failed
 
 
+RECORDED = ("params", "json", "data", "headers")  # what a request is replayed with
+
+
+class _Recorder:
+    """A pytest plugin noting every request the suite's client sends (the floor replays
+    them): it wraps the ``SESSION`` of the suite's conftest as the conftest loads."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.calls: list[dict[str, Any]] = []
+
+    def pytest_plugin_registered(self, plugin: object) -> None:
+        session = getattr(plugin, "SESSION", None)
+        if session is None:
+            return
+        send = session.request
+
+        def recording(method: str, url: str, **kwargs: Any) -> Any:
+            call: dict[str, Any] = {"method": method, "path": url[len(self.base_url) :]}
+            call.update((k, kwargs[k]) for k in RECORDED if k in kwargs)
+            self.calls.append(call)
+            return send(method, url, **kwargs)
+
+        session.request = recording
+
+
 def write_files(root: Path, files: dict[str, str]) -> None:
     for relative, text in files.items():
         target = root / relative
@@ -214,22 +240,8 @@ def run_pytest(
     # hypothesis, ...) would cost more than running a small suite.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     (suite_root / "pytest.ini").write_text("[pytest]\n")
-    recorded: list[dict[str, Any]] = []
-    if record is not None:
-        original = requests.Session.request
-
-        def recording(self: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
-            recorded.append(
-                {
-                    "method": method,
-                    "path": url[len(base_url) :],
-                    **{k: kwargs[k] for k in ("params", "json", "data", "headers") if k in kwargs},
-                }
-            )
-            return original(self, method, url, **kwargs)
-
-        setattr(requests.Session, "request", recording)  # noqa: B010  # a fork-local patch
     plugin = _Results()
+    recorder = _Recorder(base_url)
     args = [
         str(suite_root / "tests"), *plugins_off(),
         "--import-mode=importlib", "--rootdir", str(suite_root),
@@ -241,7 +253,7 @@ def run_pytest(
     with open(os.devnull, "w") as sink:
         stdout, sys.stdout = sys.stdout, sink
         try:
-            pytest.main(args, plugins=[plugin])
+            pytest.main(args, plugins=[plugin, *([recorder] if record else [])])
         finally:
             sys.stdout = stdout
     run = SuiteRun(turn=0, suite_seconds=time.perf_counter() - started)
@@ -251,7 +263,7 @@ def run_pytest(
         f"{node}: {plugin.messages.get(node, '')}" for node, ok in plugin.outcomes.items() if not ok
     ]
     if record is not None:
-        record.write_text(json.dumps(recorded))
+        record.write_text(json.dumps(recorder.calls))
         run.requests_file = str(record)
     return run
 
@@ -386,14 +398,14 @@ def replay_floor(turns: Sequence[Turn], record_dir: Path) -> float:
     """Seconds to replay every recorded suite request from this one process against
     already-running ground truths (server start-up not counted): the floor."""
     total = 0.0
-    session = requests.Session()
+    session = Session()
     for index, pair in enumerate(turns):
         calls = json.loads((record_dir / f"turn-{index + 1:03d}.json").read_text())
         source = render_server(pair.schema)["app.py"]
         with forked_server(source, f"<turn {index + 1}>") as url:
             started = time.perf_counter()
             for call in calls:
-                kwargs = {k: call[k] for k in ("params", "json", "data", "headers") if k in call}
+                kwargs = {k: call[k] for k in RECORDED if k in call}
                 session.request(call["method"], url + call["path"], timeout=30, **kwargs)
             total += time.perf_counter() - started
     return total

@@ -3,6 +3,17 @@ drive the server with, unique tokens and fresh values, and the checks every modu
 shares (error bodies, sort order, aggregates). ``render/suite.py`` appends the
 schema-specific part: one body builder per entity and the fresh-value table."""
 
+from pathlib import Path
+
+
+def _client_section() -> str:
+    """``http_client.py`` as conftest code: its imports and definitions, introduced by a
+    comment naming where it comes from."""
+    source = Path(__file__).with_name("http_client.py").read_text()
+    body = source.split("from __future__ import annotations\n", 1)[1]
+    return "\n# The HTTP client (enduro/scenarios/render/http_client.py)." + body
+
+
 CONFTEST_HEAD = '''
 from __future__ import annotations
 
@@ -13,11 +24,9 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-import requests
-
+{client}
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-SESSION = requests.Session()
-SESSION.trust_env = False  # the server is local: skip proxy lookups on every request
+SESSION = Session()
 SHARED: dict = {}
 RUN = uuid.uuid4().hex[:6]  # keeps tokens unique across runs against one server
 COUNTER = itertools.count(1)
@@ -174,7 +183,7 @@ class Api:
     close = staticmethod(close)
     MISSING_ID = MISSING_ID
 
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+    def request(self, method: str, path: str, **kwargs) -> Response:
         response = SESSION.request(method, BASE_URL + path, timeout=30, **kwargs)
         if method == "POST" and response.status_code == 201 and path.count("/") == 1:
             self.remember(path[1:], response.json())
@@ -197,16 +206,16 @@ class Api:
         server started fresh, so the run's first create of ``plural`` has id 1."""
         return EMPTY_AT_START.get(plural, False)
 
-    def get(self, path: str, **kwargs) -> requests.Response:
+    def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs) -> requests.Response:
+    def post(self, path: str, **kwargs) -> Response:
         return self.request("POST", path, **kwargs)
 
-    def patch(self, path: str, **kwargs) -> requests.Response:
+    def patch(self, path: str, **kwargs) -> Response:
         return self.request("PATCH", path, **kwargs)
 
-    def delete(self, path: str, **kwargs) -> requests.Response:
+    def delete(self, path: str, **kwargs) -> Response:
         return self.request("DELETE", path, **kwargs)
 
     def body(self, plural: str, **fields) -> dict:
@@ -256,7 +265,7 @@ class Api:
         for plural, item in reversed(self.created):
             try:
                 response = self.delete(f"/{plural}/{item['id']}")
-            except requests.RequestException:
+            except ClientError:
                 return
             if response.status_code == 204:
                 for field, name in SCARCE.get(plural, ()):
@@ -313,7 +322,7 @@ class Api:
             if len(page) < size:
                 return items
 
-    def expect(self, response: requests.Response, status: int, field: str | None = None) -> None:
+    def expect(self, response: Response, status: int, field: str | None = None) -> None:
         """The response is an error with this status (and names this field)."""
         assert response.status_code == status, (
             f"expected {status}, got {response.status_code}: {response.text}"
@@ -359,7 +368,7 @@ def collections_at_start():
         try:
             response = SESSION.get(f"{BASE_URL}/{plural}", timeout=30)
             EMPTY_AT_START[plural] = response.status_code == 200 and response.json() == []
-        except (requests.RequestException, ValueError):
+        except (ClientError, ValueError):
             EMPTY_AT_START[plural] = False
     yield
 
@@ -369,4 +378,4 @@ def api():
     client = Api()
     yield client
     client.cleanup()
-'''
+'''.replace("{client}", _client_section())
