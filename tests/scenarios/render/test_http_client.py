@@ -194,6 +194,17 @@ def test_redirects_are_followed_as_requests_does() -> None:
     assert method_after_redirect(303, "HEAD") == "HEAD"
 
 
+def test_a_redirect_to_another_host_is_refused_and_not_followed() -> None:
+    with serving(echo) as (elsewhere, visited):
+
+        def away(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+            send(handler, 302, headers={"Location": f"{elsewhere}/secret"})
+
+        with serving(away) as (url, _), pytest.raises(ClientError, match="another host"):
+            Session().get(f"{url}/x")
+    assert visited == []
+
+
 def test_chunked_and_compressed_answers_are_read_whole() -> None:
     payload = json.dumps({"items": list(range(500))}).encode()
 

@@ -7,8 +7,9 @@ from this module: the suite and its floor send the same bytes.
 It keeps what the suites relied on in ``requests`` (keep-alive, redirects followed,
 ``params``/``json``/``data``/``headers``, ``status_code``/``json()``/``text``/``content``)
 at about a third of its CPU per request: the request goes out in one ``sendall`` and
-the answer is parsed by ``http.client``. Anything that keeps a request from getting an
-answer (refused, reset, timed out, malformed) is a ``ClientError``.
+the answer is parsed by ``http.client``. Unlike ``requests``, it follows no redirect off
+the server under test. Anything that keeps a request from getting an answer (refused,
+reset, timed out, malformed) is a ``ClientError``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,12 @@ class Session:
             location = response.headers.get("Location")
             if not (allow_redirects and location and response.status_code in REDIRECTS):
                 return response
-            url = urljoin(url, location)
+            target = urljoin(url, location)
+            if urlsplit(target)[:2] != urlsplit(url)[:2]:
+                # The server under test must not make the trusted runner fetch another
+                # host (its answer could reach the agent through the test's feedback).
+                raise ClientError(f"{method} {url}: redirect to another host refused: {target}")
+            url = target
             if method_after_redirect(response.status_code, method) != method:
                 method, body = "GET", b""
                 fields = {k: v for k, v in fields.items() if k.lower() != "content-type"}
