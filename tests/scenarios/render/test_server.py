@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,14 @@ from suite_runs import failed_names
 
 from enduro.scenarios.render.server import render_server
 from enduro.scenarios.render.suite import render_suite
-from enduro.scenarios.validate import TurnPair, run_forked, run_pytest, script_server, write_files
+from enduro.scenarios.validate import (
+    TurnPair,
+    forked_server,
+    run_forked,
+    run_pytest,
+    script_server,
+    write_files,
+)
 
 
 def test_rendering_is_byte_identical_and_compiles() -> None:
@@ -75,3 +83,55 @@ def test_generated_server_and_suite_are_lint_clean(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert lint.returncode == 0, lint.stdout
+
+
+def _exchange(sock: socket.socket, raw: bytes) -> bytes:
+    """Sends ``raw`` and reads one answer (headers and a Content-Length body)."""
+    sock.sendall(raw)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def _closed(sock: socket.socket) -> bool:
+    sock.settimeout(5)
+    return sock.recv(1) == b""
+
+
+def test_the_keep_alive_handler_speaks_http_by_hand() -> None:
+    source = render_server(library())["app.py"]
+    with forked_server(source, "app.py") as url:
+        address = ("127.0.0.1", int(url.rsplit(":", 1)[1]))
+        with socket.create_connection(address) as sock:
+            health = _exchange(sock, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            body = b'{"name": "Ann"}'
+            created = _exchange(
+                sock,
+                b"POST /authors HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                b"content-length: %d\r\n\r\n%s" % (len(body), body),
+            )
+            last = _exchange(sock, b"GET /authors/1 HTTP/1.1\r\nConnection: close\r\n\r\n")
+            assert _closed(sock)
+        with socket.create_connection(address) as sock:
+            old = _exchange(sock, b"GET /health HTTP/1.0\r\n\r\n")
+            assert _closed(sock)
+        with socket.create_connection(address) as sock:
+            bad = _exchange(sock, b"NONSENSE\r\n\r\n")
+            assert _closed(sock)
+    assert health.startswith(b"HTTP/1.1 200 OK\r\n") and health.endswith(b'{"status":"ok"}\n')
+    assert created.startswith(b"HTTP/1.1 201 CREATED\r\n") and b'"name":"Ann"' in created
+    assert last.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close\r\n" in last
+    assert old.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close\r\n" in old
+    assert bad.startswith(b"HTTP/1.1 400 Bad Request\r\n")
