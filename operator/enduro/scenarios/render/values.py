@@ -219,11 +219,18 @@ def text_of_length(spec: FieldSpec, length: int) -> str | None:
             return None
         return "a" * (length - len(domain)) + domain
     if spec.pattern is not None:
-        for text in pattern_strings(spec, 400, lengths=False):
-            if len(text) == length:
-                return text
-        return None
+        return _pattern_text_of_length(spec.pattern, length)
     return ("abcdefghij" * (length // 10 + 1))[:length]
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_text_of_length(pattern: str, length: int) -> str | None:
+    """The first of the pattern's strings (length bounds aside) of exactly ``length``
+    characters: every turn's boundary tests ask again for the fields they keep."""
+    for text in _pattern_strings(pattern, None, None, 400):
+        if len(text) == length:
+            return text
+    return None
 
 
 def pattern_strings(spec: FieldSpec, count: int, lengths: bool = True) -> list[str]:
