@@ -101,6 +101,17 @@ def test_a_remembered_text_of_length_is_the_first_of_its_patterns_strings() -> N
     )
 
 
+def test_remembered_samples_follow_the_count_and_an_edit_in_place() -> None:
+    """Samples remembered for a field object are those of its rules now: another count
+    or a bound edited in place gives what a field never asked before gives."""
+    spec = FieldSpec(name="n", type=S.INTEGER, minimum=0, maximum=1000)
+    assert samples(spec, 3) == samples(spec.model_copy(), 3)
+    assert samples(spec, 5) == samples(spec.model_copy(), 5) != samples(spec, 3)
+    spec.maximum = 8
+    assert samples(spec, 3) == samples(FieldSpec(name="m", type=S.INTEGER, minimum=0, maximum=8))
+    assert all(value <= 8 for value in samples(spec, 3))  # type: ignore[operator]
+
+
 def test_satisfying_finds_values_that_hold_or_fail_as_wanted() -> None:
     pages = FieldSpec(name="pages", type=S.INTEGER, minimum=1)
     ok, value = satisfying(pages, [(CompareOp.GTE, 10, True), (CompareOp.LT, 20, True)])
