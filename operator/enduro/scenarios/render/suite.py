@@ -62,18 +62,16 @@ class Test:
         """The decorated function under ``name``, with the blank line before it."""
         if name == self.name and self.text is not None:
             return self.text
-        out = [""]
+        head = ""
         args = "api"
         if self.params is not None:
             argname, cases = self.params
             ids = [case_id for case_id, _ in cases]
             literals = ", ".join(literal for _, literal in cases)
-            out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
+            head = f"\n@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})"
             args = f"api, {argname}"
-        out.append(f"def test_{name}({args}):")
-        out.extend(f"    {line}" for line in self.lines)
-        out.append("")
-        text = "\n".join(out)
+        body = "\n    " + "\n    ".join(self.lines) if self.lines else ""
+        text = f"{head}\ndef test_{name}({args}):{body}\n"
         if name == self.name:
             self.text = text
         return text
