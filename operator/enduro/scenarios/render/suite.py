@@ -519,10 +519,9 @@ class _EntityTests:
         # CRUD and key tests read nothing but the entity.
         own = functools.partial(self._collect, self.crud_and_keys)
         self.m.include(remembered((ent,), ("crud and keys",), own))
+        old_fields = _fields(self.old) if self.old is not None else {}
         for spec in ent.writable_fields():
-            old = None
-            if self.old is not None and self.old.has_field(spec.name):
-                old = self.old.field(spec.name)
+            old = old_fields.get(spec.name)
             target = _PLURALS.get(spec.target or "")
             self.m.include(
                 remembered(
@@ -768,9 +767,7 @@ class _EntityTests:
     # ----------------------------------------------------------------- fields
     def field_tests(self, spec: FieldSpec) -> None:
         ent, p, name = self.ent, self.p, spec.name
-        old = None
-        if self.old is not None and self.old.has_field(name):
-            old = self.old.field(name)
+        old = _fields(self.old).get(name) if self.old is not None else None
         post_with = f'api.post("/{p}", json=api.body("{p}", {name}=value))'
         if spec.required:
             self.m.add(
@@ -1579,8 +1576,9 @@ class _EntityTests:
 
 def _plan_lines(found: plans.Plan, var: str) -> list[str]:
     ent = found.entity
+    fields = _fields(ent)
     args = "".join(
-        f", {name}={value_expr(ent, ent.field(name), value)}"
+        f", {name}={value_expr(ent, fields[name], value)}"
         for name, value in found.overrides.items()
     )
     lines = [f'{var} = api.new("{ent.plural}"{args})']
@@ -1589,7 +1587,7 @@ def _plan_lines(found: plans.Plan, var: str) -> list[str]:
     for index, child in enumerate(found.children):
         child_var = f"child{index + 1}"
         child_args = "".join(
-            f", {name}={value_expr(child.entity, child.entity.field(name), value)}"
+            f", {name}={value_expr(child.entity, _fields(child.entity)[name], value)}"
             for name, value in child.plan.overrides.items()
         )
         create = f'api.new("{child.entity.plural}", {child.via}={var}["id"]{child_args})'
