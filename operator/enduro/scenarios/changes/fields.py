@@ -120,8 +120,8 @@ class RenameField(ChangeBase):
 
     def _apply(self, schema: Schema) -> Schema:
         # Only the entities and analytics that name the field are dumped and validated
-        # again (a whole schema's round trip was most of a turn's sampling); one that
-        # comes out equal stays the same object, for the renderers' memos.
+        # again (the whole schema's round trip was a sixth of sampling); one that comes
+        # out equal stays the same object, for the renderers' memos.
         entities = [
             _renamed(ent, Entity, _rename_in_entity, self)
             if _names_fields_of(ent, self.entity)

@@ -146,7 +146,7 @@ def _guard_key(guard: Guard) -> tuple[object, ...]:
     )
 
 
-def _plan(  # noqa: PLR0917
+def _plan(  # noqa: PLR0917  # plan's inputs, in plan's order
     schema: Schema,
     ent: Entity,
     state_field: str | None,
