@@ -332,6 +332,40 @@ def test_renaming_a_field_follows_every_reference_to_it() -> None:
     assert renamed.analytics[0].field == "list_price"
 
 
+def test_renaming_a_reference_follows_the_other_entities_that_count_through_it() -> None:
+    schema = bookshop()
+    counted = RelatedGuard(entity="review", via="book_id", op=CompareOp.GTE, count=1)
+    reviews = FieldSpec(
+        name="review_count",
+        type=FieldType.INTEGER,
+        read_only=True,
+        computed=Computed(kind=ComputedKind.RELATED_COUNT, entity="review", via="book_id"),
+    )
+    book = schema.entity("book")
+    publish = book.actions[0].model_copy(update={"guards": [counted]})
+    book = book.model_copy(update={"fields": [*book.fields, reviews], "actions": [publish]})
+    by_book = Analytics(name="reviews_by_book", entity="review", op=AggregateOp.COUNT)
+    by_book = by_book.model_copy(update={"group_by": "book_id"})
+    schema = schema.model_copy(
+        update={
+            "entities": [book if e.name == "book" else e for e in schema.entities],
+            "analytics": [*schema.analytics, by_book],
+        }
+    )
+    renamed = RenameField(entity="review", field="book_id", new_name="work_id").apply(schema)
+    book = renamed.entity("book")
+    assert isinstance(book.actions[0].guards[0], RelatedGuard)
+    assert book.actions[0].guards[0].via == "work_id"
+    assert book.field("review_count").computed == Computed(
+        kind=ComputedKind.RELATED_COUNT, entity="review", via="work_id"
+    )
+    assert renamed.entity("review").has_field("work_id")
+    assert renamed.analytics[1].group_by == "work_id"
+    # What does not name the field stays the very same object (renderers reuse its text).
+    assert renamed.entity("author") is schema.entity("author")
+    assert renamed.analytics[0] is schema.analytics[0]
+
+
 def test_renaming_an_entity_moves_references_and_analytics() -> None:
     renamed = RenameEntity(entity="book", new_name="volume", new_plural="volumes").apply(bookshop())
     assert renamed.entity("review").field("book_id").target == "volume"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -210,6 +211,23 @@ def test_a_failing_renderer_leaves_nothing_behind(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="renderer broke"):
         export_set(SPEC, tmp_path / "set", renderers={"": broken})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_in_this_process_turns_the_garbage_collector_back_on(
+    tmp_path: Path,
+) -> None:
+    seen: list[bool] = []
+
+    def recording(turn: ScenarioTurn) -> dict[str, str]:
+        seen.append(gc.isenabled())
+        if turn.turn == 3:
+            raise RuntimeError("renderer broke")
+        return {"x.txt": "x"}
+
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        export_set(SPEC, tmp_path / "set", renderers={"": recording}, workers=1)
+    assert seen and not any(seen), "rendered with the cyclic collector on"
+    assert gc.isenabled()
 
 
 def test_a_failed_forced_export_keeps_the_old_set(tmp_path: Path) -> None:

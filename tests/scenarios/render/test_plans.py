@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from library import library
 
-from enduro.scenarios.render.plans import path_to, plan, reachable
-from enduro.scenarios.schema import FieldGuard, RelatedGuard
+from enduro.scenarios.render.plans import _plan, path_to, plan, reachable
+from enduro.scenarios.schema import CompareOp, FieldGuard, RelatedGuard
 
 
 def test_the_shortest_path_reaches_each_state() -> None:
@@ -62,3 +62,37 @@ def test_children_are_moved_into_the_counted_states() -> None:
     found = plan(schema, book, None, None, [guard], [])
     assert found is not None
     assert [[a.name for a in c.plan.path] for c in found.children] == [["lend"], ["lend"]]
+
+
+def test_a_remembered_plan_equals_a_fresh_one_and_is_a_copy() -> None:
+    schema = library()
+    book = schema.entity("book")
+    for action in book.actions:
+        for start in reachable(book, action.field):
+            for hold, fail in ((list(action.guards), []), ([], list(action.guards[:1]))):
+                first = plan(schema, book, action.field, start, hold, fail)
+                assert first == _plan(schema, book, action.field, start, hold, fail, 0)
+                if first is not None:
+                    first.overrides["pages"] = -1  # a caller's edit
+                    first.children.clear()
+                    first.path.clear()
+                again = plan(schema, book, action.field, start, hold, fail)
+                assert again == _plan(schema, book, action.field, start, hold, fail, 0)
+
+
+def test_a_plan_is_remembered_by_the_guards_values_and_the_schema_s_entities() -> None:
+    schema = library()
+    book = schema.entity("book")
+    at_least = [FieldGuard(field="pages", op=CompareOp.GTE, value=v) for v in (10, 20)]
+    planned = [plan(schema, book, None, None, [guard], []) for guard in at_least]
+    assert [p.overrides["pages"] for p in planned if p is not None] == [10, 20]
+    lent = RelatedGuard(
+        entity="copy", via="book_id", op="gte", count=2, state_field="state", states=["lent"]
+    )
+    assert plan(schema, book, None, None, [lent], []) is not None
+    # The same book, but copies can no longer be lent: its plan is not the one before.
+    stuck = schema.entity("copy").model_copy(update={"actions": []})
+    entities = [stuck if e.name == "copy" else e for e in schema.entities]
+    assert (
+        plan(schema.model_copy(update={"entities": entities}), book, None, None, [lent], []) is None
+    )

@@ -80,6 +80,38 @@ def test_text_of_length_hits_the_length_exactly() -> None:
     assert is_valid(spec, text_of_length(spec, 30))
 
 
+def test_a_remembered_text_of_length_is_the_first_of_its_patterns_strings() -> None:
+    """Asked again, a pattern's text of a length is the first of its strings (length
+    bounds aside) of that length, for another pattern or length as much as for the first."""
+    cases = [
+        (r"[a-z]{2,9}", 5, None),
+        (r"[a-z]{2,9}", 7, None),
+        (r"[0-9]{2,9}", 5, 3),
+        (r"[a-z]{2,9}", 12, None),
+    ]
+    for _ in range(2):
+        for pattern, length, min_length in cases:
+            spec = FieldSpec(name="t", type=S.STRING, pattern=pattern, min_length=min_length)
+            expected = next(
+                (t for t in pattern_strings(spec, 400, lengths=False) if len(t) == length), None
+            )
+            assert text_of_length(spec, length) == expected, (pattern, length)
+    assert text_of_length(FieldSpec(name="t", type=S.STRING, pattern="[0-9]{2,9}"), 5) != (
+        text_of_length(FieldSpec(name="t", type=S.STRING, pattern="[a-z]{2,9}"), 5)
+    )
+
+
+def test_remembered_samples_follow_the_count_and_an_edit_in_place() -> None:
+    """Samples remembered for a field object are those of its rules now: another count
+    or a bound edited in place gives what a field never asked before gives."""
+    spec = FieldSpec(name="n", type=S.INTEGER, minimum=0, maximum=1000)
+    assert samples(spec, 3) == samples(spec.model_copy(), 3)
+    assert samples(spec, 5) == samples(spec.model_copy(), 5) != samples(spec, 3)
+    spec.maximum = 8
+    assert samples(spec, 3) == samples(FieldSpec(name="m", type=S.INTEGER, minimum=0, maximum=8))
+    assert all(value <= 8 for value in samples(spec, 3))  # type: ignore[operator]
+
+
 def test_satisfying_finds_values_that_hold_or_fail_as_wanted() -> None:
     pages = FieldSpec(name="pages", type=S.INTEGER, minimum=1)
     ok, value = satisfying(pages, [(CompareOp.GTE, 10, True), (CompareOp.LT, 20, True)])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from enduro.scenarios.memo import edits
 from enduro.scenarios.render.picks import Pick, pick
-from enduro.scenarios.render.values import PARENT, Comparison, holds, satisfying
+from enduro.scenarios.render.values import PARENT, Comparison, holds, satisfying, typed
 from enduro.scenarios.schema import (
     Action,
     CompareOp,
@@ -89,6 +89,15 @@ def reachable(ent: Entity, state_field: str) -> list[str]:
     return [s for s in spec.choices if path_to(ent, state_field, s) is not None]
 
 
+# Half the plans a turn's suite asks for were made earlier in the same turn (an action's
+# success, refusal and null-guard tests plan the same states; analytics rows repeat
+# them). Remembered by the entity planned, the guards' values and every entity of the
+# schema (the related objects a plan creates are looked up there by name); the entry
+# holds those objects, so their ids stay their own while it lives.
+_PLANS: dict[tuple[object, ...], tuple[tuple[Entity, ...], Plan | None]] = {}
+_MAX_PLANS = 65536
+
+
 def plan(  # noqa: PLR0917  # the planner's inputs read best in this fixed order
     schema: Schema,
     ent: Entity,
@@ -99,7 +108,53 @@ def plan(  # noqa: PLR0917  # the planner's inputs read best in this fixed order
     depth: int = 0,
 ) -> Plan | None:
     """A plan that reaches ``target`` of ``state_field`` (when given), keeps every guard
-    on the way and in ``hold`` true at the end, and every guard in ``fail`` false."""
+    on the way and in ``hold`` true at the end, and every guard in ``fail`` false.
+    Callers may change the plan's overrides, children and path: each answer is a copy."""
+    entities = (ent, *schema.entities)
+    key = (
+        edits(),
+        *map(id, entities),
+        state_field,
+        target,
+        tuple(map(_guard_key, hold)),
+        tuple(map(_guard_key, fail)),
+        depth,
+    )
+    hit = _PLANS.get(key)
+    if hit is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        hit = _PLANS[key] = (entities, _plan(schema, ent, state_field, target, hold, fail, depth))
+    found = hit[1]
+    if found is None:
+        return None
+    return Plan(found.entity, dict(found.overrides), list(found.children), list(found.path))
+
+
+def _guard_key(guard: Guard) -> tuple[object, ...]:
+    """Every value of a guard that planning reads (``1``, ``1.0`` and ``True`` apart)."""
+    if isinstance(guard, FieldGuard):
+        return ("field", guard.field, guard.op, typed(guard.value))
+    return (
+        "related",
+        guard.entity,
+        guard.via,
+        guard.op,
+        guard.count,
+        guard.state_field,
+        tuple(guard.states),
+    )
+
+
+def _plan(  # noqa: PLR0917  # plan's inputs, in plan's order
+    schema: Schema,
+    ent: Entity,
+    state_field: str | None,
+    target: str | None,
+    hold: list[Guard],
+    fail: list[Guard],
+    depth: int,
+) -> Plan | None:
     path: list[Action] = []
     if state_field is not None and target is not None:
         found = path_to(ent, state_field, target)

@@ -62,18 +62,16 @@ class Test:
         """The decorated function under ``name``, with the blank line before it."""
         if name == self.name and self.text is not None:
             return self.text
-        out = [""]
+        head = ""
         args = "api"
         if self.params is not None:
             argname, cases = self.params
             ids = [case_id for case_id, _ in cases]
             literals = ", ".join(literal for _, literal in cases)
-            out.append(f"@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})")
+            head = f"\n@pytest.mark.parametrize({argname!r}, [{literals}], ids={ids!r})"
             args = f"api, {argname}"
-        out.append(f"def test_{name}({args}):")
-        out.extend(f"    {line}" for line in self.lines)
-        out.append("")
-        text = "\n".join(out)
+        body = "\n    " + "\n    ".join(self.lines) if self.lines else ""
+        text = f"{head}\ndef test_{name}({args}):{body}\n"
         if name == self.name:
             self.text = text
         return text
@@ -521,10 +519,9 @@ class _EntityTests:
         # CRUD and key tests read nothing but the entity.
         own = functools.partial(self._collect, self.crud_and_keys)
         self.m.include(remembered((ent,), ("crud and keys",), own))
+        old_fields = _fields(self.old) if self.old is not None else {}
         for spec in ent.writable_fields():
-            old = None
-            if self.old is not None and self.old.has_field(spec.name):
-                old = self.old.field(spec.name)
+            old = old_fields.get(spec.name)
             target = _PLURALS.get(spec.target or "")
             self.m.include(
                 remembered(
@@ -770,9 +767,7 @@ class _EntityTests:
     # ----------------------------------------------------------------- fields
     def field_tests(self, spec: FieldSpec) -> None:
         ent, p, name = self.ent, self.p, spec.name
-        old = None
-        if self.old is not None and self.old.has_field(name):
-            old = self.old.field(name)
+        old = _fields(self.old).get(name) if self.old is not None else None
         post_with = f'api.post("/{p}", json=api.body("{p}", {name}=value))'
         if spec.required:
             self.m.add(
@@ -1581,8 +1576,9 @@ class _EntityTests:
 
 def _plan_lines(found: plans.Plan, var: str) -> list[str]:
     ent = found.entity
+    fields = _fields(ent)
     args = "".join(
-        f", {name}={value_expr(ent, ent.field(name), value)}"
+        f", {name}={value_expr(ent, fields[name], value)}"
         for name, value in found.overrides.items()
     )
     lines = [f'{var} = api.new("{ent.plural}"{args})']
@@ -1591,7 +1587,7 @@ def _plan_lines(found: plans.Plan, var: str) -> list[str]:
     for index, child in enumerate(found.children):
         child_var = f"child{index + 1}"
         child_args = "".join(
-            f", {name}={value_expr(child.entity, child.entity.field(name), value)}"
+            f", {name}={value_expr(child.entity, _fields(child.entity)[name], value)}"
             for name, value in child.plan.overrides.items()
         )
         create = f'api.new("{child.entity.plural}", {child.via}={var}["id"]{child_args})'

@@ -227,13 +227,15 @@ def _descending_keys(spec: FieldSpec) -> list[object]:
 def _vary_the_rest(ent: Entity, analytics: Analytics, found: plans.Plan, index: int) -> None:
     """Every other writable field alternates between two values (unique fields take
     fresh ones), so an equality filter on any of them leaves some rows out."""
+    read = {
+        analytics.field,
+        analytics.group_by,
+        ent.title_field,
+        *(c.field for c in analytics.where),
+    }
     for spec in ent.writable_fields():
         name = spec.name
-        if name in found.overrides or name == ent.title_field:
-            continue
-        if name in {analytics.field, analytics.group_by}:
-            continue
-        if any(c.field == name for c in analytics.where) or spec.type is FieldType.REFERENCE:
+        if name in found.overrides or name in read or spec.type is FieldType.REFERENCE:
             continue
         if spec.unique:
             found.overrides[name] = plans.FRESH

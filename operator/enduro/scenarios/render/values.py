@@ -16,6 +16,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from enduro.scenarios.memo import edits
 from enduro.scenarios.schema import CompareOp, FieldSpec, FieldType, Scalar
 
 # The standard library's own regex parser walks a pattern into literals, classes and
@@ -126,6 +127,10 @@ def value_rules(spec: FieldSpec) -> tuple[object, ...]:
 
 
 _SAMPLES: dict[tuple[object, ...], tuple[Scalar, ...]] = {}
+# The same, by the field object: most asks are for a field of this turn or the one
+# before, and its id is cheaper to look up than its rules. An entry holds the field, so
+# its id cannot be reused while the entry lives; an edit in place changes every key.
+_SAMPLES_OF: dict[tuple[int, int, int], tuple[FieldSpec, tuple[Scalar, ...]]] = {}
 MAX_MEMO = 65536
 
 
@@ -134,12 +139,19 @@ def samples(spec: FieldSpec, count: int = 3) -> list[Scalar]:
 
     A suite asks for the same few fields' samples hundreds of times per turn, and the
     next turn keeps most fields: remembered by the field's rules."""
+    node = (edits(), id(spec), count)
+    hit = _SAMPLES_OF.get(node)
+    if hit is not None and hit[0] is spec:
+        return list(hit[1])
     key = (*value_rules(spec), count)
     found = _SAMPLES.get(key)
     if found is None:
         if len(_SAMPLES) >= MAX_MEMO:
             _SAMPLES.clear()
         found = _SAMPLES[key] = tuple(_samples(spec, count))
+    if len(_SAMPLES_OF) >= MAX_MEMO:
+        _SAMPLES_OF.clear()
+    _SAMPLES_OF[node] = (spec, found)
     return list(found)
 
 
@@ -219,11 +231,18 @@ def text_of_length(spec: FieldSpec, length: int) -> str | None:
             return None
         return "a" * (length - len(domain)) + domain
     if spec.pattern is not None:
-        for text in pattern_strings(spec, 400, lengths=False):
-            if len(text) == length:
-                return text
-        return None
+        return _pattern_text_of_length(spec.pattern, length)
     return ("abcdefghij" * (length // 10 + 1))[:length]
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_text_of_length(pattern: str, length: int) -> str | None:
+    """The first of the pattern's strings (length bounds aside) of exactly ``length``
+    characters: every turn's boundary tests ask again for the fields they keep."""
+    for text in _pattern_strings(pattern, None, None, 400):
+        if len(text) == length:
+            return text
+    return None
 
 
 def pattern_strings(spec: FieldSpec, count: int, lengths: bool = True) -> list[str]:
