@@ -36,7 +36,7 @@ from enduro.operator import (
 )
 from enduro.operator.children import BENCHMARK_RUN_LABEL, FINALIZER, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
-from enduro.operator.essence import diff_base_storage
+from enduro.operator.essence import diff_base_storage, progress_storage
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
 from enduro.operator.wakeups import Wakeups
@@ -70,7 +70,7 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.phases = {}
     memo.run_turns = {}  # (namespace, ScenarioRun) -> ((uid, generation), its turns)
     settings.persistence.finalizer = FINALIZER
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="enduro.dev")
+    settings.persistence.progress_storage = progress_storage()
     settings.persistence.diffbase_storage = diff_base_storage()
     # Object logs become Kubernetes Events only from WARNING up: the Normal events are the
     # ones the drivers post on purpose (one per step decision), to keep API writes low.
