@@ -34,6 +34,9 @@ def scenario_run(status: dict[str, Any]) -> dict[str, Any]:
                 "note": "kept",
                 "enduro.dev/last-handled-configuration": '{"spec":{}}\n',
                 "enduro.dev/kopf-managed": "yes",
+                "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                "other.example/kopf-managed": "yes",
+                "other.example/last-handled-configuration": "{}",
             },
             "finalizers": ["enduro.dev/finalizer"],
             "ownerReferences": [{"kind": "BenchmarkRun", "name": "r", "uid": "u-0"}],
@@ -127,3 +130,37 @@ def test_every_kind_with_handlers_of_changes_or_daemons_has_its_essence() -> Non
     plurals = {handler.selector.any_name for handler in handlers if handler.selector is not None}
     followed = {kind.lower() + "s" for kind in diff_base_storage().followed_kinds}
     assert plurals and plurals <= followed
+
+
+def test_the_essence_shares_the_bodys_stanzas_instead_of_copying_them() -> None:
+    """The spec (a ScenarioRun's scenario and agent snapshots) is not copied for the
+    essence of each watch event: nothing changes a watch event's body in place."""
+    kopfs, lean = storages()
+    plain = scenario_run({"phase": "Running"})
+    spec = Uncopyable(plain["spec"])
+    body = kopf.Body({**plain, "spec": spec})  # type: ignore[arg-type]
+    essence = lean.build(body=body)
+    assert essence == kopfs.build(body=kopf.Body(plain))  # type: ignore[arg-type]
+    assert essence["spec"] is spec
+
+
+def test_clearing_progress_is_kopfs_own_without_copying_the_essence() -> None:
+    settings = kopf.OperatorSettings()
+    configure(settings=settings, memo=kopf.Memo())
+    progress = settings.persistence.progress_storage
+    essence = {
+        "spec": {"attemptLimit": 3},
+        "metadata": {
+            "labels": {"a": "b"},
+            "annotations": {"note": "kept", "enduro.dev/handler-x": "{}"},
+        },
+    }
+    kopfs = kopf.AnnotationsProgressStorage(prefix="enduro.dev").clear(essence=essence)  # type: ignore[arg-type]
+    shared = Uncopyable(essence["spec"])
+    given = {**essence, "spec": shared}
+    cleared = progress.clear(essence=given)  # type: ignore[arg-type]
+    assert cleared == kopfs
+    assert cleared["spec"] is shared
+    assert given["metadata"]["annotations"] == {"note": "kept", "enduro.dev/handler-x": "{}"}
+    only_progress = {"metadata": {"annotations": {"enduro.dev/handler-x": "{}"}}}
+    assert progress.clear(essence=only_progress) == {}  # type: ignore[arg-type]

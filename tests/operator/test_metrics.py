@@ -236,3 +236,30 @@ def test_stages_are_the_step_roles() -> None:
     from enduro.steps.spec import StepRole
 
     assert set(metrics.STAGES) == {role.value for role in StepRole}
+
+
+def test_the_gauge_is_set_from_a_count_per_key_kept_across_phase_changes() -> None:
+    """The operator keeps a count per key, moved at each phase change, rather than
+    counting every ScenarioRun it has seen again."""
+    from collections import Counter
+
+    from enduro.operator.telemetry import tally_phase
+
+    pending, running = (ScenarioRunKey("ns", "b", "a", p) for p in ("Pending", "Running"))
+    counts: Counter[ScenarioRunKey] = Counter()
+    for _ in range(3):
+        tally_phase(counts, None, pending)
+    tally_phase(counts, pending, running)
+    m = EnduroMetrics()
+    m.set_scenario_runs(counts)
+    labels = {"namespace": "ns", "benchmark": "b", "agent": "a"}
+    assert m.registry.get_sample_value("enduro_scenario_runs", {**labels, "phase": "Pending"}) == 2
+    assert m.registry.get_sample_value("enduro_scenario_runs", {**labels, "phase": "Running"}) == 1
+    tally_phase(counts, running, None)
+    tally_phase(counts, pending, None)
+    tally_phase(counts, pending, None)
+    assert counts == {}
+    m.set_scenario_runs(counts)
+    assert (
+        m.registry.get_sample_value("enduro_scenario_runs", {**labels, "phase": "Pending"}) is None
+    )

@@ -3,6 +3,7 @@ credentials only as references to the Secret."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from enduro.api.agent import AgentSpec
@@ -112,3 +113,39 @@ def test_only_a_restoring_prepare_workspace_gets_the_artifact_store_and_its_keys
     assert URL_ENV not in plain_env  # the set's keys only
     assert plain_env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["name"] == "set-keys"
     assert "AWS_ACCESS_KEY_ID" not in {e["name"] for e in plain["agent"]["env"]}
+
+
+class Uncopyable(dict[str, Any]):
+    """A stanza that fails the test if anything deep-copies it."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        raise AssertionError("the pod was deep-copied")
+
+
+def test_the_operator_never_deep_copies_a_pod_it_adds_to_and_leaves_it_as_it_was() -> None:
+    """The operator adds uploads and the set to every step's pod: only what changes is
+    copied, and the pod it was given is unchanged."""
+    from enduro.storage.sets import with_scenario_set
+
+    base = POD["spec"]
+    pod = {
+        "spec": {
+            "initContainers": [
+                {**base["initContainers"][0], "name": "prepare-workspace", "big": Uncopyable(a=1)}
+            ],
+            "containers": [{**base["containers"][0], "big": Uncopyable(b=2)}],
+            "volumes": [{"name": "data"}],
+        }
+    }
+    before = json.dumps(pod, sort_keys=True)
+    run = spec({"bucket": "enduro-runs"}).model_copy(
+        update={"source": SourceSpec.model_validate({"configMap": {"name": "small-set"}})}
+    )
+    out = with_scenario_set(with_artifact_upload(pod, run, restoring=True), run)
+    assert json.dumps(pod, sort_keys=True) == before
+    found = containers(out)
+    assert URL_ENV in {e["name"] for e in found["test-runner"]["env"]}
+    assert URL_ENV in {e["name"] for e in found["prepare-workspace"]["env"]}
+    assert found["test-runner"]["big"] is pod["spec"]["containers"][0]["big"]
+    assert {"name": "scenario-set", "configMap": {"name": "small-set"}} in out["spec"]["volumes"]
+    assert pod["spec"]["volumes"] == [{"name": "data"}]

@@ -1,13 +1,17 @@
-"""kopf's diff-base storage without its per-event deep copy of the whole object.
+"""kopf's diff-base and progress storages without their per-event deep copies.
 
 kopf builds an object's "essence" (spec, labels and annotations: what its diffs are taken
 on) for every watch event of every resource it watches, by deep-copying the whole body
-and then dropping `status` and most of `metadata`. A ScenarioRun's status and a pod's
-status and managed fields are most of their bytes, so that copy was the largest single
-cost of a watch event. `LeanDiffBaseStorage` hands kopf a view of the body without
-those stanzas instead: the essence is the same, only what kopf would throw away is no
-longer copied. Only the kinds it is told to follow have an essence at all: kopf uses
-it for the handlers of changes (create, update, delete) and to wake idle daemons, and the
+and then dropping `status` and most of `metadata`; it then deep-copies that essence
+again, and the one it stored, to clear its progress annotations from both. A
+ScenarioRun's spec (its scenario and agent snapshots) and status are most of its bytes,
+so those copies were the largest single cost of a watch event. Nothing changes a watch
+event's body in place (kopf gives a daemon a fresh body by replacing its source), and
+an essence is built afresh for each event, so both storages here share the body's
+stanzas instead of copying them: `LeanDiffBaseStorage` builds the same essence from the
+body without copying it, `LeanProgressStorage` copies only the stanzas it clears. Only
+the kinds the diff-base storage is told to follow have an essence at all: kopf uses it
+for the handlers of changes (create, update, delete) and to wake idle daemons, and the
 operator has those for ScenarioRuns and BenchmarkRuns only; a pod's essence (its whole
 spec, copied twice per event) was built on each of its events and never read.
 
@@ -26,16 +30,8 @@ import kopf
 
 from enduro.api.resources import BENCHMARK_RUN, SCENARIO_RUN
 
-# What kopf keeps of `metadata` in an essence, plus what its annotation keys depend on.
-KEPT_METADATA = ("labels", "annotations", "ownerReferences")
-
-
-def essential_view(body: kopf.Body) -> kopf.Body:
-    """The body without `status` and without the metadata an essence never holds."""
-    raw: dict[str, Any] = {key: value for key, value in body.items() if key != "status"}
-    metadata = body.get("metadata") or {}
-    raw["metadata"] = {key: metadata[key] for key in KEPT_METADATA if key in metadata}
-    return kopf.Body(cast(kopf.RawBody, raw))
+# System-set or kopf-private annotation, never part of an essence (kopf drops it too).
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
@@ -54,7 +50,54 @@ class LeanDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
             return super().build(body=body, extra_fields=extra)
         if body.get("kind") not in self.followed_kinds:
             return cast(kopf.BodyEssence, {})  # no handler of changes reads it
-        return super().build(body=essential_view(body))
+        return self._shared(body)
+
+    def _shared(self, body: kopf.Body) -> kopf.BodyEssence:
+        """kopf's essence (its `build` without extra or ignored fields), sharing the
+        body's stanzas: every top-level stanza but the identifying ones, `metadata` and
+        `status`; labels; annotations but other kopf storages', kubectl's last applied
+        configuration and this storage's own."""
+        skipped = ("apiVersion", "kind", "metadata", "status")
+        essence: dict[str, Any] = {k: v for k, v in body.items() if k not in skipped}
+        metadata = body.get("metadata") or {}
+        kept: dict[str, Any] = {}
+        if metadata.get("labels"):
+            kept["labels"] = dict(metadata["labels"])
+        annotations = metadata.get("annotations") or {}
+        ignored = self._detect_marked_prefixes(annotations)
+        own = set(self.make_keys(self.key, body=body))
+        annotations = {
+            key: value
+            for key, value in annotations.items()
+            if key != LAST_APPLIED
+            and key not in own
+            and not any(key.startswith(f"{prefix}/") for prefix in ignored)
+        }
+        if annotations:
+            kept["annotations"] = annotations
+        if kept:
+            essence["metadata"] = kept
+        return cast(kopf.BodyEssence, essence)
+
+
+class LeanProgressStorage(kopf.AnnotationsProgressStorage):
+    def clear(self, *, essence: kopf.BodyEssence) -> kopf.BodyEssence:
+        """kopf's own, without its deep copy of the essence: only the stanzas it changes
+        (the essence and its metadata) are copied; `essence` is left as it was."""
+        copied: dict[str, Any] = dict(essence)
+        if isinstance(copied.get("metadata"), Mapping):
+            copied["metadata"] = dict(copied["metadata"])
+        cleared = cast(kopf.BodyEssence, copied)
+        annotations = copied.get("metadata", {}).get("annotations", {})
+        keys = {key for key in annotations if self.prefix and key.startswith(f"{self.prefix}/")}
+        self.remove_annotations(cleared, keys)
+        self.remove_empty_stanzas(cleared)
+        return cleared
+
+
+def progress_storage() -> LeanProgressStorage:
+    """The operator's progress storage: kopf's annotations, under Enduro's prefix."""
+    return LeanProgressStorage(prefix="enduro.dev")
 
 
 def diff_base_storage() -> LeanDiffBaseStorage:

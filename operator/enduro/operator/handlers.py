@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import logging
 import os
@@ -36,7 +37,7 @@ from enduro.operator import (
 )
 from enduro.operator.children import BENCHMARK_RUN_LABEL, FINALIZER, SCENARIO_LABEL
 from enduro.operator.config import OperatorConfig
-from enduro.operator.essence import diff_base_storage
+from enduro.operator.essence import diff_base_storage, progress_storage
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
 from enduro.operator.wakeups import Wakeups
@@ -67,10 +68,11 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     memo.gone_pods = set()
     memo.lost_claims = {}
     memo.pods = {}
-    memo.phases = {}
+    memo.phases = {}  # (namespace, ScenarioRun) -> its key in the phase gauge
+    memo.phase_counts = collections.Counter()  # key -> ScenarioRuns with it
     memo.run_turns = {}  # (namespace, ScenarioRun) -> ((uid, generation), its turns)
     settings.persistence.finalizer = FINALIZER
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="enduro.dev")
+    settings.persistence.progress_storage = progress_storage()
     settings.persistence.diffbase_storage = diff_base_storage()
     # Object logs become Kubernetes Events only from WARNING up: the Normal events are the
     # ones the drivers post on purpose (one per step decision), to keep API writes low.
@@ -241,12 +243,13 @@ async def scenario_run_changed(
     memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), name)
     key = (namespace, name)
     phase = None if event.get("type") == "DELETED" else telemetry.scenario_run_key(body)
-    if memo.phases.get(key) != phase:  # recount the phase gauge only when a phase changed
+    if memo.phases.get(key) != phase:  # set the phase gauge only when a phase changed
+        telemetry.tally_phase(memo.phase_counts, memo.phases.get(key), phase)
         if phase is None:
             memo.phases.pop(key, None)
         else:
             memo.phases[key] = phase
-        metrics.set_scenario_runs(memo.phases.values())
+        metrics.set_scenario_runs(memo.phase_counts)
     if BENCHMARK_RUN_LABEL in labels:
         memo.wakeups.wake(benchmarkruns.KIND, _ns(namespace), labels[BENCHMARK_RUN_LABEL])
 

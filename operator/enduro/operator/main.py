@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -10,6 +11,21 @@ import threading
 from collections.abc import Sequence
 
 import kopf
+
+# Collections of the youngest generation, then of the older two, in allocations.
+GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def collect_garbage_for_watch_events() -> None:
+    """Every watch event is a fresh tree of dicts (a ScenarioRun's spec and status, a
+    pod's), most freed by reference counting within milliseconds. With Python's default
+    thresholds (700, 10, 10) the collector ran about once per step, promoting bodies in
+    flight into the older generations and then walking the whole heap (the imported
+    modules too) about once per 150 steps: a tenth of the operator's CPU. The objects
+    alive once every module is imported never become garbage: frozen, no collection
+    walks them; and the youngest generation is collected 30 times less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run_operator(
@@ -39,6 +55,7 @@ def run_operator(
         metrics.serve(config.metrics_port)
 
     kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
+    collect_garbage_for_watch_events()
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(
         kopf.operator(

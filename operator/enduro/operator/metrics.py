@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -232,11 +232,13 @@ class ScenarioRunKey:
 
 
 def count_scenario_runs(
-    runs: Iterable[ScenarioRunKey],
+    runs: Iterable[ScenarioRunKey] | Mapping[ScenarioRunKey, int],
 ) -> dict[tuple[str, str, str], dict[str, int]]:
-    """ScenarioRuns per (namespace, benchmark, agent) and phase; validates every value."""
+    """ScenarioRuns per (namespace, benchmark, agent) and phase, from one key per
+    ScenarioRun or from the number of ScenarioRuns of each key; validates every value."""
     counts: dict[tuple[str, str, str], dict[str, int]] = {}
-    for run in runs:
+    weighted = runs.items() if isinstance(runs, Mapping) else ((run, 1) for run in runs)
+    for run, n in weighted:
         key = (
             _k8s_name("namespace", run.namespace),
             _k8s_name("benchmark", run.benchmark),
@@ -244,7 +246,7 @@ def count_scenario_runs(
         )
         phase = _phase(run.phase)
         counts.setdefault(key, {})
-        counts[key][phase] = counts[key].get(phase, 0) + 1
+        counts[key][phase] = counts[key].get(phase, 0) + n
     return counts
 
 
@@ -288,9 +290,12 @@ class EnduroMetrics:
             _k8s_name("agent", agent),
         )
 
-    def set_scenario_runs(self, runs: Iterable[ScenarioRunKey]) -> None:
-        """Replace the phase gauge with a count of `runs` (one key per ScenarioRun, e.g.
-        from a kopf index). Recounting, rather than inc/dec on transitions, keeps the gauge
+    def set_scenario_runs(
+        self, runs: Iterable[ScenarioRunKey] | Mapping[ScenarioRunKey, int]
+    ) -> None:
+        """Replace the phase gauge with a count of `runs` (one key per ScenarioRun, or the
+        number of ScenarioRuns of each key, as the operator keeps it from the ScenarioRuns
+        it sees). Setting every series, rather than inc/dec on transitions, keeps the gauge
         right across operator restarts and missed events. Series of (namespace, benchmark,
         agent) groups that have no runs any more are removed."""
         counts = count_scenario_runs(runs)

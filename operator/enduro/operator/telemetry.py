@@ -11,6 +11,7 @@ from the ScenarioRun's labels; run and pod names never become labels.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,23 @@ from enduro.engine.events import (
 from enduro.engine.machine import AgentStep, Done, Step, TestStep
 from enduro.operator import metrics
 from enduro.operator.children import AGENT_LABEL, BENCHMARK_LABEL
+
+
+def tally_phase(
+    counts: Counter[metrics.ScenarioRunKey],
+    old: metrics.ScenarioRunKey | None,
+    new: metrics.ScenarioRunKey | None,
+) -> None:
+    """Move one ScenarioRun from `old` to `new` in `counts` (None: not counted), so the
+    gauge is set from a count per key, not by counting every ScenarioRun again at each
+    phase change; keys left without runs are dropped (their groups leave the gauge)."""
+    if old is not None:
+        counts[old] -= 1
+        if counts[old] <= 0:
+            del counts[old]
+    if new is not None:
+        counts[new] += 1
+
 
 UNNAMED = "none"  # a ScenarioRun created alone names no Benchmark or Agent
 

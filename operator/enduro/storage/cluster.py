@@ -10,7 +10,6 @@ a Secret, the pod's workload identity (its service account's role) is used.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -69,19 +68,29 @@ def upload_env(spec: ScenarioRunSpec) -> list[dict[str, Any]]:
 def with_artifact_upload(
     pod: Mapping[str, Any], spec: ScenarioRunSpec, *, restoring: bool = False
 ) -> dict[str, Any]:
-    """The pod manifest, its test-runner container told where to upload (a copy); when the
-    step restores a lost workspace, its prepare-workspace container where to read from."""
+    """The pod manifest, its test-runner container told where to upload; when the step
+    restores a lost workspace, its prepare-workspace container where to read from. `pod`
+    is left as it was; only what changes is copied (the operator builds a pod per step)."""
     env = upload_env(spec)
-    out = copy.deepcopy(dict(pod))
+    out = dict(pod)
     if not env:
         return out
-    for container in out["spec"].get("containers", []):
-        if container["name"] == UPLOADING_CONTAINER:
-            container["env"] = [*container.get("env", []), *env]
-    for container in out["spec"].get("initContainers", []):
-        if restoring and container["name"] == RESTORING_CONTAINER:
-            container["env"] = [*container.get("env", []), *env]
+    pod_spec = out["spec"] = dict(out["spec"])
+    pod_spec["containers"] = _with_env(pod_spec.get("containers", []), UPLOADING_CONTAINER, env)
+    if restoring and "initContainers" in pod_spec:
+        pod_spec["initContainers"] = _with_env(pod_spec["initContainers"], RESTORING_CONTAINER, env)
     return out
+
+
+def _with_env(
+    containers: list[dict[str, Any]], name: str, env: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
+        {**container, "env": [*container.get("env", []), *env]}
+        if container["name"] == name
+        else container
+        for container in containers
+    ]
 
 
 def restore_from_env(turn: int, workspace: Path, artifacts: Path) -> str:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import tempfile
 from collections.abc import Mapping
@@ -55,50 +54,58 @@ def use_stored_set(source: SourceSpec | None, generator: GeneratorSpec | None, c
 
 
 def with_scenario_set(pod: Mapping[str, Any], spec: ScenarioRunSpec) -> dict[str, Any]:
-    """The pod manifest (a copy) with what its trusted containers need to read the set."""
+    """The pod manifest with what its trusted containers need to read the set. `pod` is
+    left as it was; only what changes is copied (the operator builds a pod per step)."""
     from enduro.scenarios.configmap import MOUNT
 
-    out = copy.deepcopy(dict(pod))
+    out = dict(pod)
     source = spec.source
     if source is None:
         return out
     names = set(TRUSTED_CONTAINERS)
     if spec.agent is not None and spec.agent.harness.baseline:
         names.add("agent")  # a trusted baseline (the oracle) reads the ground truth
-    containers = [
-        c
-        for c in [*out["spec"].get("initContainers", []), *out["spec"]["containers"]]
-        if c["name"] in names
-    ]
-    if source.config_map is not None:
-        out["spec"]["volumes"].append(
-            {"name": VOLUME, "configMap": {"name": source.config_map.name}}
-        )
-        for container in containers:
-            mount = {"name": VOLUME, "mountPath": MOUNT, "readOnly": True}
-            container["volumeMounts"] = [*container.get("volumeMounts", []), mount]
-            container["env"] = [*container.get("env", []), {"name": MOUNT_ENV, "value": MOUNT}]
-    if source.s3 is not None and source.s3.credentials_secret is not None:
-        secret = source.s3.credentials_secret.name
-        for container in containers:
-            if any(e["name"] == SECRET_KEYS[0] for e in container.get("env", [])):
-                continue  # the artifact store's keys: one set of keys per container
-            container["env"] = [
-                *container.get("env", []),
-                *(
-                    {
-                        "name": key,
-                        "valueFrom": {
-                            "secretKeyRef": {
-                                "name": secret,
-                                "key": key,
-                                "optional": key.endswith("TOKEN"),
-                            }
-                        },
-                    }
-                    for key in SECRET_KEYS
-                ),
+    pod_spec = out["spec"] = dict(out["spec"])
+    for key in ("initContainers", "containers"):
+        if key in pod_spec:
+            pod_spec[key] = [
+                _reading_set(c, source, MOUNT) if c["name"] in names else c for c in pod_spec[key]
             ]
+    if source.config_map is not None:
+        volume = {"name": VOLUME, "configMap": {"name": source.config_map.name}}
+        pod_spec["volumes"] = [*pod_spec["volumes"], volume]
+    return out
+
+
+def _reading_set(
+    container: Mapping[str, Any], source: SourceSpec, mount_path: str
+) -> dict[str, Any]:
+    """A trusted container (a copy) with the set's mount or the Secret of its keys."""
+    out = dict(container)
+    if source.config_map is not None:
+        mount = {"name": VOLUME, "mountPath": mount_path, "readOnly": True}
+        out["volumeMounts"] = [*out.get("volumeMounts", []), mount]
+        out["env"] = [*out.get("env", []), {"name": MOUNT_ENV, "value": mount_path}]
+    if source.s3 is not None and source.s3.credentials_secret is not None:
+        if any(e["name"] == SECRET_KEYS[0] for e in out.get("env", [])):
+            return out  # the artifact store's keys: one set of keys per container
+        secret = source.s3.credentials_secret.name
+        out["env"] = [
+            *out.get("env", []),
+            *(
+                {
+                    "name": key,
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": secret,
+                            "key": key,
+                            "optional": key.endswith("TOKEN"),
+                        }
+                    },
+                }
+                for key in SECRET_KEYS
+            ),
+        ]
     return out
 
 
