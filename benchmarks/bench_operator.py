@@ -277,6 +277,7 @@ def object_size() -> int:
     from enduro.engine.machine import decide
     from enduro.engine.results import AgentOutcome, TestSummary
     from enduro.operator.children import build_scenario_run
+    from enduro.operator.scenarioruns import status_patch
 
     run = {
         "apiVersion": "enduro.dev/v1alpha1",
@@ -298,7 +299,7 @@ def object_size() -> int:
     while not status.phase.terminal:
         status = decide(spec, status, AgentFinished(AgentOutcome(steps=30)), now).status
         status = decide(spec, status, TestFinished(failing), now).status
-    body["status"] = status.model_dump(mode="json", by_alias=True)
+    body["status"] = status_patch(status)["status"]  # what the operator writes
     body["metadata"].update(uid="0" * 36, resourceVersion="123456789", generation=1)
     return len(json.dumps(body).encode())
 

@@ -63,6 +63,8 @@ def test_the_oracle_scores_one_with_one_pod_per_step(start_cluster: Start) -> No
         ]
         assert status["observedGeneration"] == 1
         assert status["artifactsRef"] == f"pvc://{name}-workspace/artifacts"
+        # A turn's summary holds only what it has: 100 turns x 10 attempts fit 32 KiB.
+        assert all(None not in summary.values() for summary in status["turns"])
     # Exactly the steps run: 2 scenarios x 3 turns x (agent + test), each started once.
     assert len(pod_names(cluster)) == 12
     assert sorted(cluster.executor.started) == pod_names(cluster)

@@ -62,8 +62,9 @@ def utcnow() -> datetime.datetime:
 
 
 def status_patch(status: ScenarioRunStatus) -> dict[str, Any]:
-    """The whole status as a merge patch: fields that became unset are sent as null."""
-    return {"status": status.model_dump(mode="json", by_alias=True)}
+    """The whole status as a merge patch: fields that became unset are sent as null, and
+    the unset fields of each turn's summary are left out (a list is replaced whole)."""
+    return {"status": status.to_patch()}
 
 
 def pod_name(scenario_run: str, step: AgentStep | TestStep) -> str:
@@ -144,7 +145,7 @@ class ScenarioRunDriver:
                 self.status = self.status.model_copy(
                     update={"message": message[:1024], "conditions": conditions}
                 )
-                patch = {"status": self.status.model_dump(mode="json", by_alias=True)}
+                patch = status_patch(self.status)
                 await self.api.patch(
                     SCENARIO_RUN.api_version,
                     SCENARIO_RUN.plural,
