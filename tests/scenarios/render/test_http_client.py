@@ -259,6 +259,17 @@ def raw_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
         listener.close()
 
 
+def answering(raw: bytes) -> Callable[[socket.socket], None]:
+    """A connection that reads the request, sends ``raw`` and hangs up."""
+
+    def behave(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(raw)
+        conn.close()
+
+    return behave
+
+
 def test_every_way_of_getting_no_answer_is_a_client_error() -> None:
     unused = socket.socket()
     unused.bind(("127.0.0.1", 0))
@@ -271,20 +282,16 @@ def test_every_way_of_getting_no_answer_is_a_client_error() -> None:
     with raw_server(held.append) as url, pytest.raises(ClientError, match="timed out"):
         Session().get(f"{url}/", timeout=0.5)
 
-    def garbage(conn: socket.socket) -> None:
-        conn.recv(65536)
-        conn.sendall(b"HELLO THERE\r\n\r\n")
-        conn.close()
-
-    with raw_server(garbage) as url, pytest.raises(ClientError, match="BadStatusLine"):
+    with (
+        raw_server(answering(b"HELLO THERE\r\n\r\n")) as url,
+        pytest.raises(ClientError, match="BadStatusLine"),
+    ):
         Session().get(f"{url}/")
-
-    def cut_short(conn: socket.socket) -> None:
-        conn.recv(65536)
-        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a":')
-        conn.close()
-
-    with raw_server(cut_short) as url, pytest.raises(ClientError, match="IncompleteRead"):
+    cut_short = b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a":'
+    with (
+        raw_server(answering(cut_short)) as url,
+        pytest.raises(ClientError, match="IncompleteRead"),
+    ):
         Session().get(f"{url}/")
     with pytest.raises(ClientError, match="only http://"):
         Session().get("https://example.com/")
