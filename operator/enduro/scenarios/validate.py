@@ -163,11 +163,12 @@ def script_server(workdir: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    session = Session()
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             with suppress(ClientError):
-                if Session().get(f"{url}/health", timeout=1).status_code == 200:
+                if session.get(f"{url}/health", timeout=1).status_code == 200:
                     break
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"sh run.sh in {workdir} did not answer /health")

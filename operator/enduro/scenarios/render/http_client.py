@@ -64,9 +64,6 @@ class Session:
     def post(self, url: str, **kwargs: Any) -> Response:
         return self.request("POST", url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
-
     def patch(self, url: str, **kwargs: Any) -> Response:
         return self.request("PATCH", url, **kwargs)
 
@@ -113,11 +110,6 @@ class Session:
                 method, body = "GET", b""
                 fields = {k: v for k, v in fields.items() if k.lower() != "content-type"}
         raise ClientError(f"{method} {url}: more than {MAX_REDIRECTS} redirects")
-
-    def close(self) -> None:
-        for sock in self._sockets.values():
-            sock.close()
-        self._sockets.clear()
 
     def _exchange(
         self, method: str, url: str, fields: dict[str, str], body: bytes, timeout: float
