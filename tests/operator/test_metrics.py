@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -41,10 +42,12 @@ RUN = {"namespace": "bench", "benchmark": "rest-50", "agent": "mock"}
 
 def test_a_recorded_run_is_scraped_with_values_and_labels(fresh: EnduroMetrics) -> None:
     fresh.set_scenario_runs(
-        [
-            ScenarioRunKey("bench", "rest-50", "mock", "Pending"),
-            ScenarioRunKey("bench", "rest-50", "mock", "Running"),
-        ]
+        Counter(
+            [
+                ScenarioRunKey("bench", "rest-50", "mock", "Pending"),
+                ScenarioRunKey("bench", "rest-50", "mock", "Running"),
+            ]
+        )
     )
     for _ in range(3):
         fresh.record_attempt("bench", "rest-50", "mock")
@@ -101,7 +104,7 @@ def test_reconcile_timing_counts_errors_by_exception_class(fresh: EnduroMetrics)
 def test_every_declared_series_is_really_exposed_with_its_labels(fresh: EnduroMetrics) -> None:
     # Touch every metric once, then compare the scrape with the pure declaration the
     # dashboard and alert tests rely on.
-    fresh.set_scenario_runs([ScenarioRunKey("ns", "b", "a", "Running")])
+    fresh.set_scenario_runs(Counter([ScenarioRunKey("ns", "b", "a", "Running")]))
     fresh.record_attempt("ns", "b", "a")
     fresh.record_turn("ns", "b", "a", outcome="passed", score=1.0)
     fresh.record_scenario_end("ns", "b", "a", stamina=3, score=1.0)
@@ -125,14 +128,16 @@ def test_no_label_can_carry_a_run_or_pod_name() -> None:
         "le",
     }
     with pytest.raises(ValueError, match="phase='sr-t003-a1-agent' must be one of Pending"):
-        EnduroMetrics().set_scenario_runs([ScenarioRunKey("ns", "b", "a", "sr-t003-a1-agent")])
+        EnduroMetrics().set_scenario_runs(
+            Counter([ScenarioRunKey("ns", "b", "a", "sr-t003-a1-agent")])
+        )
 
 
 def test_phases_are_the_scenariorun_phases() -> None:
     from enduro.api.scenariorun import ScenarioPhase
 
     m = EnduroMetrics()
-    m.set_scenario_runs([ScenarioRunKey("ns", "b", "a", ScenarioPhase.TIMED_OUT)])
+    m.set_scenario_runs(Counter([ScenarioRunKey("ns", "b", "a", ScenarioPhase.TIMED_OUT)]))
     labels = {"namespace": "ns", "benchmark": "b", "agent": "a"}
     assert m.registry.get_sample_value("enduro_scenario_runs", {**labels, "phase": "TimedOut"}) == 1
     assert m.registry.get_sample_value("enduro_scenario_runs", {**labels, "phase": "Pending"}) == 0
@@ -141,9 +146,11 @@ def test_phases_are_the_scenariorun_phases() -> None:
 def test_recounting_replaces_the_gauge_and_drops_groups_without_runs() -> None:
     m = EnduroMetrics()
     m.set_scenario_runs(
-        [ScenarioRunKey("ns", "old", "a", "Running"), ScenarioRunKey("ns", "b", "a", "Pending")]
+        Counter(
+            [ScenarioRunKey("ns", "old", "a", "Running"), ScenarioRunKey("ns", "b", "a", "Pending")]
+        )
     )
-    m.set_scenario_runs([ScenarioRunKey("ns", "b", "a", "Running")] * 3)
+    m.set_scenario_runs(Counter([ScenarioRunKey("ns", "b", "a", "Running")] * 3))
 
     def runs(benchmark: str, phase: str) -> float | None:
         labels = {"namespace": "ns", "benchmark": benchmark, "agent": "a", "phase": phase}
@@ -156,7 +163,8 @@ def test_recounting_replaces_the_gauge_and_drops_groups_without_runs() -> None:
 
 def test_count_scenario_runs_is_pure() -> None:
     runs = [ScenarioRunKey("ns", "b", "a", p) for p in ("Running", "Running", "Failed")]
-    assert metrics.count_scenario_runs(runs) == {("ns", "b", "a"): {"Running": 2, "Failed": 1}}
+    counted = metrics.count_scenario_runs(Counter(runs))
+    assert counted == {("ns", "b", "a"): {"Running": 2, "Failed": 1}}
 
 
 @pytest.mark.parametrize(
@@ -241,8 +249,6 @@ def test_stages_are_the_step_roles() -> None:
 def test_the_gauge_is_set_from_a_count_per_key_kept_across_phase_changes() -> None:
     """The operator keeps a count per key, moved at each phase change, rather than
     counting every ScenarioRun it has seen again."""
-    from collections import Counter
-
     from enduro.operator.telemetry import tally_phase
 
     pending, running = (ScenarioRunKey("ns", "b", "a", p) for p in ("Pending", "Running"))

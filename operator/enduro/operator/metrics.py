@@ -14,7 +14,7 @@ Handlers stay one-liners::
 
     telemetry.record_decision(labels, step=..., event=..., old=..., new=..., ...)  # operator
     metrics.record_step(ns, benchmark, agent, stage="test", seconds=pod_seconds)
-    metrics.set_scenario_runs(ScenarioRunKey(ns, bm, agent, phase) for ... in index)
+    metrics.set_scenario_runs(Counter(ScenarioRunKey(ns, bm, agent, phase) for ...))
     with metrics.time_reconcile("ScenarioRun"):
         ...
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -232,13 +232,12 @@ class ScenarioRunKey:
 
 
 def count_scenario_runs(
-    runs: Iterable[ScenarioRunKey] | Mapping[ScenarioRunKey, int],
+    runs: Mapping[ScenarioRunKey, int],
 ) -> dict[tuple[str, str, str], dict[str, int]]:
-    """ScenarioRuns per (namespace, benchmark, agent) and phase, from one key per
-    ScenarioRun or from the number of ScenarioRuns of each key; validates every value."""
+    """ScenarioRuns per (namespace, benchmark, agent) and phase, from the number of
+    ScenarioRuns of each key; validates every value."""
     counts: dict[tuple[str, str, str], dict[str, int]] = {}
-    weighted = runs.items() if isinstance(runs, Mapping) else ((run, 1) for run in runs)
-    for run, n in weighted:
+    for run, n in runs.items():
         key = (
             _k8s_name("namespace", run.namespace),
             _k8s_name("benchmark", run.benchmark),
@@ -290,14 +289,12 @@ class EnduroMetrics:
             _k8s_name("agent", agent),
         )
 
-    def set_scenario_runs(
-        self, runs: Iterable[ScenarioRunKey] | Mapping[ScenarioRunKey, int]
-    ) -> None:
-        """Replace the phase gauge with a count of `runs` (one key per ScenarioRun, or the
-        number of ScenarioRuns of each key, as the operator keeps it from the ScenarioRuns
-        it sees). Setting every series, rather than inc/dec on transitions, keeps the gauge
-        right across operator restarts and missed events. Series of (namespace, benchmark,
-        agent) groups that have no runs any more are removed."""
+    def set_scenario_runs(self, runs: Mapping[ScenarioRunKey, int]) -> None:
+        """Replace the phase gauge with `runs`, the number of ScenarioRuns of each key (as
+        the operator keeps it from the ScenarioRuns it sees). Setting every series, rather
+        than inc/dec on transitions, keeps the gauge right across operator restarts and
+        missed events. Series of (namespace, benchmark, agent) groups that have no runs any
+        more are removed."""
         counts = count_scenario_runs(runs)
         gauge = self._gauge("enduro_scenario_runs")
         fresh = {(*run, phase) for run in counts for phase in SCENARIO_PHASES}
