@@ -6,6 +6,7 @@ exception: a server that never starts is a scored 0, not a crashed runner.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -16,15 +17,18 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, override
+from urllib.parse import urlsplit
 
 from enduro.procgroup import file_size_limited, own
 from enduro.sandbox.cgroups import ProcessLimits, limited
 from enduro.sandbox.launch import BIN_INSIDE, prepared, python_for_servers
 from enduro.sandbox.policy import Confinement
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.05  # the longest pause between two looks at /health
+FIRST_POLL_SECONDS = 0.005  # the first pause, doubled after each look: a fast start is seen fast
 SERVER_FILE_CAP_BYTES = 256 * 1024 * 1024  # a server logging without end must not fill the disk
 
 
@@ -100,6 +104,42 @@ def _confined(
         yield launch.argv, launch.popen_kwargs()
 
 
+class _SameServerRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to the same scheme, host and port: the server under test
+    must not make the trusted runner fetch another address (refused: an HTTPError)."""
+
+    @override
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """Plain HTTP to the server and nothing else: no proxy from the environment, no
+    redirect elsewhere, and no https handler (urllib's default one loads the system's CA
+    certificates, tens of milliseconds of every test step)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        _SameServerRedirects(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
 @dataclass(frozen=True)
 class Health:
     ok: bool
@@ -118,6 +158,7 @@ def wait_healthy(
     start = time.monotonic() if since is None else since
     url = base_url.rstrip("/") + "/health"
     last_error = "no answer"
+    pause = FIRST_POLL_SECONDS
     while True:
         elapsed = time.monotonic() - start
         # Exit code 0 may be a run.sh that backgrounded the server: keep polling then.
@@ -128,7 +169,7 @@ def wait_healthy(
                 elapsed,
             )
         try:
-            with urllib.request.urlopen(url, timeout=1.0) as resp:
+            with _opener().open(url, timeout=1.0) as resp:
                 if resp.status == 200:
                     return Health(True, "", elapsed)
                 last_error = f"status {resp.status}"
@@ -143,7 +184,8 @@ def wait_healthy(
                 "run.sh must start the server on 0.0.0.0:$PORT",
                 elapsed,
             )
-        time.sleep(POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(2 * pause, POLL_SECONDS)
 
 
 def log_tail(path: Path, max_bytes: int = 4096) -> str:
