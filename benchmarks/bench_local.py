@@ -13,7 +13,10 @@
    after each sample: the ratio is the median of sample / floor, robust to a machine
    whose load changes by the minute. Target at turns 50 and 100: overhead <= 1.2x
    floor. The turn before is scored first (untimed), so the turn cache holds what it
-   holds in a run. ``--profile``: a cProfile summary of the
+   holds in a run. The agent step's sidecar rewrites the turn's suite into bytecode
+   while the agent works (``enduro warm-suite``): it runs where the agent would, and its
+   seconds are printed apart (any real agent takes longer). ``--profile``: a cProfile
+   summary of the
    prepare and test steps of each of those turns (``benchmarks/profile_step.py``).
 2. The oracle on ``--scenarios`` x ``--turns`` with ``--parallelism``: wall time (target
    <= 30 min at 20 x 100, parallelism 2) and score (exactly 1.0), next to the floor
@@ -52,6 +55,7 @@ from enduro.scenarios.turnfiles import TurnFiles
 from enduro.steps.build import build_agent_step
 from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import VolumeName
+from enduro.testrunner.warmup import warm_suite
 
 RUN_YAML = """\
 apiVersion: enduro.dev/v1alpha1
@@ -95,10 +99,11 @@ def overhead_at(  # noqa: PLR0917
     work: Path,
     forkserver: ForkServer,
     floor: Callable[[], float],
-) -> list[tuple[float, float]]:
+) -> list[tuple[float, float, float]]:
     """(seconds spent by the runtime on everything but the agent at ``turn``, the floor
-    measured right after) per repeat: the load of a shared machine changes by the minute,
-    so each sample has its own floor. The turn before has been scored in the same folder
+    measured right after, the seconds of the suite's warm-up beside the agent) per
+    repeat: the load of a shared machine changes by the minute, so each sample has its
+    own floor. The turn before has been scored in the same folder
     (untimed; what it left in the turn cache is there, as in a run)."""
     plan = load_plan(plan_file)
     spec = plan.scenario_spec(0)
@@ -130,6 +135,8 @@ def overhead_at(  # noqa: PLR0917
         paused = time.perf_counter()
         for rel, text in oracle.items():
             (workspace / rel).write_text(text)
+        # The agent step's sidecar: beside any agent that takes longer than it does.
+        warm_suite(agent_step.context, directory)
         resumed = time.perf_counter()
         event = run._execute(spec, TestStep(turn, 1), directory, None)
         decision = decide(spec, status, event, datetime.now(UTC))
@@ -141,7 +148,7 @@ def overhead_at(  # noqa: PLR0917
             raise SystemExit(f"turn {turn}: the test step did not score: {event}")
         if not summary.all_passed:  # a generator defect, not the runtime's: say so, go on
             print(f"  note: turn {turn}: the ground truth passed {summary.passed}/{summary.total}")
-        samples.append(((paused - started) + (ended - resumed), floor()))
+        samples.append(((paused - started) + (ended - resumed), floor(), resumed - paused))
     return samples
 
 
@@ -244,22 +251,27 @@ def main() -> None:
         )
         if not args.skip_overhead:
             print("harness overhead per turn (everything but the agent), seconds")
-            print(f"{'turn':>5} {'median':>8} {'p95':>8} {'floor':>8} {'ratio':>6}  (median of")
-            print(f"{'':>40}each sample / its floor)")
+            print(
+                f"{'turn':>5} {'median':>8} {'p95':>8} {'floor':>8} {'ratio':>6}  (median of "
+                "each sample / its floor)   warm-up beside the agent"
+            )
             forkserver = ForkServer()  # as `enduro run` does
             for turn in overhead_turns:
                 floor = floor_at(probe, turn, work)
                 pairs = overhead_at(probe, turn, args.repeats, work, forkserver, floor)
-                samples = [overhead for overhead, _ in pairs]
+                samples = [overhead for overhead, _, _ in pairs]
                 median = statistics.median(samples)
-                floors = statistics.median(f for _, f in pairs)
-                ratio = statistics.median(overhead / f for overhead, f in pairs)
+                floors = statistics.median(f for _, f, _ in pairs)
+                ratio = statistics.median(overhead / f for overhead, f, _ in pairs)
+                warm = statistics.median(w for _, _, w in pairs)
                 print(
-                    f"{turn:>5} {median:>8.3f} {p95(samples):>8.3f} {floors:>8.3f} {ratio:>6.2f}",
+                    f"{turn:>5} {median:>8.3f} {p95(samples):>8.3f} {floors:>8.3f} {ratio:>6.2f}"
+                    f"{warm:>33.3f}",
                     flush=True,
                 )
                 figures[f"overhead_turn_{turn}"] = {
-                    "seconds": median, "floor": floors, "ratio": ratio, "load": load()
+                    "seconds": median, "floor": floors, "ratio": ratio, "warm_up": warm,
+                    "load": load(),
                 }  # fmt: skip
             forkserver.close()
         if args.profile:

@@ -86,6 +86,36 @@ def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     typer.echo(outcome.model_dump_json())
 
 
+@app.command("warm-suite")
+def warm_suite(context: Context, artifacts: Artifacts) -> None:
+    """Beside the agent: rewrite the turn's suite into bytecode for its test step, then
+    wait to be stopped (a native sidecar that exited would be restarted)."""
+    import os
+    import signal
+    import sys
+
+    from enduro.procgroup import die_with_parent
+    from enduro.steps.context import StepContext
+    from enduro.testrunner.warmup import warm_suite as warm
+
+    die_with_parent()
+    # PID 1 of a container ignores SIGTERM without a handler; cut short, the test step
+    # rewrites what is missing (every file here is written whole or not at all).
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(0))
+    step_context = StepContext.model_validate_json(context)
+    try:
+        _stored_set(step_context, artifacts / "scenario_set")
+        tests = warm(step_context, artifacts)
+    except Exception as exc:  # only time is at stake: the test step collects as before
+        typer.echo(f"warm-suite: not warmed ({type(exc).__name__}: {exc})", err=True)
+    else:
+        typer.echo(f"warm-suite: {tests} tests of turn {step_context.turn} collected")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    while True:
+        signal.pause()
+
+
 @app.command("test-runner")
 def test_runner(
     *,

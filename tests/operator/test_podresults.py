@@ -110,6 +110,30 @@ def test_a_failing_init_container_is_infrastructure() -> None:
     assert isinstance(event, StepFailedInfra) and "prepare-workspace" in event.reason
 
 
+def test_a_native_sidecar_stopped_with_the_step_is_not_a_failed_init() -> None:
+    """The agent step's suite warmer and the test step's server run beside the main
+    container and are stopped when it ends (exit 143 on SIGTERM): the main container's
+    outcome is the step's."""
+    stopped = {"terminated": {"exitCode": 143}}
+    for step, main, sidecar, outcome in (
+        (AGENT, "agent", "warm-suite", json.dumps({"exitCode": 0})),
+        (TEST, "test-runner", "server", json.dumps({"passed": 1, "total": 1})),
+    ):
+        body = pod(
+            "Succeeded",
+            main=main,
+            code=0,
+            message=outcome,
+            initContainerStatuses=[{"name": sidecar, "state": stopped}],
+        )
+        body["spec"] = {"initContainers": [{"name": sidecar, "restartPolicy": "Always"}]}
+        event = step_event(step, body, NOW, timeout_seconds=LIMIT)
+        assert isinstance(event, AgentFinished | TestFinished), event
+        del body["spec"]["initContainers"][0]["restartPolicy"]  # a plain init container
+        failed = step_event(step, body, NOW, timeout_seconds=LIMIT)
+        assert isinstance(failed, StepFailedInfra) and sidecar in failed.reason
+
+
 def test_unschedulable_only_counts_after_the_limit() -> None:
     since = (NOW - datetime.timedelta(seconds=100)).isoformat()
     condition = {

@@ -33,10 +33,13 @@ def agent_pod(**agent: Any) -> dict[str, Any]:
 
 def test_the_agent_pod_prepares_the_workspace_then_runs_the_agent() -> None:
     pod = agent_pod()
-    [init] = pod["spec"]["initContainers"]
+    [init, warmer] = pod["spec"]["initContainers"]
     [main] = pod["spec"]["containers"]
     assert init["command"][:2] == ["enduro", "prepare-workspace"]
     assert "restartPolicy" not in init
+    # Beside the agent, a native sidecar warms the turn's suite (stopped with the agent).
+    assert warmer["command"][:2] == ["enduro", "warm-suite"]
+    assert warmer["restartPolicy"] == "Always"
     # The agent's outcome (its last stdout line) is copied to the termination log.
     assert main["command"][:2] == ["sh", "-c"]
     assert "/dev/termination-log" in main["command"][2]
@@ -89,8 +92,22 @@ def test_the_pod_is_locked_down() -> None:
         assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
-        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
     assert {"name": "tmp", "emptyDir": {}} in spec_["volumes"]
+
+
+def test_only_containers_that_never_run_beside_the_agent_share_its_tmp() -> None:
+    """The pod's /tmp is one emptyDir for all its containers. The agent writes it while
+    the trusted suite warmer runs, so the warmer has none: no file the agent plants
+    there (a usercustomize.py, a poisoned cache) reaches a trusted process."""
+    pod = agent_pod()
+    tmp = {"name": "tmp", "mountPath": "/tmp"}
+    by_name = {c["name"]: c for c in pod["spec"]["initContainers"] + pod["spec"]["containers"]}
+    assert tmp in by_name["prepare-workspace"]["volumeMounts"]  # done before the agent starts
+    assert tmp in by_name["agent"]["volumeMounts"]
+    warmer = by_name["warm-suite"]
+    assert all(m["mountPath"] != "/tmp" for m in warmer["volumeMounts"])
+    assert [m["mountPath"] for m in warmer["volumeMounts"]] == ["/artifacts"]
+    assert "workingDir" in warmer and warmer["workingDir"] == "/artifacts"
 
 
 def test_no_shared_process_namespace_and_the_agents_runtime_class() -> None:

@@ -58,7 +58,7 @@ def test_agent_step_prepares_the_workspace_then_runs_the_agent() -> None:
         3,
         1,
     )
-    assert step.sidecar is None and step.init is not None
+    assert step.init is not None
     assert step.init.command[:2] == ["enduro", "prepare-workspace"]
     assert step.main.command[:2] == ["enduro", "agent"]
     for c in (step.init, step.main):
@@ -69,6 +69,31 @@ def test_agent_step_prepares_the_workspace_then_runs_the_agent() -> None:
         assert context.agent is not None and context.agent.harness == "mini-swe-agent"
     assert '"changesPerTurn":5' in flag(step.init, "--context")  # camelCase all the way down
     assert step.timeout_seconds > 1800
+
+
+def test_beside_the_agent_a_trusted_sidecar_warms_the_turns_suite() -> None:
+    """The suite of the turn is known before the agent starts: `enduro warm-suite`
+    rewrites it into bytecode in the artifact root while the agent works. It sees the
+    artifact root (the turn cache, the bytecode store) and never the workspace, and is
+    told the turn, not the agent."""
+    step = build_agent_step("demo-s002", make_spec(), 3, 1, images=Images(enduro="reg/e:1"))
+    warmer = step.sidecar
+    assert warmer is not None and warmer.command[:2] == ["enduro", "warm-suite"]
+    assert warmer.image == "reg/e:1"
+    assert mounts(warmer) == {("artifacts", ARTIFACTS, "", False)}
+    assert flag(warmer, "--artifacts") == ARTIFACTS
+    context = StepContext.model_validate_json(flag(warmer, "--context"))
+    assert context.generator is not None and (context.scenario, context.turn) == (2, 3)
+    assert context.agent is None
+    assert step.containers() == [step.init, warmer, step.main]
+
+
+def test_a_step_run_locally_warms_the_suite_in_the_scenarios_folder(tmp_path: Path) -> None:
+    step = build_agent_step("demo", make_spec(), 1, 1).localize(
+        {VolumeName.WORKSPACE: tmp_path / "ws", VolumeName.ARTIFACTS: tmp_path / "art"}
+    )
+    assert step.sidecar is not None
+    assert flag(step.sidecar, "--artifacts") == str(tmp_path / "art")
 
 
 def test_an_untrusted_agent_is_never_told_the_generator() -> None:

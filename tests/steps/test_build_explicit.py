@@ -67,6 +67,7 @@ def test_the_agent_step_prepares_in_the_environment_image_and_passes_its_variabl
     step = build_step("sr", make_spec(), AgentStep(1, 1), images=IMAGES)
     assert step.init is not None and step.init.image == "calc:1"
     assert step.init.command[:2] == ["enduro", "prepare-workspace"]
+    assert step.sidecar is None  # no pytest suite to warm: scorers score the workspace
     init_context = StepContext.model_validate_json(
         step.init.command[step.init.command.index("--context") + 1]
     )

@@ -105,6 +105,7 @@ async def step_pods(
     *,
     namespace: str | None,
     name: str,
+    spec: kopf.Spec,
     status: kopf.Status,
     labels: kopf.Labels,
     memo: kopf.Memo,
@@ -114,7 +115,17 @@ async def step_pods(
     # the ScenarioRun daemons read it, then wake its daemon. (A separate event handler per
     # pod event would double the operator's work per step.) kopf fills its indexes before
     # it starts handlers and daemons, so a restarted operator sees every existing pod.
-    snapshot = {"metadata": {"name": name}, "status": dict(status)}
+    # Of the spec, only which init containers are native sidecars (`podresults`).
+    sidecars = [
+        {"name": c.get("name"), "restartPolicy": "Always"}
+        for c in spec.get("initContainers") or ()
+        if c.get("restartPolicy") == "Always"
+    ]
+    snapshot = {
+        "metadata": {"name": name},
+        "spec": {"initContainers": sidecars},
+        "status": dict(status),
+    }
     memo.pods[(namespace, name)] = snapshot
     memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
     return {(namespace, name): snapshot}

@@ -52,13 +52,24 @@ def _terminated(pod: Pod, container: str) -> Mapping[str, Any] | None:
 
 
 def _failed_init(pod: Pod) -> str | None:
+    sidecars = _native_sidecars(pod)
     for status in pod.get("status", {}).get("initContainerStatuses") or []:
         terminated = (status.get("state") or {}).get("terminated")
-        if terminated and terminated.get("exitCode", 0) != 0 and status.get("name") != "server":
+        if terminated and terminated.get("exitCode", 0) != 0 and status["name"] not in sidecars:
             return init_failed(
                 status["name"], terminated["exitCode"], str(terminated.get("message") or "")
             )
     return None
+
+
+def _native_sidecars(pod: Pod) -> set[str]:
+    """Init containers that run beside the main one (`restartPolicy: Always`): stopped
+    when it ends, so their exit code says nothing about the step."""
+    return {
+        str(container.get("name"))
+        for container in pod.get("spec", {}).get("initContainers") or []
+        if container.get("restartPolicy") == "Always"
+    }
 
 
 def _image(pod: Pod, container: Mapping[str, Any]) -> str:

@@ -89,7 +89,7 @@ def _container(spec: ContainerSpec, *, command: list[str] | None = None) -> Mani
                 }
                 for mount in spec.mounts
             ),
-            {"name": SCRATCH_VOLUME, "mountPath": "/tmp"},
+            *([{"name": SCRATCH_VOLUME, "mountPath": "/tmp"}] if spec.pod_tmp else []),
         ],
         "securityContext": {
             "allowPrivilegeEscalation": False,

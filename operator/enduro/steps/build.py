@@ -1,6 +1,7 @@
 """Pure builders of the two steps of an attempt, following docs/steps.md.
 
-agent step: init `enduro prepare-workspace`, main `enduro agent` (in the agent image).
+agent step: init `enduro prepare-workspace`, sidecar `enduro warm-suite` (a generated
+            scenario's), main `enduro agent` (in the agent image).
 test step:  sidecar `sh run.sh` (the agent's server, in the agent image, on $PORT),
             main `enduro test-runner --server-url http://127.0.0.1:$PORT`.
             An explicit scenario's test step is its scoring step instead: main
@@ -170,9 +171,31 @@ def build_agent_step(
         retry=retry,
         context=context,
         init=init,
+        sidecar=_suite_warmer(context, images) if spec.definition is None else None,
         main=main,
         timeout_seconds=spec.timeouts.agent_seconds + AGENT_STEP_GRACE_SECONDS,
         runtime_class_name=agent.runtime_class_name,
+    )
+
+
+def _suite_warmer(context: StepContext, images: Images) -> ContainerSpec:
+    """Beside the agent, the turn's pytest suite rewritten into bytecode for its test step
+    (`enduro.testrunner.warmup`): trusted, it sees the artifact root, not the workspace."""
+    return ContainerSpec(
+        name="warm-suite",
+        image=images.enduro,
+        command=[
+            *(
+                "enduro",
+                "warm-suite",
+                "--context",
+                context.model_copy(update={"agent": None}).to_json(),
+            ),
+            *("--artifacts", ARTIFACTS),
+        ],
+        working_dir=ARTIFACTS,
+        mounts=[Mount(volume=VolumeName.ARTIFACTS, path=ARTIFACTS)],
+        pod_tmp=False,  # the agent writes the pod's /tmp meanwhile: nothing of it reaches here
     )
 
 

@@ -65,6 +65,11 @@ class ContainerSpec(SpecModel):
     mounts: list[Mount] = Field(default_factory=list, description="Volumes it sees.")
     requests: dict[str, str] = Field(default_factory=dict, description="Resource requests.")
     limits: dict[str, str] = Field(default_factory=dict, description="Resource limits.")
+    pod_tmp: bool = Field(
+        default=True,
+        description="Mounts the pod's scratch /tmp, which its containers share; a trusted "
+        "container running beside the agent does not (the agent could plant files there).",
+    )
 
 
 class StepSpec(SpecModel):
