@@ -70,7 +70,8 @@ def local_rows(figures: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 f"test step pair overhead at turn {turn} / floor",
-                f"{f['ratio']:.2f}x ({f['seconds']:.1f} s vs {f['floor']:.1f} s)",
+                f"{f['ratio']:.2f}x ({f['seconds']:.1f} s vs {f['floor']:.1f} s; "
+                f"{f['warm_up']:.1f} s warm-up beside the agent)",
                 "<= 1.2x",
                 f["ratio"] <= 1.2,
                 f["load"],

@@ -105,11 +105,12 @@ def warm_suite(context: Context, artifacts: Artifacts) -> None:
     step_context = StepContext.model_validate_json(context)
     try:
         _stored_set(step_context, artifacts / "scenario_set")
-        tests = warm(step_context, artifacts)
+        rewritten = warm(step_context, artifacts)
     except Exception as exc:  # only time is at stake: the test step collects as before
         typer.echo(f"warm-suite: not warmed ({type(exc).__name__}: {exc})", err=True)
     else:
-        typer.echo(f"warm-suite: {tests} tests of turn {step_context.turn} collected")
+        names = ", ".join(rewritten) or "none: the store had them all"
+        typer.echo(f"warm-suite: turn {step_context.turn}, modules rewritten: {names}")
     sys.stdout.flush()
     sys.stderr.flush()
     while True:
