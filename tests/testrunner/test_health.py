@@ -4,13 +4,13 @@ else, whatever the server answers or the environment says."""
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
 from enduro.testrunner.server import wait_healthy
+from loopback import threaded_server
 
 
 @contextmanager
@@ -30,14 +30,8 @@ def server(answers: dict[str, tuple[int, dict[str, str]]]) -> Iterator[tuple[str
                 self.send_header(name, value)
             self.end_headers()
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", asked
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with threaded_server(Handler) as url:
+        yield url, asked
 
 
 def test_a_healthy_server_is_seen_at_once() -> None:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from enduro.scenarios.render import http_client
 from enduro.scenarios.render.http_client import ClientError, Session, method_after_redirect
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
+from loopback import threaded_server
 
 Answer = Callable[[BaseHTTPRequestHandler, bytes], None]
 Seen = dict[str, Any]
@@ -61,15 +62,8 @@ def serving(
             answer(self, body)
             self.wfile.flush()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with threaded_server(Handler) as url:
+        yield url, seen
 
 
 def send(
