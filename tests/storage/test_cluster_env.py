@@ -92,6 +92,7 @@ def test_a_configmap_set_reaches_the_trusted_containers_never_an_agent_cli() -> 
     found = containers(pod)
     mounts = {n: [m["name"] for m in c["volumeMounts"]] for n, c in found.items()}
     assert "scenario-set" in mounts["prepare-workspace"]
+    assert "scenario-set" in mounts["warm-suite"]  # trusted: it reads the turn's suite
     assert "scenario-set" not in mounts["agent"]
     agent_command = " ".join(found["agent"]["command"])
     assert "small-set" not in agent_command and '"generator"' not in agent_command

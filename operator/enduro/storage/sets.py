@@ -26,7 +26,7 @@ from enduro.api.storage import SourceSpec
 
 SET_CONDITION = "ScenarioSetReady"
 VOLUME = "scenario-set"
-TRUSTED_CONTAINERS = ("prepare-workspace", "test-runner")
+TRUSTED_CONTAINERS = ("prepare-workspace", "warm-suite", "test-runner")
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 MOUNT_ENV = "ENDURO_SCENARIO_SET_MOUNT"  # where the ConfigMap's files are
 
