@@ -122,7 +122,9 @@ def test_quickstart_applied_client_side_runs_to_succeeded_and_deletes_in_cascade
     assert set(statuses.values()) == {"Completed"}
 
     logs = kubectl("logs", "quickstart-s000-t001-a1-agent")
-    assert logs.stderr == 'Defaulted container "agent" out of: agent, prepare-workspace (init)\n'
+    assert logs.stderr == (
+        'Defaulted container "agent" out of: agent, prepare-workspace (init), warm-suite (init)\n'
+    )
     assert '"failure":"none"' in logs.stdout.splitlines()[-1]  # the agent's outcome
 
     claims = kubectl("get", "pvc").stdout
