@@ -36,8 +36,9 @@ def _pyc(source: Path) -> Path:
     return source.parent / CACHE_DIR / (source.stem + PYC_TAIL)
 
 
-def _key(source: Path) -> str:
-    return hashlib.sha256(source.read_bytes()).hexdigest() + PYC_TAIL
+def _key(source: bytes) -> str:
+    """The store's name for the bytecode of a module with this source."""
+    return hashlib.sha256(source).hexdigest() + PYC_TAIL
 
 
 REWRITTEN = ("conftest.py", "test_*.py", "*_test.py")  # what pytest's import hook rewrites
@@ -53,7 +54,7 @@ def prepare(suite_dir: Path, store: Path) -> list[str]:
         if not any(fnmatch(source.name, pattern) for pattern in REWRITTEN):
             continue
         data = source.read_bytes()
-        stored = store / (hashlib.sha256(data).hexdigest() + PYC_TAIL)
+        stored = store / _key(data)
         if stored.exists():
             continue
         tree = ast.parse(data, filename=str(source))
@@ -70,7 +71,7 @@ def prepare(suite_dir: Path, store: Path) -> list[str]:
 def restore(suite_dir: Path, store: Path) -> None:
     """Put the stored bytecode of every module of ``suite_dir`` that has some in place."""
     for source in suite_dir.rglob("*.py"):
-        stored = store / _key(source)
+        stored = store / _key(source.read_bytes())
         target = _pyc(source)
         if stored.is_file() and not target.exists():
             target.parent.mkdir(exist_ok=True)
@@ -85,7 +86,7 @@ def keep(suite_dir: Path, store: Path) -> None:
     kept = set()
     for source in suite_dir.rglob("*.py"):
         written = _pyc(source)
-        stored = store / _key(source)
+        stored = store / _key(source.read_bytes())
         if written.is_file() and not stored.exists():
             partial = stored.with_name(f".{stored.name}.{os.getpid()}")
             shutil.copyfile(written, partial)
