@@ -181,18 +181,11 @@ def build_agent_step(
 def _suite_warmer(context: StepContext, images: Images) -> ContainerSpec:
     """Beside the agent, the turn's pytest suite rewritten into bytecode for its test step
     (`enduro.testrunner.warmup`): trusted, it sees the artifact root, not the workspace."""
+    told = context.model_copy(update={"agent": None}).to_json()  # the turn, not the agent
     return ContainerSpec(
         name="warm-suite",
         image=images.enduro,
-        command=[
-            *(
-                "enduro",
-                "warm-suite",
-                "--context",
-                context.model_copy(update={"agent": None}).to_json(),
-            ),
-            *("--artifacts", ARTIFACTS),
-        ],
+        command=["enduro", "warm-suite", "--context", told, "--artifacts", ARTIFACTS],
         working_dir=ARTIFACTS,
         mounts=[Mount(volume=VolumeName.ARTIFACTS, path=ARTIFACTS)],
         pod_tmp=False,  # the agent writes the pod's /tmp meanwhile: nothing of it reaches here
