@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from pathlib import Path
+
+from setfiles import edit
 
 
 def enduro(*args: str) -> subprocess.CompletedProcess[str]:
@@ -15,7 +18,8 @@ def test_generate_then_check(tmp_path: Path) -> None:
     proc = enduro("generate", "--scenarios", "1", "--turns", "2", "--seed", "3", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "wrote 1 scenario(s) x 2 turn(s)" in proc.stdout
-    assert (out / "scenario_000" / "turn_002" / "SPEC.md").is_file()
+    with zipfile.ZipFile(out / "scenario_000.zip") as pack:
+        assert pack.read("turn_002/SPEC.md").startswith(b"#")
     proc = enduro("check-scenarios", str(out))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok:")
@@ -42,7 +46,7 @@ def test_a_non_empty_out_dir_needs_force(tmp_path: Path) -> None:
 def test_check_names_the_corrupt_file(tmp_path: Path) -> None:
     out = tmp_path / "set"
     assert enduro("generate", "--turns", "2", "--out", str(out)).returncode == 0
-    (out / "scenario_000" / "turn_001" / "changes.yaml").write_text("- kind: make_coffee\n")
+    edit(out, "scenario_000/turn_001/changes.yaml", b"- kind: make_coffee\n")
     proc = enduro("check-scenarios", str(out))
     assert proc.returncode == 2
     assert "turn_001/changes.yaml" in proc.stderr

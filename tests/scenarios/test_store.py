@@ -8,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from enduro.api.generator import GeneratorSpec
+from enduro.scenarios import packs
 from enduro.scenarios.generator import ScenarioTurn, generate_scenario
 from enduro.scenarios.store import (
     MANIFEST,
@@ -20,9 +22,12 @@ from enduro.scenarios.store import (
     StoreError,
     core_files,
     export_set,
+    ground_truth_files,
     load_set,
     set_digest,
+    suite_files,
 )
+from setfiles import edit
 
 SPEC = GeneratorSpec(seed=7, scenarios=2, turns=3)
 CORE = {"": core_files}
@@ -36,28 +41,84 @@ def exported(tmp_path: Path) -> Path:
 
 def rewrite(out: Path, rel: str, text: str) -> None:
     """Replace a file and fix the manifest, as a bad pre-generated set would look."""
-    (out / rel).write_text(text)
-    manifest = json.loads((out / MANIFEST).read_text())
-    manifest["files"][rel] = hashlib.sha256(text.encode()).hexdigest()
-    manifest["digest"] = set_digest(manifest["files"])
-    (out / MANIFEST).write_text(json.dumps(manifest))
+    edit(out, rel, text.encode(), listed=True)
 
 
 def test_export_writes_the_documented_layout(tmp_path: Path) -> None:
     out = tmp_path / "set"
     manifest = export_set(SPEC, out, renderers=RENDERERS)
-    turn = out / "scenario_001" / "turn_002"
-    for name in ("schema.yaml", "changes.yaml", "CHANGES.md", "SPEC.md", "openapi.yaml"):
-        assert (turn / name).is_file(), name
-    assert (turn / "tests" / "conftest.py").is_file()
-    assert (turn / "ground_truth" / "run.sh").is_file()
+    assert sorted(p.name for p in out.iterdir()) == [
+        MANIFEST,
+        "scenario_000.zip",
+        "scenario_001.zip",
+    ]
+    with zipfile.ZipFile(out / "scenario_001.zip") as pack:
+        assert pack.testzip() is None  # every member's CRC checks out
+        names = pack.namelist()
+        for name in ("schema.yaml", "changes.yaml", "CHANGES.md", "SPEC.md", "openapi.yaml"):
+            assert f"turn_002/{name}" in names, name
+        assert "turn_002/tests/conftest.py" in names
+        assert "turn_002/ground_truth/run.sh" in names
+        turn = generate_scenario(SPEC, 1)[1]
+        expected = {
+            **core_files(turn),
+            **{f"tests/{rel}": text for rel, text in suite_files(turn).items()},
+            **{f"ground_truth/{rel}": text for rel, text in ground_truth_files(turn).items()},
+        }
+        for rel, text in expected.items():
+            assert pack.read(f"turn_002/{rel}").decode() == text, rel
     data = json.loads((out / MANIFEST).read_text())
     assert data["generator"]["changesPerTurn"] == 5
-    assert data["format"] == "enduro-scenarios/v1"
-    assert set(data["files"]) == {
-        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != MANIFEST
-    }
+    assert data["format"] == "enduro-scenarios/v2"
+    listed = set()
+    for name in ("scenario_000.zip", "scenario_001.zip"):
+        pack_bytes = (out / name).read_bytes()
+        assert data["packs"][name] == hashlib.sha256(pack_bytes).hexdigest()
+        with zipfile.ZipFile(out / name) as pack:
+            listed |= {f"{name.removesuffix('.zip')}/{member}" for member in pack.namelist()}
+    assert set(data["files"]) == listed
     assert manifest.digest == set_digest(manifest.files)
+
+
+def test_a_pack_keeps_each_content_compressed_once_and_far_smaller(tmp_path: Path) -> None:
+    manifest = export_set(SPEC, tmp_path / "set", renderers=RENDERERS, workers=1)
+    with zipfile.ZipFile(tmp_path / "set" / "scenario_000.zip") as pack:
+        infos = pack.infolist()
+        assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
+        by_digest: dict[str, set[tuple[int, int]]] = {}
+        for info in infos:
+            digest = manifest.files[f"scenario_000/{info.filename}"]
+            by_digest.setdefault(digest, set()).add((info.CRC, info.compress_size))
+        logical = sum(info.file_size for info in infos)
+        stored = sum(info.compress_size for info in infos)
+    assert all(len(found) == 1 for found in by_digest.values())
+    assert len(by_digest) < len(infos), "no file of the scenario repeats an earlier one"
+    assert stored * 3 < logical, f"{stored} bytes stored for {logical}"
+
+
+def test_a_scenario_too_big_for_a_pack_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packs, "_MEMBERS", 4)
+    with pytest.raises(StoreError, match=r"scenario_000\.zip: .*at most 4 members"):
+        export_set(SPEC, tmp_path / "set", renderers=CORE, workers=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_set_of_the_first_format_a_file_per_path_still_loads(tmp_path: Path) -> None:
+    out = exported(tmp_path)
+    old = tmp_path / "v1"
+    manifest = json.loads((out / MANIFEST).read_text())
+    for name in manifest.pop("packs"):
+        with zipfile.ZipFile(out / name) as pack:
+            pack.extractall(old / name.removesuffix(".zip"))
+    manifest["format"] = "enduro-scenarios/v1"
+    (old / MANIFEST).write_text(json.dumps(manifest))
+    loaded = load_set(old, deep=True)
+    assert [t.schema for t in loaded.turns()] == [t.schema for t in load_set(out).turns()]
+    (old / "scenario_000/turn_002/SPEC.md").write_text("tampered")
+    with pytest.raises(StoreError, match=r"scenario_000/turn_002/SPEC\.md: content does not"):
+        load_set(old)
 
 
 def test_a_loaded_set_equals_the_generated_one(tmp_path: Path) -> None:
@@ -75,6 +136,7 @@ def test_export_is_byte_identical_for_any_number_of_workers(tmp_path: Path) -> N
     first = export_set(SPEC, tmp_path / "a", renderers=CORE, workers=1)
     second = export_set(SPEC, tmp_path / "b", renderers=CORE, workers=2)
     assert first.files == second.files and first.digest == second.digest
+    assert first.packs == second.packs
 
 
 # Exports the whole set (suite and ground truth included) in a fresh process.
@@ -84,7 +146,8 @@ from pathlib import Path
 from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.store import export_set
 spec = GeneratorSpec(seed=11, scenarios=3, turns=12)
-print(export_set(spec, Path(sys.argv[1]), workers=int(sys.argv[2])).digest)
+manifest = export_set(spec, Path(sys.argv[1]), workers=int(sys.argv[2]))
+print(manifest.digest, sorted(manifest.packs.items()))
 """
 
 # Renders the suite and ground truth of the turns in argv[1] only, in a fresh process:
@@ -133,28 +196,44 @@ def test_tests_reused_from_earlier_turns_render_as_a_fresh_process_does() -> Non
     assert alone == [line for line in in_order if int(line.split()[1]) in picked]
 
 
-def test_each_distinct_file_is_written_once(tmp_path: Path) -> None:
-    manifest = export_set(SPEC, tmp_path / "set", renderers=RENDERERS, workers=1)
-    inodes: dict[str, set[int]] = {}
-    for rel, digest in manifest.files.items():
-        inodes.setdefault(digest, set()).add((tmp_path / "set" / rel).stat().st_ino)
-    assert all(len(found) == 1 for found in inodes.values()), "equal bytes written twice"
-    assert len(inodes) < len(manifest.files), "no file of the set was shared"
-    loaded = load_set(tmp_path / "set", deep=True)  # every path still checks out
-    assert set(loaded.manifest.files) == set(manifest.files)
-
-
 def test_an_edited_file_is_named(tmp_path: Path) -> None:
     out = exported(tmp_path)
-    (out / "scenario_000/turn_002/SPEC.md").write_text("tampered")
+    edit(out, "scenario_000/turn_002/SPEC.md", b"tampered")
     with pytest.raises(StoreError, match=r"scenario_000/turn_002/SPEC\.md: content does not"):
         load_set(out)
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     out = exported(tmp_path)
-    (out / "scenario_001/turn_003/openapi.yaml").unlink()
-    with pytest.raises(StoreError, match=r"turn_003/openapi\.yaml: listed in manifest\.json"):
+    edit(out, "scenario_001/turn_003/openapi.yaml", None)
+    with pytest.raises(
+        StoreError,
+        match=r"turn_003/openapi\.yaml: listed in manifest\.json but not in scenario_001",
+    ):
+        load_set(out)
+
+
+def test_a_damaged_missing_or_unlisted_pack_is_named(tmp_path: Path) -> None:
+    out = exported(tmp_path)
+    pack = out / "scenario_001.zip"
+    whole = pack.read_bytes()
+    pack.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(StoreError, match=r"scenario_001\.zip: not a readable zip"):
+        load_set(out)
+    flipped = bytearray(whole)
+    flipped[100] ^= 0xFF  # inside the first member's compressed bytes
+    pack.write_bytes(bytes(flipped))
+    with pytest.raises(StoreError, match=r"scenario_001/turn_001/\S+: "):
+        load_set(out)
+    pack.unlink()
+    with pytest.raises(
+        StoreError, match=r"scenario_001\.zip: listed in manifest\.json but missing"
+    ):
+        load_set(out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    del manifest["packs"]["scenario_001.zip"]
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(StoreError, match=r"scenario_001\.zip: holds listed files but is not in"):
         load_set(out)
 
 
@@ -170,6 +249,21 @@ def test_a_bad_manifest_is_named(tmp_path: Path, text: str, phrase: str) -> None
     out = exported(tmp_path)
     (out / MANIFEST).write_text(text)
     with pytest.raises(StoreError, match=f"manifest.json: .*{phrase}"):
+        load_set(out)
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "phrase"),
+    [("packs", "../x.zip", "not a pack's name"), ("files", "../../etc/x", "stay inside it")],
+)
+def test_a_manifest_naming_a_file_outside_the_set_is_refused(
+    tmp_path: Path, field: str, name: str, phrase: str
+) -> None:
+    out = exported(tmp_path)
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest[field][name] = "0" * 64
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(StoreError, match=f"manifest.json: invalid: {field}: .*{phrase}"):
         load_set(out)
 
 

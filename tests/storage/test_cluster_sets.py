@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from cluster.enduro_cluster import BENCHMARK_RUNS, SCENARIO_RUNS, EnduroCluster
 from enduro.cli import app
 from enduro.testing.scripted_model import ScriptedModel, ScriptedModelServer
+from setfiles import member_of, repacked
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 API = "enduro.dev/v1alpha1"
@@ -112,21 +113,16 @@ def test_a_cluster_run_plays_a_stored_set_from_s3_and_refuses_an_edited_one(
     assert run["status"]["averageScore"] == 1.0
     [ready] = [c for c in run["status"]["conditions"] if c["type"] == "ScenarioSetReady"]
     assert ready["status"] == "True", ready
-    stored = (
-        aws_env.client()
-        .get_object(  # type: ignore[attr-defined]
-            Bucket=bucket, Key="sets/a/scenario_000/turn_002/SPEC.md"
-        )["Body"]
-        .read()
-    )
+    client = aws_env.client()
+    pack = client.get_object(Bucket=bucket, Key="sets/a/scenario_000.zip")["Body"].read()  # type: ignore[attr-defined]
+    stored = member_of(pack, "scenario_000/turn_002/SPEC.md")
     assert spec_md_on_claim(tmp_path, "run-s000").encode() == stored
 
-    aws_env.client().put_object(  # type: ignore[attr-defined]
-        Bucket=bucket, Key="sets/a/scenario_000/turn_001/SPEC.md", Body=b"edited"
-    )
+    edited_pack = repacked(pack, "scenario_000/turn_001/SPEC.md", b"edited")
+    client.put_object(Bucket=bucket, Key="sets/a/scenario_000.zip", Body=edited_pack)  # type: ignore[attr-defined]
     play(cluster, "edited", "stored-edited", source)
     found = refused(cluster, "edited")
-    assert f"s3://{bucket}/sets/a/scenario_000/turn_001/SPEC.md" in found["message"]
+    assert f"s3://{bucket}/sets/a/scenario_000.zip" in found["message"]
     assert "does not match its digest" in found["message"]
 
 

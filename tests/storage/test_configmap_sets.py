@@ -146,3 +146,21 @@ def test_an_existing_manifest_is_not_overwritten_without_force(tmp_path: Path) -
     result = CliRunner().invoke(app, [*args, "--out-configmap", "set", "--force"])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.read_text())["kind"] == "ConfigMap"
+
+
+def test_a_configmap_packs_the_sets_files_one_by_one_each_content_once(tmp_path: Path) -> None:
+    """One gzip stream over the plain files, not over the packs (already deflated, they
+    would not shrink again and the ConfigMap would hold fewer turns)."""
+    out = tmp_path / "set.yaml"
+    args = ["generate", "--scenarios", "1", "--turns", "4", "--seed", "4", "--out", str(out)]
+    assert CliRunner().invoke(app, [*args, "--out-configmap", "tree"]).exit_code == 0
+    document = yaml.safe_load(out.read_text())
+    data = base64.b64decode(document["binaryData"][configmap.KEY])
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        members = {member.name: member for member in tar.getmembers()}
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert not [name for name in members if name.endswith(".zip")]
+    assert set(manifest["files"]) <= set(members)
+    repeated = [m for m in members.values() if m.islnk()]
+    assert repeated, "an unchanged file was stored again instead of linked"
+    assert len(data) < 0.4 * sum(m.size for m in members.values() if m.isfile())

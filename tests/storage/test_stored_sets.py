@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from enduro.cli import app
 from enduro.scenarios.store import StoreError, download_set
 from enduro.testing.scripted_model import ScriptedModel, ScriptedModelServer
+from setfiles import member_of, repacked
 
 SIZE = ["--scenarios", "1", "--turns", "2", "--changes-per-turn", "2", "--seed", "4"]
 
@@ -71,14 +72,13 @@ def test_a_bedrock_sampled_set_is_stored_with_its_generation_and_reads_back(
 def test_a_set_whose_object_was_edited_is_refused_naming_it(s3: MotoServer, bucket: str) -> None:
     url = f"s3://{bucket}/sets/w"
     assert cli("generate", *SIZE, "--out", url).exit_code == 0
-    s3.client().put_object(  # type: ignore[attr-defined]
-        Bucket=bucket, Key="sets/w/scenario_000/turn_002/SPEC.md", Body=b"edited"
-    )
+    client = s3.client()
+    pack = client.get_object(Bucket=bucket, Key="sets/w/scenario_000.zip")["Body"].read()  # type: ignore[attr-defined]
+    edited = repacked(pack, "scenario_000/turn_002/SPEC.md", b"edited")
+    client.put_object(Bucket=bucket, Key="sets/w/scenario_000.zip", Body=edited)  # type: ignore[attr-defined]
     result = cli("check-scenarios", url)
     assert result.exit_code == 2
-    assert f"{url}/scenario_000/turn_002/SPEC.md: content does not match its digest" in (
-        result.output
-    )
+    assert f"{url}/scenario_000.zip: content does not match its digest" in result.output
 
 
 def test_a_set_with_another_digest_than_the_benchmark_names_is_refused(
@@ -178,13 +178,13 @@ def test_a_run_plays_a_bedrock_sampled_set_from_s3_and_refuses_an_edited_one(
     assert run_file(run_yaml, tmp_path / "out", False) == 0
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["average_score"] == 1.0
-    stored = (tmp_path / "out/scenario_set/scenario_000/turn_002/SPEC.md").read_text()
+    pack = (tmp_path / "out/scenario_set/scenario_000.zip").read_bytes()
+    stored = member_of(pack, "scenario_000/turn_002/SPEC.md").decode()
     assert (tmp_path / "out/scenario_0/workspace/SPEC.md").read_text() == stored
 
-    s3.client().put_object(  # type: ignore[attr-defined]
-        Bucket=bucket, Key="sets/run/scenario_000/turn_001/schema.yaml", Body=b"edited"
-    )
+    edited = repacked(pack, "scenario_000/turn_001/schema.yaml", b"edited")
+    s3.client().put_object(Bucket=bucket, Key="sets/run/scenario_000.zip", Body=edited)  # type: ignore[attr-defined]
     assert run_file(run_yaml, tmp_path / "out2", False) == 2
     error = capsys.readouterr().err
-    assert f"s3://{bucket}/sets/run/scenario_000/turn_001/schema.yaml" in error
+    assert f"s3://{bucket}/sets/run/scenario_000.zip" in error
     assert "does not match its digest" in error

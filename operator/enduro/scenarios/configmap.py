@@ -1,8 +1,10 @@
 """Small scenario sets in a ConfigMap (``Benchmark.spec.source.configMap``).
 
 The set written by ``export_set`` is packed as one deterministic ``.tar.gz`` (the same
-packing as the turn checkpoints) under ``binaryData["set.tar.gz"]``, with the set digest
-in the ``enduro.dev/set-digest`` annotation for humans. Reading unpacks it into a
+packing as the turn checkpoints) of its files one by one (``write_file_tree``: a gzip
+stream over the plain files is smaller than over the packs, already deflated) under
+``binaryData["set.tar.gz"]``, with the set digest in the ``enduro.dev/set-digest``
+annotation for humans. Reading unpacks it into a
 temporary sibling, checks every file against ``manifest.json`` (``load_set``) and the
 digest the Benchmark expects, and only then moves it into place. A ConfigMap holds at
 most 1 MiB: a bigger set is refused with the size and the way out (S3).
@@ -22,7 +24,14 @@ from typing import Any
 import yaml
 
 from enduro.api.generator import GeneratorSpec
-from enduro.scenarios.store import Manifest, StoreError, TurnSource, export_set, load_set
+from enduro.scenarios.store import (
+    Manifest,
+    StoreError,
+    TurnSource,
+    export_set,
+    load_set,
+    write_file_tree,
+)
 
 KEY = "set.tar.gz"
 LIMIT = 1024 * 1024  # bytes a ConfigMap's data may hold (the API server refuses more)
@@ -36,7 +45,9 @@ def configmap_manifest(root: Path, name: str) -> dict[str, Any]:
     from enduro.storage.checkpoints import pack
 
     loaded = load_set(root)
-    data = pack(root)
+    with tempfile.TemporaryDirectory(prefix="enduro-set-tree-") as tmp:
+        write_file_tree(loaded, Path(tmp) / "set")
+        data = pack(Path(tmp) / "set")
     if len(data) > LIMIT:
         raise StoreError(
             f"the set packs to {len(data)} bytes, more than a ConfigMap holds (1 MiB, "

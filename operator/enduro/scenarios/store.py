@@ -2,9 +2,10 @@
 
 ``export_set`` renders every turn of every scenario into a temporary sibling directory
 and renames it into place only when complete, so a reader never sees a half-written
-set. ``load_set`` checks the manifest and every file's SHA-256 digest and parses every
-changes.yaml (and, with ``deep=True``, every schema.yaml; otherwise schemas are parsed
-when a turn is first read); any problem is a ``StoreError`` naming the file.
+set; each scenario's files go into one zip, its pack (``packs``). ``load_set`` checks
+the manifest and every file's SHA-256 digest and parses every changes.yaml (and, with
+``deep=True``, every schema.yaml; otherwise schemas are parsed when a turn is first
+read); any problem is a ``StoreError`` naming the file.
 
 Per-turn renderers are a registry: sub-folder -> callable(turn) -> {relative path:
 content}. The core files live at the turn folder's top level (sub-folder "").
@@ -19,15 +20,18 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 import enduro
@@ -35,6 +39,7 @@ from enduro.api.generator import GeneratorSpec
 from enduro.api.storage import S3Location, SourceSpec
 from enduro.scenarios.changes import Change, changes_from_yaml, changes_to_yaml
 from enduro.scenarios.generator import GENERATOR_VERSION, ScenarioTurn, generate_scenario
+from enduro.scenarios.packs import NAME, SUFFIX, PackTooLargeError, PackWriter
 from enduro.scenarios.render.changes import render_changes
 from enduro.scenarios.render.openapi import render_openapi
 from enduro.scenarios.render.server import render_server
@@ -42,7 +47,9 @@ from enduro.scenarios.render.spec import render_spec
 from enduro.scenarios.render.suite import render_suite
 from enduro.scenarios.schema import Schema
 
-FORMAT: Literal["enduro-scenarios/v1"] = "enduro-scenarios/v1"
+FORMAT: Literal["enduro-scenarios/v2"] = "enduro-scenarios/v2"
+FILE_PER_PATH: Literal["enduro-scenarios/v1"] = "enduro-scenarios/v1"
+"""The first format, a file per path; still read, so stored sets stay usable."""
 MANIFEST = "manifest.json"
 
 TurnRenderer = Callable[[ScenarioTurn], Mapping[str, str]]
@@ -93,11 +100,15 @@ RENDERERS: dict[str, TurnRenderer] = {
 class Manifest(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    format: Literal["enduro-scenarios/v1"] = FORMAT
+    format: Literal["enduro-scenarios/v1", "enduro-scenarios/v2"] = FORMAT
     enduro_version: str
     generator_version: str
     generator: GeneratorSpec
     files: dict[str, str] = Field(description="relative path -> sha256 hex digest")
+    packs: dict[str, str] = Field(
+        default_factory=dict,
+        description="v2: each scenario's pack (scenario_000.zip) -> sha256 hex digest",
+    )
     digest: str = Field(description="sha256 over the sorted 'path digest' lines")
     generation: dict[str, Any] | None = Field(
         default=None,
@@ -105,13 +116,43 @@ class Manifest(BaseModel):
         "fallbacks (absent for sets the seed regenerates)",
     )
 
+    @field_validator("files")
+    @classmethod
+    def _relative_paths(cls, files: dict[str, str]) -> dict[str, str]:
+        for rel in files:
+            if rel.startswith("/") or ".." in rel.split("/"):
+                raise ValueError(f"{rel!r}: a set's paths are relative and stay inside it")
+        return files
+
+    @field_validator("packs")
+    @classmethod
+    def _pack_names(cls, packs: dict[str, str]) -> dict[str, str]:
+        for name in packs:
+            if not NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a pack's name (scenario_000.zip)")
+        return packs
+
+    def stored(self) -> dict[str, str]:
+        """The set's files as stored, each with its digest: the packs (v2), or every
+        path (v1)."""
+        return self.packs if self.format == FORMAT else self.files
+
 
 def scenario_dir(scenario: int) -> str:
     return f"scenario_{scenario:03d}"
 
 
+def turn_folder(turn: int) -> str:
+    return f"turn_{turn:03d}"
+
+
 def turn_dir(scenario: int, turn: int) -> str:
-    return f"{scenario_dir(scenario)}/turn_{turn:03d}"
+    return f"{scenario_dir(scenario)}/{turn_folder(turn)}"
+
+
+def pack_name(scenario: int) -> str:
+    """The pack holding the files under ``scenario_dir(scenario)``."""
+    return f"{scenario_dir(scenario)}{SUFFIX}"
 
 
 def set_digest(files: Mapping[str, str]) -> str:
@@ -155,22 +196,34 @@ def export_set(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     try:
-        files = _write_all(spec, tmp, chosen, count, turns or generate_scenario)
+        written = _write_all(spec, tmp, chosen, count, turns or generate_scenario)
         manifest = Manifest(
             enduro_version=enduro.__version__,
             generator_version=GENERATOR_VERSION,
             generator=spec,
-            files=files,
-            digest=set_digest(files),
+            files=written.files,
+            packs=written.packs,
+            digest=set_digest(written.files),
             generation=None if generation is None else generation(),
         )
-        text = manifest.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"
-        (tmp / MANIFEST).write_text(text, encoding="utf-8")
+        _write_manifest(tmp, manifest)
         _swap_into_place(tmp, out, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+@dataclass
+class _Written:
+    """What an export wrote: path -> its content's digest, pack -> the pack's digest."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    packs: dict[str, str] = field(default_factory=dict)
+
+    def update(self, other: _Written) -> None:
+        self.files.update(other.files)
+        self.packs.update(other.packs)
 
 
 def _write_all(
@@ -179,7 +232,7 @@ def _write_all(
     renderers: Mapping[str, TurnRenderer],
     workers: int,
     turns: TurnSource = generate_scenario,
-) -> dict[str, str]:
+) -> _Written:
     root.mkdir()
     scenarios = list(range(spec.scenarios))
     if workers <= 1 or len(scenarios) <= 1:
@@ -187,7 +240,7 @@ def _write_all(
             return _write_turns(spec, root, renderers, scenarios, turns)
     # Plain forked processes, all started before any helper thread exists: they inherit
     # the job (renderers may be closures, which cannot be pickled) and send back only
-    # their file digests, or the exception that stopped them. Each takes the next
+    # their digests, or the exception that stopped them. Each takes the next
     # scenario from a shared queue when it is done with one, so a long scenario never
     # leaves the other cores idle; which worker writes a file never changes its bytes.
     context = multiprocessing.get_context("fork")
@@ -202,7 +255,7 @@ def _write_all(
         child.start()
         send.close()
         children.append((child, receive))
-    files: dict[str, str] = {}
+    written = _Written()
     failure: BaseException | None = None
     for child, receive in children:
         try:
@@ -211,12 +264,12 @@ def _write_all(
             ok, payload = False, StoreError(f"a worker died with exit code {child.exitcode}")
         child.join()
         if ok:
-            files.update(payload)
+            written.update(payload)
         elif failure is None:
             failure = payload
     if failure is not None:
         raise failure
-    return files
+    return written
 
 
 def _child(
@@ -227,12 +280,11 @@ def _child(
     queue: SimpleQueue[int | None],
 ) -> None:
     try:
-        files: dict[str, str] = {}
-        written: dict[str, str] = {}
+        written = _Written()
         with _no_cycle_collection():
             while (scenario := queue.get()) is not None:
-                files.update(_write_turns(spec, root, renderers, [scenario], first=written))
-        result: tuple[bool, object] = (True, files)
+                written.update(_write_turns(spec, root, renderers, [scenario]))
+        result: tuple[bool, object] = (True, written)
     except Exception as exc:
         result = (False, exc)
     try:
@@ -262,54 +314,47 @@ def _write_turns(
     renderers: Mapping[str, TurnRenderer],
     scenarios: list[int],
     turns: TurnSource = generate_scenario,
-    *,
-    first: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """Each distinct content is written once: a file with the bytes of one written before
-    (an unchanged suite module, ``run.sh``) is a hard link to it. ``first``: digest ->
-    the path written with those bytes, kept across calls."""
-    files: dict[str, str] = {}
-    first = {} if first is None else first
-    made: set[str] = set()
+) -> _Written:
+    """Each scenario's turns into its pack, in the order they are rendered."""
+    written = _Written()
     for scenario in scenarios:
-        for turn in turns(spec, scenario):
-            base = turn_dir(scenario, turn.turn)
-            for sub, render in renderers.items():
-                for rel, content in render(turn).items():
-                    path = f"{base}/{sub}/{rel}" if sub else f"{base}/{rel}"
-                    data = content.encode("utf-8")
-                    digest = hashlib.sha256(data).hexdigest()
-                    parent = path.rpartition("/")[0]
-                    if parent not in made:
-                        os.makedirs(root / parent, exist_ok=True)
-                        made.add(parent)
-                    files[path] = digest
-                    if digest in first and _linked(root / first[digest], root / path):
-                        continue
-                    _write_file(root / path, data)
-                    first.setdefault(digest, path)
-    return files
+        folder, name = scenario_dir(scenario), pack_name(scenario)
+        with PackWriter(root / name) as pack:
+            try:
+                for turn in turns(spec, scenario):
+                    base = turn_folder(turn.turn)
+                    for sub, render in renderers.items():
+                        for rel, content in render(turn).items():
+                            member = f"{base}/{sub}/{rel}" if sub else f"{base}/{rel}"
+                            data = content.encode("utf-8")
+                            digest = hashlib.sha256(data).hexdigest()
+                            written.files[f"{folder}/{member}"] = digest
+                            pack.add(member, data, digest)
+                written.packs[name] = pack.close()
+            except PackTooLargeError as exc:
+                raise StoreError(f"{name}: {exc}; generate fewer turns per scenario") from None
+    return written
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    """``path`` holds ``data``, written without a buffered file object: a set is tens of
-    thousands of files, and ``open`` adds a stat and a terminal check to each."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+def _write_manifest(root: Path, manifest: Manifest) -> None:
+    text = manifest.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"
+    (root / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def _linked(source: Path, target: Path) -> bool:
-    """Hard-link ``target`` to ``source``; False where the file system cannot."""
-    try:
-        os.link(source, target)
-    except OSError:
-        return False
-    return True
+def write_file_tree(loaded: ScenarioSet, into: Path) -> None:
+    """The set in the first format, a file per path (equal contents hard-linked), into
+    the new directory ``into``: what a ConfigMap packs, since one gzip stream over the
+    plain files is smaller than over packs already deflated."""
+    first: dict[str, Path] = {}
+    for rel, digest in sorted(loaded.manifest.files.items()):
+        target = into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if digest in first:
+            os.link(first[digest], target)
+        else:
+            target.write_bytes(loaded.read(rel))
+            first[digest] = target
+    _write_manifest(into, loaded.manifest.model_copy(update={"format": FILE_PER_PATH, "packs": {}}))
 
 
 def _swap_into_place(tmp: Path, out: Path, force: bool) -> None:
@@ -331,6 +376,53 @@ class ScenarioSet:
         self.manifest = manifest
         self.changes: dict[tuple[int, int], list[Change]] = {}
         self._schemas: dict[tuple[int, int], Schema] = {}
+        self._packs: dict[str, zipfile.ZipFile] = {}
+
+    def read(self, rel: str) -> bytes:
+        """The bytes of the set's file ``rel`` (a path the manifest lists), checked
+        against its digest."""
+        expected = self.manifest.files.get(rel)
+        if expected is None:
+            raise StoreError(f"{self.root / rel}: missing from {MANIFEST}")
+        data = self._stored_bytes(rel)
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise StoreError(
+                f"{self.root / rel}: content does not match its digest in {MANIFEST} "
+                "(corrupt or edited)"
+            )
+        return data
+
+    def read_text(self, rel: str) -> str:
+        return self.read(rel).decode("utf-8")
+
+    def _stored_bytes(self, rel: str) -> bytes:
+        if self.manifest.format == FILE_PER_PATH:
+            path = self.root / rel
+            if not path.is_file():
+                raise StoreError(f"{path}: listed in {MANIFEST} but missing")
+            return path.read_bytes()
+        folder, _, member = rel.partition("/")
+        name = folder + SUFFIX
+        try:
+            return self._pack(name).read(member)
+        except KeyError:
+            raise StoreError(f"{self.root / rel}: listed in {MANIFEST} but not in {name}") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise StoreError(f"{self.root / rel}: cannot be read from {name} ({exc})") from None
+
+    def _pack(self, name: str) -> zipfile.ZipFile:
+        found = self._packs.get(name)
+        if found is None:
+            path = self.root / name
+            if name not in self.manifest.packs:
+                raise StoreError(f"{path}: holds listed files but is not in {MANIFEST}'s packs")
+            if not path.is_file():
+                raise StoreError(f"{path}: listed in {MANIFEST} but missing")
+            try:
+                found = self._packs[name] = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise StoreError(f"{path}: not a readable zip ({exc})") from None
+        return found
 
     @property
     def spec(self) -> GeneratorSpec:
@@ -342,7 +434,7 @@ class ScenarioSet:
         found = self._schemas.get((scenario, turn))
         if found is None:
             rel = f"{turn_dir(scenario, turn)}/schema.yaml"
-            found = _parse(self.root, rel, self.manifest, _schema)
+            found = _parse(self, rel, _schema)
             self._schemas[(scenario, turn)] = found
         return found
 
@@ -369,17 +461,11 @@ def load_set(root: Path, *, deep: bool = False) -> ScenarioSet:
     """Read and verify a set written by ``export_set`` (``deep``: parse every schema
     now rather than on first use)."""
     manifest = _read_manifest(root)
-    for rel, digest in sorted(manifest.files.items()):
-        path = root / rel
-        if not path.is_file():
-            raise StoreError(f"{path}: listed in {MANIFEST} but missing")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise StoreError(
-                f"{path}: content does not match its digest in {MANIFEST} (corrupt or edited)"
-            )
+    loaded = ScenarioSet(root, manifest)
+    for rel in sorted(manifest.files):
+        loaded.read(rel)
     if set_digest(manifest.files) != manifest.digest:
         raise StoreError(f"{root / MANIFEST}: the set digest does not match the file list")
-    loaded = ScenarioSet(root, manifest)
     spec = manifest.generator
     for scenario in range(spec.scenarios):
         for turn in range(1, spec.turns + 1):
@@ -387,7 +473,7 @@ def load_set(root: Path, *, deep: bool = False) -> ScenarioSet:
             if f"{base}/schema.yaml" not in manifest.files:
                 raise StoreError(f"{root / base}/schema.yaml: missing from {MANIFEST}")
             loaded.changes[(scenario, turn)] = _parse(
-                root, f"{base}/changes.yaml", manifest, changes_from_yaml
+                loaded, f"{base}/changes.yaml", changes_from_yaml
             )
             if deep:
                 loaded.schema(scenario, turn)
@@ -398,14 +484,12 @@ def _schema(text: str) -> Schema:
     return Schema.model_validate(yaml.load(text, Loader=_Loader))
 
 
-def _parse[T](root: Path, rel: str, manifest: Manifest, parse: Callable[[str], T]) -> T:
-    path = root / rel
-    if rel not in manifest.files:
-        raise StoreError(f"{path}: missing from {MANIFEST}")
+def _parse[T](loaded: ScenarioSet, rel: str, parse: Callable[[str], T]) -> T:
+    text = loaded.read_text(rel)
     try:
-        return parse(path.read_text(encoding="utf-8"))
+        return parse(text)
     except (ValidationError, yaml.YAMLError, ValueError) as exc:
-        raise StoreError(f"{path}: invalid: {_first_line(exc)}") from exc
+        raise StoreError(f"{loaded.root / rel}: invalid: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: Exception) -> str:
@@ -426,7 +510,7 @@ def _read_manifest(root: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StoreError(f"{path}: not valid JSON ({exc})") from exc
-    if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
+    if isinstance(data, dict) and data.get("format") not in (None, FILE_PER_PATH, FORMAT):
         raise StoreError(f"{path}: unknown format {data.get('format')!r}, expected {FORMAT!r}")
     try:
         return Manifest.model_validate(data)
@@ -438,9 +522,10 @@ def _read_manifest(root: Path) -> Manifest:
 
 
 def upload_set(root: Path, url: str, *, force: bool = False) -> Manifest:
-    """Upload a verified local set to ``url`` (``s3://bucket/prefix``): every file first,
-    ``manifest.json`` last, so a reader never sees the manifest of a half-uploaded set.
-    A prefix that already holds another set is refused unless ``force``."""
+    """Upload a verified local set to ``url`` (``s3://bucket/prefix``): every pack (or,
+    for a v1 set, every file) first, ``manifest.json`` last, so a reader never sees the
+    manifest of a half-uploaded set. A prefix that already holds another set is refused
+    unless ``force``."""
     from enduro.storage import StorageError, open_store
 
     loaded = load_set(root)
@@ -455,7 +540,7 @@ def upload_set(root: Path, url: str, *, force: bool = False) -> Manifest:
                     f"{url}: already holds another set (digest {old.digest[:16]}); "
                     "pass --force to replace it"
                 )
-        for rel in sorted(loaded.manifest.files):
+        for rel in sorted(loaded.manifest.stored()):
             store.put_file(rel, root / rel)
         store.put_file(MANIFEST, root / MANIFEST)
     except StorageError as exc:
@@ -490,7 +575,7 @@ def download_set(
             f"{url}/{MANIFEST}: the set digest is {manifest.digest}, expected {digest}"
         )
     into.mkdir(parents=True, exist_ok=True)
-    for rel, expected in sorted(manifest.files.items()):
+    for rel, expected in sorted(manifest.stored().items()):
         try:
             content = store.get_bytes(rel)
         except StorageError as exc:
