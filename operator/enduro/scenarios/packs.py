@@ -27,8 +27,10 @@ SUFFIX = ".zip"
 NAME = re.compile(r"scenario_\d{3,}\.zip")
 """What a pack may be called: the manifest names packs, and a reader opens no other file."""
 
-_LOCAL = struct.Struct("<IHHHHHIIIHH")
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_LOCAL_START = struct.Struct("<I")  # signature
+_CENTRAL_START = struct.Struct("<IH")  # signature, made by
+_FIELDS = struct.Struct("<HHHHHIIIHH")
+_CENTRAL_END = struct.Struct("<HHHII")  # comment length, disk, attributes, offset
 _END = struct.Struct("<IHHHHIIH")
 _LOCAL_SIGNATURE = 0x04034B50
 _CENTRAL_SIGNATURE = 0x02014B50
@@ -70,41 +72,18 @@ class PackWriter:
         encoded = name.encode("utf-8")
         if len(self._central) == _MEMBERS or self._offset > _BYTES:
             raise PackTooLargeError(f"{name}: a pack holds at most {_MEMBERS} members and 4 GiB")
+        # The fields both headers carry alike: version needed, flags, method, time,
+        # date, CRC, sizes, name length, no extra field.
+        fields = _FIELDS.pack(
+            _VERSION, _UTF8_NAMES, _DEFLATED, 0, _DOS_DATE, crc, len(body), size, len(encoded), 0
+        )
         self._central.append(
-            _CENTRAL.pack(
-                _CENTRAL_SIGNATURE,
-                _MADE_BY,
-                _VERSION,
-                _UTF8_NAMES,
-                _DEFLATED,
-                0,
-                _DOS_DATE,
-                crc,
-                len(body),
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                _FILE_MODE,
-                self._offset,
-            )
+            _CENTRAL_START.pack(_CENTRAL_SIGNATURE, _MADE_BY)
+            + fields
+            + _CENTRAL_END.pack(0, 0, 0, _FILE_MODE, self._offset)
             + encoded
         )
-        header = _LOCAL.pack(
-            _LOCAL_SIGNATURE,
-            _VERSION,
-            _UTF8_NAMES,
-            _DEFLATED,
-            0,
-            _DOS_DATE,
-            crc,
-            len(body),
-            size,
-            len(encoded),
-            0,
-        )
+        header = _LOCAL_START.pack(_LOCAL_SIGNATURE) + fields
         self._write(header + encoded)
         self._write(body)
 
