@@ -5,8 +5,9 @@
 
 Prints (a) the time to generate and write the set (wall and CPU of every worker, and
 how much of that CPU the kernel spent creating files and folders; the target is
-<= 10 s wall for 20 x 100 on an idle 2-core machine) and the bytes written
-(each distinct file once) against one copy per path, (b) whether two exports in
+<= 10 s wall for 20 x 100 on an idle 2-core machine), the bytes on disk (a pack per
+scenario) against one plain copy per path, and the seconds a step takes to load the
+set (packs checked; a file when read) against checking every file, (b) whether two exports in
 separate processes (different PYTHONHASHSEED) are byte-identical, with ``--baseline``
 the same export by an earlier source tree measured between the two (ratios, and
 whether its set digest, hence every rendered byte, is the same), and the load average
@@ -82,6 +83,20 @@ def sizes(root: Path) -> tuple[int, int]:
                 seen.add(stat.st_ino)
                 stored += stat.st_size
     return stored, logical
+
+
+def load_seconds(root: Path) -> tuple[float, float]:
+    """Seconds to load the set at ``root`` checking every file, then as a step does (each
+    pack's digest; the step reads its turn, the first of the last scenario)."""
+    from enduro.scenarios.store import load_set
+
+    start = time.perf_counter()
+    load_set(root)
+    every_file = time.perf_counter() - start
+    start = time.perf_counter()
+    loaded = load_set(root, every_file=False)
+    loaded.turn(loaded.spec.scenarios - 1, 1)
+    return every_file, time.perf_counter() - start
 
 
 def breakdown(seed: int, scenarios: int, turns: int) -> None:
@@ -208,6 +223,7 @@ def main() -> None:
         second = export_in_subprocess(*run, Path(tmp) / "b", "999")
         print(f"    after the second export: {load()}")
         stored, logical = sizes(Path(tmp) / "a")
+        every_file, by_packs = load_seconds(Path(tmp) / "a")
     digest, files = first[0], first[3]
     walls = [float(first[1]), float(second[1])]
     cpus = [float(first[2]), float(second[2])]
@@ -222,6 +238,11 @@ def main() -> None:
         f"    bytes written {stored / 1e6:.0f} MB (a pack per scenario, each distinct "
         f"content deflated once), against {logical / 1e6:.0f} MB as one plain copy per "
         f"path: {stored / logical:.2f}x (target <= 250 MB at 20 x 100)"
+    )
+    print(
+        f"    loading the set as a step does: {by_packs:.2f} s (each pack's digest; a file "
+        f"when it is read), against {every_file:.2f} s checking every file at load "
+        f"({by_packs / every_file:.2f}x)"
     )
     same = first[0] == second[0] and first[5] == second[5]
     print(

@@ -213,6 +213,21 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_set(out)
 
 
+def test_a_step_checks_the_packs_at_load_and_each_file_when_it_reads_it(tmp_path: Path) -> None:
+    out = exported(tmp_path)
+    edit(out, "scenario_001/turn_002/schema.yaml", b"domain: edited\n")  # pack re-listed
+    loaded = load_set(out, every_file=False)
+    assert loaded.turn(0, 2).schema == generate_scenario(SPEC, 0)[1].schema
+    with pytest.raises(StoreError, match=r"scenario_001/turn_002/schema\.yaml: content does not"):
+        loaded.turn(1, 2)
+    with pytest.raises(StoreError, match=r"scenario_001/turn_002/schema\.yaml: content does not"):
+        load_set(out)  # file by file: refused at load
+    pack = out / "scenario_000.zip"
+    pack.write_bytes(pack.read_bytes() + b"\0")  # the bytes no longer match the manifest
+    with pytest.raises(StoreError, match=r"scenario_000\.zip: missing, or its content does not"):
+        load_set(out, every_file=False)
+
+
 def test_a_damaged_missing_or_unlisted_pack_is_named(tmp_path: Path) -> None:
     out = exported(tmp_path)
     pack = out / "scenario_001.zip"

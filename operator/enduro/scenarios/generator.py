@@ -164,5 +164,7 @@ def _stored_set(spec: GeneratorSpec) -> ScenarioSet | None:
     with _STREAMS_LOCK:
         loaded = _STORED.get(path)
         if loaded is None:
-            loaded = _STORED[path] = load_set(Path(path))
+            # Fetched and checked file by file before any step: a step checks the
+            # packs, and each file it reads.
+            loaded = _STORED[path] = load_set(Path(path), every_file=False)
     return loaded if loaded.spec == spec else None
