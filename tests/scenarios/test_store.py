@@ -26,6 +26,7 @@ from enduro.scenarios.store import (
     load_set,
     set_digest,
     suite_files,
+    write_file_tree,
 )
 from setfiles import edit
 
@@ -108,12 +109,11 @@ def test_a_scenario_too_big_for_a_pack_is_refused_naming_it(
 def test_a_set_of_the_first_format_a_file_per_path_still_loads(tmp_path: Path) -> None:
     out = exported(tmp_path)
     old = tmp_path / "v1"
-    manifest = json.loads((out / MANIFEST).read_text())
-    for name in manifest.pop("packs"):
-        with zipfile.ZipFile(out / name) as pack:
-            pack.extractall(old / name.removesuffix(".zip"))
-    manifest["format"] = "enduro-scenarios/v1"
-    (old / MANIFEST).write_text(json.dumps(manifest))
+    write_file_tree(load_set(out), old)
+    assert json.loads((old / MANIFEST).read_text())["format"] == "enduro-scenarios/v1"
+    with zipfile.ZipFile(out / "scenario_001.zip") as pack:
+        for member in pack.namelist():
+            assert (old / "scenario_001" / member).read_bytes() == pack.read(member)
     loaded = load_set(old, deep=True)
     assert [t.schema for t in loaded.turns()] == [t.schema for t in load_set(out).turns()]
     (old / "scenario_000/turn_002/SPEC.md").write_text("tampered")

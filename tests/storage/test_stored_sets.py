@@ -13,8 +13,16 @@ import pytest
 from s3_fixtures import MotoServer
 from typer.testing import CliRunner
 
+from enduro.api.generator import GeneratorSpec
 from enduro.cli import app
-from enduro.scenarios.store import StoreError, download_set
+from enduro.scenarios.store import (
+    StoreError,
+    download_set,
+    export_set,
+    load_set,
+    upload_set,
+    write_file_tree,
+)
 from enduro.testing.scripted_model import ScriptedModel, ScriptedModelServer
 from setfiles import member_of, repacked
 
@@ -79,6 +87,24 @@ def test_a_set_whose_object_was_edited_is_refused_naming_it(s3: MotoServer, buck
     result = cli("check-scenarios", url)
     assert result.exit_code == 2
     assert f"{url}/scenario_000.zip: content does not match its digest" in result.output
+
+
+def test_a_set_of_the_first_format_uploads_and_downloads_file_by_file(
+    s3: MotoServer, bucket: str, tmp_path: Path
+) -> None:
+    """A set stored by an earlier version (a file per path) stays usable."""
+    spec = GeneratorSpec(seed=4, scenarios=1, turns=2, changes_per_turn=2)
+    packed = export_set(spec, tmp_path / "packed")
+    write_file_tree(load_set(tmp_path / "packed"), tmp_path / "v1")
+    url = f"s3://{bucket}/sets/v1"
+    assert upload_set(tmp_path / "v1", url).format == "enduro-scenarios/v1"
+    stored = keys(s3, bucket)
+    assert "sets/v1/scenario_000/turn_002/SPEC.md" in stored
+    assert not [key for key in stored if key.endswith(".zip")]
+    loaded = download_set(url, tmp_path / "copy", digest=packed.digest)
+    assert [t.schema for t in loaded.turns()] == [
+        t.schema for t in load_set(tmp_path / "packed").turns()
+    ]
 
 
 def test_a_set_with_another_digest_than_the_benchmark_names_is_refused(
