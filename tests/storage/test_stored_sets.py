@@ -15,14 +15,8 @@ from typer.testing import CliRunner
 
 from enduro.api.generator import GeneratorSpec
 from enduro.cli import app
-from enduro.scenarios.store import (
-    StoreError,
-    download_set,
-    export_set,
-    load_set,
-    upload_set,
-    write_file_tree,
-)
+from enduro.scenarios.sources import download_set, upload_set
+from enduro.scenarios.store import StoreError, export_set, load_set, write_file_tree
 from enduro.testing.scripted_model import ScriptedModel, ScriptedModelServer
 from setfiles import member_of, repacked
 

@@ -12,14 +12,13 @@ from pydantic import ValidationError
 
 from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.generator import ScenarioTurn
+from enduro.scenarios.sources import download_set, upload_set
 from enduro.scenarios.store import (
     Manifest,
     StoreError,
     TurnSource,
-    download_set,
     export_set,
     load_set,
-    upload_set,
 )
 
 BAD_INPUT = 2

@@ -109,7 +109,8 @@ def use_stored_set(plan: RunPlan, out: Path) -> str:
     if source is None:
         return ""
     from enduro.scenarios.generator import SCENARIO_SET_ENV
-    from enduro.scenarios.store import StoreError, fetch_source
+    from enduro.scenarios.sources import fetch_source
+    from enduro.scenarios.store import StoreError
 
     try:
         config_map = plan.config_maps.get(source.config_map.name) if source.config_map else None

@@ -38,7 +38,8 @@ def use_stored_set(source: SourceSpec | None, generator: GeneratorSpec | None, c
     if source is None or generator is None or os.environ.get(SCENARIO_SET_ENV):
         return
     from enduro.scenarios.configmap import KEY, MOUNT, unpack_set
-    from enduro.scenarios.store import StoreError, fetch_source
+    from enduro.scenarios.sources import fetch_source
+    from enduro.scenarios.store import StoreError
 
     if source.config_map is not None:
         name = source.config_map.name
@@ -116,7 +117,8 @@ def source_condition(
     S3): every file's digest and the set digest. Unknown when it has no credentials."""
     # Here, not at the top: the operator imports this module, and the set store brings
     # the generator and every renderer with it, which only this check needs.
-    from enduro.scenarios.store import StoreError, fetch_source
+    from enduro.scenarios.sources import fetch_source
+    from enduro.scenarios.store import StoreError
 
     where = source.where
     try:
