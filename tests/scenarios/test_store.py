@@ -110,7 +110,8 @@ def test_a_set_of_the_first_format_a_file_per_path_still_loads(tmp_path: Path) -
     out = exported(tmp_path)
     old = tmp_path / "v1"
     write_file_tree(load_set(out), old)
-    assert json.loads((old / MANIFEST).read_text())["format"] == "enduro-scenarios/v1"
+    first_format = json.loads((old / MANIFEST).read_text())
+    assert first_format["format"] == "enduro-scenarios/v1" and "packs" not in first_format
     with zipfile.ZipFile(out / "scenario_001.zip") as pack:
         for member in pack.namelist():
             assert (old / "scenario_001" / member).read_bytes() == pack.read(member)

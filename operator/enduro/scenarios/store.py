@@ -336,7 +336,11 @@ def _write_turns(
 
 
 def _write_manifest(root: Path, manifest: Manifest) -> None:
-    text = manifest.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"
+    # A v1 manifest without `packs`, as the first format wrote it (and earlier readers,
+    # which forbid unknown keys, read it).
+    exclude = {"packs"} if manifest.format == FILE_PER_PATH else None
+    text = manifest.model_dump_json(by_alias=True, indent=2, exclude_none=True, exclude=exclude)
+    text += "\n"
     (root / MANIFEST).write_text(text, encoding="utf-8")
 
 
