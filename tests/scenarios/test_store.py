@@ -227,6 +227,9 @@ def test_a_step_checks_the_packs_at_load_and_each_file_when_it_reads_it(tmp_path
     pack.write_bytes(pack.read_bytes() + b"\0")  # the bytes no longer match the manifest
     with pytest.raises(StoreError, match=r"scenario_000\.zip: missing, or its content does not"):
         load_set(out, every_file=False)
+    pack.unlink()
+    with pytest.raises(StoreError, match=r"scenario_000\.zip: missing, or its content does not"):
+        load_set(out, every_file=False)
 
 
 def test_a_damaged_missing_or_unlisted_pack_is_named(tmp_path: Path) -> None:

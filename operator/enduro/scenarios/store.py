@@ -485,8 +485,14 @@ def load_set(root: Path, *, deep: bool = False, every_file: bool = True) -> Scen
         for rel in sorted(manifest.files):
             loaded.read(rel)
     else:
+        from enduro.storage.base import sha256_file
+
         for name, digest in sorted(manifest.packs.items()):
-            if _file_digest(root / name) != digest:
+            try:
+                found = sha256_file(root / name)
+            except OSError:
+                found = None
+            if found != digest:
                 raise StoreError(
                     f"{root / name}: missing, or its content does not match its digest in "
                     f"{MANIFEST} (corrupt or edited)"
@@ -505,18 +511,6 @@ def load_set(root: Path, *, deep: bool = False, every_file: bool = True) -> Scen
             if deep:
                 loaded.schema(scenario, turn)
     return loaded
-
-
-def _file_digest(path: Path) -> str | None:
-    """SHA-256 of the file at ``path`` read in blocks; None when it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def _schema(text: str) -> Schema:
