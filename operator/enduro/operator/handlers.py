@@ -2,9 +2,11 @@
 
 * startup/login: settings (state in annotations, so a restarted operator adopts it),
   the API client, wake-up signals;
-* indexes instead of repeated LIST calls: step pods by name, ScenarioRuns by their
-  BenchmarkRun, Benchmarks and Agents by (namespace, name) (a run may use a public
-  Benchmark of another namespace), Scenarios and Scorers by namespace;
+* indexes instead of repeated LIST calls: ScenarioRuns by their BenchmarkRun,
+  Benchmarks and Agents by (namespace, name) (a run may use a public Benchmark of
+  another namespace), Scenarios and Scorers by namespace;
+* step pods come from a light watch of the operator's own (`steppods`), not through
+  kopf: they are most of the watch events;
 * events only wake the daemon that cares (a pod -> its ScenarioRun, a ScenarioRun -> its
   BenchmarkRun, a Benchmark, Agent, Scenario or Scorer -> the runs of its namespace);
 * one daemon per ScenarioRun and per BenchmarkRun does the work (see `scenarioruns`,
@@ -40,6 +42,7 @@ from enduro.operator.config import OperatorConfig
 from enduro.operator.essence import diff_base_storage, progress_storage
 from enduro.operator.kubeapi import KubeApi
 from enduro.operator.pods import SCENARIO_RUN_LABEL
+from enduro.operator.steppods import StepPods
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.names import workspace_claim_name
 
@@ -65,9 +68,8 @@ def configure(*, settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> 
     config = OperatorConfig.from_env(dict(os.environ))
     memo.config = config
     memo.wakeups = Wakeups()
-    memo.gone_pods = set()
+    memo.step_pods = StepPods(api=lambda: memo.api, wakeups=memo.wakeups)
     memo.lost_claims = {}
-    memo.pods = {}
     memo.phases = {}  # (namespace, ScenarioRun) -> its key in the phase gauge
     memo.phase_counts = collections.Counter()  # key -> ScenarioRuns with it
     memo.run_turns = {}  # (namespace, ScenarioRun) -> ((uid, generation), its turns)
@@ -93,42 +95,13 @@ def login(*, memo: kopf.Memo, **kwargs: Any) -> kopf.ConnectionInfo | None:
 
 @kopf.on.cleanup()
 async def close(*, memo: kopf.Memo, **_: Any) -> None:
+    if "step_pods" in memo:
+        await memo.step_pods.close()
     if "api" in memo:
         await memo.api.close()
 
 
 # -- indexes ------------------------------------------------------------------------------
-
-
-@kopf.index("v1", "pods", labels=STEP_PODS)
-async def step_pods(
-    *,
-    namespace: str | None,
-    name: str,
-    spec: kopf.Spec,
-    status: kopf.Status,
-    labels: kopf.Labels,
-    memo: kopf.Memo,
-    **_: Any,
-) -> dict[Any, Any]:
-    # Indexing sees every event of a step pod before any handler does: keep the pod where
-    # the ScenarioRun daemons read it, then wake its daemon. (A separate event handler per
-    # pod event would double the operator's work per step.) kopf fills its indexes before
-    # it starts handlers and daemons, so a restarted operator sees every existing pod.
-    # Of the spec, only which init containers are native sidecars (`podresults`).
-    sidecars = [
-        {"name": c.get("name"), "restartPolicy": "Always"}
-        for c in spec.get("initContainers") or ()
-        if c.get("restartPolicy") == "Always"
-    ]
-    snapshot = {
-        "metadata": {"name": name},
-        "spec": {"initContainers": sidecars},
-        "status": dict(status),
-    }
-    memo.pods[(namespace, name)] = snapshot
-    memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
-    return {(namespace, name): snapshot}
 
 
 @kopf.index(*SR, labels=OWNED_SR)
@@ -206,19 +179,6 @@ def _catalogue(
 
 
 # -- wake-ups -----------------------------------------------------------------------------
-
-
-def _deleted(*, type: str, **_: Any) -> bool:
-    return type == "DELETED"
-
-
-@kopf.on.event("v1", "pods", labels=STEP_PODS, when=_deleted)
-async def pod_deleted(
-    *, namespace: str | None, name: str, labels: kopf.Labels, memo: kopf.Memo, **_: Any
-) -> None:
-    memo.pods.pop((namespace, name), None)
-    memo.gone_pods.add((namespace, name))
-    memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
 
 
 @kopf.on.event("v1", "persistentvolumeclaims", labels=STEP_PODS)
@@ -361,13 +321,15 @@ async def drive_scenario_run(
     logger: kopf.Logger,
     **_: Any,
 ) -> None:
+    step_pods: StepPods = memo.step_pods
+    await step_pods.ready(_ns(namespace))  # every existing pod known: a restart adopts them
     common: dict[str, Any] = {
         "body": body,
         "api": memo.api,
         "config": memo.config,
         "wakeups": memo.wakeups,
-        "pods": lambda name: memo.pods.get((namespace, name)),
-        "gone": memo.gone_pods,
+        "pods": lambda name: step_pods.pods.get((_ns(namespace), name)),
+        "gone": step_pods.gone,
         "logger": logger,
     }
     if externalruns.is_external(body):
@@ -388,11 +350,7 @@ async def scenario_run_deleted(
 def forget_scenario_run(memo: kopf.Memo, namespace: str, scenario_run: str) -> None:
     """Drop what the memo holds about a deleted ScenarioRun and its pods (it would grow
     forever)."""
-    prefix = f"{scenario_run}-"
-    for key in [k for k in memo.gone_pods if k[0] == namespace and k[1].startswith(prefix)]:
-        memo.gone_pods.discard(key)
-    for key in [k for k in memo.pods if k[0] == namespace and k[1].startswith(prefix)]:
-        memo.pods.pop(key, None)
+    memo.step_pods.forget(namespace, scenario_run)
     memo.lost_claims.pop((namespace, workspace_claim_name(scenario_run)), None)
     memo.run_turns.pop((namespace, scenario_run), None)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import ssl
 import tempfile
-from collections.abc import Mapping
+import urllib.parse
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +129,7 @@ class KubeApi:
             await asyncio.sleep(min(delay, MAX_DELAY_SECONDS))
         raise AssertionError("unreachable")
 
-    async def _request_once(
-        self, method: str, path: str, body: Any, headers: dict[str, str], parse: bool
-    ) -> Any:
+    def _opened(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(ssl=_ssl_context(self.info), limit=50)
             self._session = aiohttp.ClientSession(
@@ -138,7 +138,12 @@ class KubeApi:
                 headers=self._headers(),
                 timeout=aiohttp.ClientTimeout(total=60),
             )
-        async with self._session.request(
+        return self._session
+
+    async def _request_once(
+        self, method: str, path: str, body: Any, headers: dict[str, str], parse: bool
+    ) -> Any:
+        async with self._opened().request(
             method, path.lstrip("/"), json=body, headers=headers
         ) as response:
             if response.status < 400 and not parse:
@@ -178,6 +183,54 @@ class KubeApi:
                 return None
             raise
         return found
+
+    async def list_objects(
+        self, api_version: str, plural: str, namespace: str | None, label_selector: str
+    ) -> Obj:
+        """The list of the objects with these labels (its `metadata.resourceVersion` is where
+        a watch of them resumes)."""
+        query = urllib.parse.urlencode({"labelSelector": label_selector})
+        found: Obj = await self._request(
+            "GET", f"{resource_path(api_version, plural, namespace)}?{query}"
+        )
+        return found
+
+    async def watch(
+        self,
+        api_version: str,
+        plural: str,
+        namespace: str | None,
+        label_selector: str,
+        *,
+        resource_version: str,
+        seconds: int,
+    ) -> AsyncIterator[Obj]:
+        """The events of one watch request (with bookmarks) from `resource_version`, decoded,
+        until the server ends it (after about `seconds`). Not retried: the caller resumes
+        from the last resourceVersion it saw, or lists again."""
+        params = {
+            "watch": "true",
+            "labelSelector": label_selector,
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(seconds),
+        }
+        path = resource_path(api_version, plural, namespace).lstrip("/")
+        # No total time limit, only one for silence: the stream lasts `seconds` by design.
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=seconds + 30)
+        async with self._opened().get(path, params=params, timeout=timeout) as response:
+            if response.status >= 400:
+                payload = await response.json(content_type=None)
+                message = payload.get("message", "") if isinstance(payload, dict) else ""
+                raise ApiError(response.status, message, _seconds(response.headers))
+            pending = b""
+            # One JSON object per line; a line may arrive in several chunks, and one chunk
+            # may hold several lines.
+            async for chunk in response.content.iter_any():
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield json.loads(line)
 
     async def patch(
         self,
