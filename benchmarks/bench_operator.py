@@ -11,7 +11,8 @@ clock starts once the operator is up (it has handled the Benchmark). Printed per
 * control-plane latency per step: from the kubelet writing a pod's final status to the
   operator creating the scenario's next pod (median, p99) with 1, 50, 200 ScenarioRuns
   in flight (targets: median <= 100 ms, p99 <= 1 s at 200); it includes waiting for a
-  core, which the emulator and kubelet share with the operator;
+  core, which the emulator and kubelet share with the operator; split at the status
+  patch the operator writes in between (pod done -> status patched -> next pod);
 * the operator's CPU per step and the emulated API server's + kubelet's, separately;
 * API writes per turn by the operator (target <= 6), with the breakdown by verb;
 * the operator's peak RSS and the machine's load average;
@@ -156,10 +157,14 @@ def run_once(
         created: dict[str, float] = {}
         additions: Counter[str] = Counter()
 
+        patched: dict[str, list[float]] = {}
+
         def on_event(event: WatchEvent) -> None:
             if event.type == "ADDED" and event.resource == ("", "v1", "pods"):
                 created[event.object["metadata"]["name"]] = event.at
                 additions[event.object["metadata"]["name"]] += 1
+            if event.type == "MODIFIED" and event.resource[2] == "scenarioruns":
+                patched.setdefault(event.object["metadata"]["name"], []).append(event.at)
 
         cluster.cluster.call(cluster.cluster.emulator.listeners.append, on_event)
         env = {**os.environ, "KUBECONFIG": str(cluster.cluster.kubeconfig)}
@@ -227,12 +232,22 @@ def run_once(
 
         finished = cluster.executor.finished_at
         latencies = []
+        to_patch: list[float] = []
+        to_pod: list[float] = []
         by_run: dict[str, list[str]] = {}
         for pod in sorted(created, key=created.__getitem__):
             by_run.setdefault(pod.split("-t")[0], []).append(pod)
         for pods in by_run.values():
             for previous, following in itertools.pairwise(pods):
                 latencies.append(created[following] - finished[previous])
+                writes_between = [
+                    at
+                    for at in patched.get(previous.split("-t")[0], [])
+                    if finished[previous] <= at <= created[following]
+                ]
+                if writes_between:
+                    to_patch.append(writes_between[0] - finished[previous])
+                    to_pod.append(created[following] - writes_between[0])
         counts = cluster.cluster.emulator.counts
         writes: dict[str, int] = {}
         for (client, verb, plural), n in counts.items():
@@ -254,6 +269,8 @@ def run_once(
             "size": size,
             "elapsed": elapsed,
             "latencies": latencies,
+            "to_patch": to_patch,
+            "to_pod": to_pod,
             "writes": writes,
             "turns": size * turns,
             "rss": peak[0],
@@ -337,6 +354,12 @@ def report(result: dict[str, Any], label: str, steps: int) -> None:
               f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
               f"{percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} steps "
               "(targets: median <= 100 ms, p99 <= 1 s; includes waiting for a core)")  # fmt: skip
+    if result["to_patch"]:
+        # The operator patches the status between the two: which half the time is in.
+        to_patch = statistics.median(result["to_patch"]) * 1000
+        to_pod = statistics.median(result["to_pod"]) * 1000
+        print(f"      of which pod done -> status patched: median {to_patch:.0f} ms; "
+              f"status patched -> next pod created: median {to_pod:.0f} ms")  # fmt: skip
     print(f"    operator CPU: {result['cpu'] * 1000 / steps:.1f} ms per step (target <= 4 ms); "
           f"emulated API server + kubelet: {result['emulator_cpu'] * 1000 / steps:.1f} ms "
           "per step (the same cores)")  # fmt: skip
