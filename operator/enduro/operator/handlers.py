@@ -49,7 +49,6 @@ from enduro.steps.names import workspace_claim_name
 SR = (SCENARIO_RUN.group, SCENARIO_RUN.version, SCENARIO_RUN.plural)
 BR = (BENCHMARK_RUN.group, BENCHMARK_RUN.version, BENCHMARK_RUN.plural)
 STEP_PODS = {SCENARIO_RUN_LABEL: kopf.PRESENT}
-OWNED_SR = {BENCHMARK_RUN_LABEL: kopf.PRESENT}
 
 
 def _ns(namespace: str | None) -> str:
@@ -104,11 +103,12 @@ async def close(*, memo: kopf.Memo, **_: Any) -> None:
 # -- indexes ------------------------------------------------------------------------------
 
 
-@kopf.index(*SR, labels=OWNED_SR)
+@kopf.index(*SR)
 async def run_children(
     *,
     namespace: str | None,
     name: str,
+    body: kopf.Body,
     meta: kopf.Meta,
     labels: kopf.Labels,
     spec: kopf.Spec,
@@ -116,8 +116,12 @@ async def run_children(
     memo: kopf.Memo,
     **_: Any,
 ) -> dict[Any, Any]:
+    # kopf calls the index function for every ScenarioRun event but a deletion, before
+    # any handler: what a watching handler did for each event is done here (a handler
+    # per event cost a second call with its arguments built, and a log line).
+    scenario_run_seen(memo, _ns(namespace), name, telemetry.scenario_run_key(body), labels)
     index = labels.get(SCENARIO_LABEL, "")
-    if not index.isdigit():
+    if BENCHMARK_RUN_LABEL not in labels or not index.isdigit():
         return {}
     key = (namespace, labels[BENCHMARK_RUN_LABEL])
     # Every status write of a ScenarioRun comes back here; its spec (and so its turns)
@@ -128,6 +132,28 @@ async def run_children(
         known = (seen, _turns(spec))
         memo.run_turns[(namespace, name)] = known
     return {key: (int(index), dict(status), spec.get("cancel"), known[1])}
+
+
+def scenario_run_seen(
+    memo: kopf.Memo,
+    namespace: str,
+    name: str,
+    phase: metrics.ScenarioRunKey | None,
+    labels: Mapping[str, str],
+) -> None:
+    """A ScenarioRun changed (`phase` None: it is gone): wake its driver and its
+    BenchmarkRun's, and move it in the phase gauge if its phase changed."""
+    memo.wakeups.wake(scenarioruns.KIND, namespace, name)
+    key = (namespace, name)
+    if memo.phases.get(key) != phase:  # set the phase gauge only when a phase changed
+        telemetry.tally_phase(memo.phase_counts, memo.phases.get(key), phase)
+        if phase is None:
+            memo.phases.pop(key, None)
+        else:
+            memo.phases[key] = phase
+        metrics.set_scenario_runs(memo.phase_counts)
+    if BENCHMARK_RUN_LABEL in labels:
+        memo.wakeups.wake(benchmarkruns.KIND, namespace, labels[BENCHMARK_RUN_LABEL])
 
 
 def _turns(spec: Mapping[str, Any]) -> int | None:
@@ -200,29 +226,16 @@ async def workspace_claim_changed(
         memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
 
 
-@kopf.on.event(*SR)
-async def scenario_run_changed(
-    *,
-    event: kopf.RawEvent,
-    body: kopf.Body,
-    namespace: str | None,
-    name: str,
-    labels: kopf.Labels,
-    memo: kopf.Memo,
-    **_: Any,
+def _deleted(*, type: str, **_: Any) -> bool:
+    return type == "DELETED"
+
+
+@kopf.on.event(*SR, when=_deleted)
+async def scenario_run_gone(
+    *, namespace: str | None, name: str, labels: kopf.Labels, memo: kopf.Memo, **_: Any
 ) -> None:
-    memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), name)
-    key = (namespace, name)
-    phase = None if event.get("type") == "DELETED" else telemetry.scenario_run_key(body)
-    if memo.phases.get(key) != phase:  # set the phase gauge only when a phase changed
-        telemetry.tally_phase(memo.phase_counts, memo.phases.get(key), phase)
-        if phase is None:
-            memo.phases.pop(key, None)
-        else:
-            memo.phases[key] = phase
-        metrics.set_scenario_runs(memo.phase_counts)
-    if BENCHMARK_RUN_LABEL in labels:
-        memo.wakeups.wake(benchmarkruns.KIND, _ns(namespace), labels[BENCHMARK_RUN_LABEL])
+    # Every other event of a ScenarioRun goes through its index function (`run_children`).
+    scenario_run_seen(memo, _ns(namespace), name, None, labels)
 
 
 @kopf.on.event(*BR)
