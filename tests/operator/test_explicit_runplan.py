@@ -4,6 +4,7 @@ resolved, and every missing piece a `Ready=False` condition naming it and the fi
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from enduro.engine.runplan import Catalogue, Child, plan_run
 from enduro.operator import handlers
 from enduro.operator.children import build_scenario_run
 from enduro.operator.handlers import run_children
+from enduro.operator.wakeups import Wakeups
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 AGENT = {"harness": "oracle"}
@@ -148,10 +150,16 @@ def test_a_scenario_run_says_its_own_turns_so_its_scenario_may_be_deleted() -> N
 
 
 def index_child(body: dict[str, Any], memo: kopf.Memo) -> Any:
+    """kopf's call of the index function for one event of `body` (`memo`: the operator's,
+    as its start-up leaves it, but for `run_turns`)."""
+    memo.setdefault("wakeups", Wakeups())
+    memo.setdefault("phases", {})
+    memo.setdefault("phase_counts", collections.Counter())
     meta = body["metadata"]
     return run_children(
         namespace="ns",
         name=meta["name"],
+        body=kopf.Body(body),
         meta=meta,
         labels=meta["labels"],
         spec=body["spec"],

@@ -207,27 +207,30 @@ def _catalogue(
 # -- wake-ups -----------------------------------------------------------------------------
 
 
-@kopf.on.event("v1", "persistentvolumeclaims", labels=STEP_PODS)
-async def workspace_claim_changed(
+def _deleted(*, type: str, **_: Any) -> bool:
+    return type == "DELETED"
+
+
+def _going(*, type: str, meta: kopf.Meta, **_: Any) -> bool:
+    return type == "DELETED" or bool(meta.get("deletionTimestamp"))
+
+
+# Only a claim deleted or being deleted matters: its other events (created, bound) run
+# no handler at all (kopf logs every handler's success).
+@kopf.on.event("v1", "persistentvolumeclaims", labels=STEP_PODS, when=_going)
+async def workspace_claim_going(
     *,
-    event: kopf.RawEvent,
-    body: kopf.Body,
     namespace: str | None,
     name: str,
+    meta: kopf.Meta,
     labels: kopf.Labels,
     memo: kopf.Memo,
     **_: Any,
 ) -> None:
     """A workspace PVC deleted (or being deleted) while its scenario runs is a lost volume:
     its driver tells the engine (`WorkspaceLost`)."""
-    meta = body.get("metadata", {})
-    if event.get("type") == "DELETED" or meta.get("deletionTimestamp"):
-        memo.lost_claims[(namespace, name)] = meta.get("uid", "")
-        memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
-
-
-def _deleted(*, type: str, **_: Any) -> bool:
-    return type == "DELETED"
+    memo.lost_claims[(namespace, name)] = meta.get("uid", "")
+    memo.wakeups.wake(scenarioruns.KIND, _ns(namespace), labels[SCENARIO_RUN_LABEL])
 
 
 @kopf.on.event(*SR, when=_deleted)
