@@ -6,6 +6,7 @@ meanwhile is gone), a failing list is retried."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -77,6 +78,19 @@ class Recorded(Wakeups):
         super().wake(kind, namespace, name)
 
 
+@contextlib.asynccontextmanager
+async def listed(api: GatedApi, wakeups: Wakeups | None = None) -> AsyncIterator[StepPods]:
+    """The step pods of the namespace `default` once listed, as a driver sees them; the
+    watch and its client closed after."""
+    step_pods = StepPods(api=lambda: api, wakeups=wakeups or Wakeups())
+    try:
+        await asyncio.wait_for(step_pods.ready("default"), 10)
+        yield step_pods
+    finally:
+        await step_pods.close()
+        await api.close()
+
+
 async def until(condition: Any, timeout: float = 5) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -96,10 +110,7 @@ async def test_a_driver_starts_once_every_step_pod_of_its_namespace_is_known(
     kube.create(PODS, step_pod("run-s001-t001-a1-agent", run="run-s001"))
     kube.create(PODS, {**step_pod("web"), "metadata": {"name": "web"}})  # not a step pod
     set_phase(kube, "run-s000-t001-a1-agent", "Running")
-    api = KubeApi(kopf.ConnectionInfo(server=cluster.url))
-    step_pods = StepPods(api=lambda: api, wakeups=Wakeups())
-    try:
-        await asyncio.wait_for(step_pods.ready("default"), 10)
+    async with listed(GatedApi(cluster.url)) as step_pods:
         assert set(step_pods.pods) == {
             ("default", "run-s000-t001-a1-agent"),
             ("default", "run-s001-t001-a1-agent"),
@@ -109,20 +120,14 @@ async def test_a_driver_starts_once_every_step_pod_of_its_namespace_is_known(
         # What `podresults` reads of the spec: which init containers are native sidecars.
         assert pod["spec"]["initContainers"] == [{"name": "warm", "restartPolicy": "Always"}]
         assert pod["metadata"]["labels"] == {SCENARIO_RUN_LABEL: "run-s000"}
-    finally:
-        await step_pods.close()
-        await api.close()
 
 
 async def test_each_event_updates_the_pod_and_wakes_its_scenario_run(
     cluster: EmulatedCluster,
 ) -> None:
     kube, wakeups = cluster.client(), Recorded()
-    api = KubeApi(kopf.ConnectionInfo(server=cluster.url))
-    step_pods = StepPods(api=lambda: api, wakeups=wakeups)
     key = ("default", "run-s000-t001-a1-test")
-    try:
-        await asyncio.wait_for(step_pods.ready("default"), 10)
+    async with listed(GatedApi(cluster.url), wakeups) as step_pods:
         assert wakeups.woken == []
         kube.create(PODS, step_pod(key[1]))
         await until(lambda: key in step_pods.pods)
@@ -134,21 +139,15 @@ async def test_each_event_updates_the_pod_and_wakes_its_scenario_run(
         await until(lambda: key in step_pods.gone)
         assert key not in step_pods.pods
         assert wakeups.woken == ["run-s000"] * 3
-    finally:
-        await step_pods.close()
-        await api.close()
 
 
 async def test_a_watch_the_server_ends_resumes_without_missing_an_event(
     cluster: EmulatedCluster,
 ) -> None:
-    kube = cluster.client()
-    api = GatedApi(cluster.url)
-    step_pods = StepPods(api=lambda: api, wakeups=Wakeups())
+    kube, api = cluster.client(), GatedApi(cluster.url)
     name = "run-s000-t002-a1-agent"
     kube.create(PODS, step_pod(name))
-    try:
-        await asyncio.wait_for(step_pods.ready("default"), 10)
+    async with listed(api) as step_pods:
         await until(lambda: cluster.call(len, cluster.emulator.watchers[POD_RESOURCE]) == 1)
         api.gate.clear()  # the next watch waits: the change below happens between two
         cluster.call(cluster.emulator.close_watches)
@@ -156,23 +155,17 @@ async def test_a_watch_the_server_ends_resumes_without_missing_an_event(
         api.gate.set()
         await until(lambda: step_pods.pods[("default", name)]["status"].get("phase") == "Failed")
         assert api.lists == 1  # resumed from its resourceVersion, not listed again
-    finally:
-        await step_pods.close()
-        await api.close()
 
 
 async def test_a_watch_too_old_to_resume_lists_again_and_a_pod_deleted_meanwhile_is_gone(
     cluster: EmulatedCluster,
 ) -> None:
-    kube, wakeups = cluster.client(), Recorded()
-    api = GatedApi(cluster.url)
-    step_pods = StepPods(api=lambda: api, wakeups=wakeups)
+    kube, wakeups, api = cluster.client(), Recorded(), GatedApi(cluster.url)
     kept, deleted = "run-s000-t001-a1-agent", "run-s001-t001-a1-agent"
     kube.create(PODS, step_pod(kept))
     kube.create(PODS, step_pod(deleted, run="run-s001"))
     api.gate.clear()  # the first watch waits until the changes below are made
-    try:
-        await asyncio.wait_for(step_pods.ready("default"), 10)
+    async with listed(api, wakeups) as step_pods:
         kube.delete(PODS, deleted)
         set_phase(kube, kept, "Succeeded")
         # The API server forgets the events since the watch's resourceVersion: 410 Gone.
@@ -183,9 +176,6 @@ async def test_a_watch_too_old_to_resume_lists_again_and_a_pod_deleted_meanwhile
         assert step_pods.pods[("default", kept)]["status"]["phase"] == "Succeeded"
         assert ("default", deleted) not in step_pods.pods
         assert api.lists == 2
-    finally:
-        await step_pods.close()
-        await api.close()
 
 
 async def test_a_failing_list_is_retried_and_the_driver_waits_for_it(
@@ -193,11 +183,6 @@ async def test_a_failing_list_is_retried_and_the_driver_waits_for_it(
 ) -> None:
     cluster.client().create(PODS, step_pod("run-s000-t001-a1-agent"))
     api = GatedApi(cluster.url, failing_lists=2)
-    step_pods = StepPods(api=lambda: api, wakeups=Wakeups())
-    try:
-        await asyncio.wait_for(step_pods.ready("default"), 10)
+    async with listed(api) as step_pods:
         assert api.lists == 3
         assert ("default", "run-s000-t001-a1-agent") in step_pods.pods
-    finally:
-        await step_pods.close()
-        await api.close()
