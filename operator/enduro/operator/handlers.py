@@ -338,13 +338,14 @@ async def drive_scenario_run(
     **_: Any,
 ) -> None:
     step_pods: StepPods = memo.step_pods
-    await step_pods.ready(_ns(namespace))  # every existing pod known: a restart adopts them
+    home = _ns(namespace)
+    await step_pods.ready(home)  # every existing pod known: a restart adopts them
     common: dict[str, Any] = {
         "body": body,
         "api": memo.api,
         "config": memo.config,
         "wakeups": memo.wakeups,
-        "pods": lambda name: step_pods.pods.get((_ns(namespace), name)),
+        "pods": lambda name: step_pods.pods.get((home, name)),
         "gone": step_pods.gone,
         "logger": logger,
     }

@@ -46,6 +46,15 @@ def _seconds(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+async def _answer(response: aiohttp.ClientResponse) -> Any:
+    """An answer's JSON (None if it has no body), or its failure as an ApiError."""
+    payload = await response.json(content_type=None) if response.content_length != 0 else None
+    if response.status >= 400:
+        message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
+        raise ApiError(response.status, message, _seconds(response.headers))
+    return payload
+
+
 def _backoff(attempt: int) -> float:
     return float(min(0.1 * 2**attempt, 2.0))
 
@@ -149,13 +158,7 @@ class KubeApi:
             if response.status < 400 and not parse:
                 await response.read()  # the connection is reused once the answer is read
                 return None
-            payload = (
-                await response.json(content_type=None) if response.content_length != 0 else None
-            )
-            if response.status >= 400:
-                message = payload.get("message", "") if isinstance(payload, dict) else str(payload)
-                raise ApiError(response.status, message, _seconds(response.headers))
-            return payload
+            return await _answer(response)
 
     async def create(self, plural: str, obj: Obj) -> bool:
         """Create `obj`; False if an object of that name already exists (it is ours: names
@@ -220,9 +223,7 @@ class KubeApi:
         timeout = aiohttp.ClientTimeout(total=None, sock_read=seconds + 30)
         async with self._opened().get(path, params=params, timeout=timeout) as response:
             if response.status >= 400:
-                payload = await response.json(content_type=None)
-                message = payload.get("message", "") if isinstance(payload, dict) else ""
-                raise ApiError(response.status, message, _seconds(response.headers))
+                await _answer(response)  # raises the API server's reason
             pending = b""
             # One JSON object per line; a line may arrive in several chunks, and one chunk
             # may hold several lines.
