@@ -318,6 +318,10 @@ def _write_turns(
     written = _Written()
     for scenario in scenarios:
         folder, name = scenario_dir(scenario), pack_name(scenario)
+        # Each path's text of the turn before, with its bytes and digest: a renderer that
+        # gives the very same object again (a remembered module) is not encoded and
+        # hashed again.
+        before: dict[tuple[str, str], tuple[str, bytes, str]] = {}
         with PackWriter(root / name) as pack:
             try:
                 for turn in turns(spec, scenario):
@@ -325,8 +329,13 @@ def _write_turns(
                     for sub, render in renderers.items():
                         for rel, content in render(turn).items():
                             member = f"{base}/{sub}/{rel}" if sub else f"{base}/{rel}"
-                            data = content.encode("utf-8")
-                            digest = hashlib.sha256(data).hexdigest()
+                            known = before.get((sub, rel))
+                            if known is not None and known[0] is content:
+                                data, digest = known[1], known[2]
+                            else:
+                                data = content.encode("utf-8")
+                                digest = hashlib.sha256(data).hexdigest()
+                                before[sub, rel] = (content, data, digest)
                             written.files[f"{folder}/{member}"] = digest
                             pack.add(member, data, digest)
                 written.packs[name] = pack.close()

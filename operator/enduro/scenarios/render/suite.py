@@ -107,6 +107,23 @@ class Module:
             self.tests += group.tests
 
     def render(self) -> str:
+        """The module's source. A module made of the same groups as one rendered before
+        (an entity nothing changed for) gets that module's very text, the same object:
+        an export then knows its bytes and digest without encoding and hashing them."""
+        groups = tuple(self.groups.values())
+        if sum(len(group.tests) for group in groups) != len(self.tests):
+            return self._render()
+        key = (self.doc, *map(id, groups))
+        hit = _MODULE_TEXTS.get(key)
+        if hit is not None:
+            return hit[1]
+        text = self._render()
+        if len(_MODULE_TEXTS) >= _MAX_REMEMBERED:
+            _MODULE_TEXTS.clear()
+        _MODULE_TEXTS[key] = (groups, text)
+        return text
+
+    def _render(self) -> str:
         out = [f'"""{self.doc}"""', ""]
         if any(test.params is not None for test in self.tests):
             out += ["import pytest", ""]
@@ -397,6 +414,8 @@ _REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
 # over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
 # dict operations are atomic under the GIL, so a race only renders again).
 _MAX_REMEMBERED = 8192
+# Module texts by their groups (``Module.render``), each entry holding its groups.
+_MODULE_TEXTS: dict[tuple[object, ...], tuple[tuple[Group, ...], str]] = {}
 
 
 def remembered(
@@ -530,7 +549,8 @@ class _EntityTests:
                     functools.partial(self._collect, functools.partial(self.field_tests, spec)),
                 )
             )
-        self.references()
+        references = functools.partial(self._collect, self.references)
+        self.m.include(remembered((ent,), ("references", targets, self._chain()), references))
         old_listing = self.old.listing if self.old is not None else None
         listing = functools.partial(self._collect, self.listing)
         self.m.include(remembered((ent, old_listing), ("listing", targets), listing))
@@ -555,6 +575,17 @@ class _EntityTests:
             return self.m.tests
         finally:
             self.m = saved
+
+    def _chain(self) -> tuple[tuple[object, ...], ...]:
+        """What reference tests read beyond the entity and its targets' plurals: the
+        names, plurals and policies of what references the entity, which a cascade's
+        delete chain reaches (``delete_chain``)."""
+        if not any(f.on_delete is OnDelete.CASCADE for f in self.ent.fields if f.target):
+            return ()
+        return tuple(
+            (grand.name, grand.plural, via.name, via.on_delete)
+            for grand, via in self.schema.references_to(self.ent.name)
+        )
 
     def _action_reads(self, action: Action) -> Reads:
         """What the tests of ``action`` are rendered from: the action, the previous
