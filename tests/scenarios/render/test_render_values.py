@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 
+from enduro.scenarios.render import values
 from enduro.scenarios.render.values import (
     PARENT,
     is_valid,
@@ -25,6 +27,37 @@ def test_pattern_strings_match_fully_and_are_distinct() -> None:
     found = pattern_strings(spec, 200)
     assert len(found) == 200 == len(set(found))
     assert all(re.fullmatch(spec.pattern or "", text) for text in found)
+
+
+def _walked(spec: FieldSpec, count: int) -> list[str]:
+    """The definition ``pattern_strings`` keeps: the first ``count`` distinct strings of
+    the seeded walks that match the pattern and the length bounds, within ``count * 6 +
+    200`` attempts, walked afresh for this spec alone."""
+    parsed = values._PARSER.parse(spec.pattern)
+    found: list[str] = []
+    seen: set[str] = set()
+    for attempt in range(count * 6 + 200):
+        text = values._walk(parsed, random.Random(attempt), attempt % 8)
+        if text is None or text in seen:
+            continue
+        seen.add(text)
+        if is_valid(spec, text):
+            found.append(text)
+            if len(found) == count:
+                break
+    return found
+
+
+def test_one_walk_of_a_pattern_serves_every_bound_and_count() -> None:
+    """A pattern is walked once for all the fields that carry it; what each spec gets is
+    what a walk of its own gives, whatever was asked before (a larger count, other
+    bounds, a bound no string meets)."""
+    pattern = r"[a-c]{1,6}(-[0-9]{1,2})?"
+    asks = [(1, 3, 2000), (None, None, 5), (3, 5, 1500), (9, 9, 50), (None, None, 40),
+            (2, None, 300), (7, 9, 3), (4, 4, 10), (20, None, 5)]  # fmt: skip
+    for low, high, count in asks:
+        spec = FieldSpec(name="t", type=S.STRING, pattern=pattern, min_length=low, max_length=high)
+        assert pattern_strings(spec, count) == _walked(spec, count), (low, high, count)
 
 
 def test_pattern_misses_include_a_valid_prefix_that_search_would_accept() -> None:

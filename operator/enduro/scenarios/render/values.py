@@ -263,29 +263,56 @@ def pattern_count(spec: FieldSpec, count: int) -> int:
 def _pattern_strings(
     pattern: str, min_length: int | None, max_length: int | None, count: int
 ) -> tuple[str, ...]:
-    spec = FieldSpec(
-        name="probe", type=FieldType.STRING, pattern=pattern,
-        min_length=min_length, max_length=max_length,
-    )  # fmt: skip
-    lengths = True
-    parsed = _PARSER.parse(spec.pattern)
+    """The first ``count`` strings of the pattern's walk within its length bounds, among
+    the walk's first ``count * 6 + 200`` attempts."""
+    walk = _walk_of(pattern)
+    attempts = count * 6 + 200
     found: list[str] = []
-    seen: set[str] = set()
-    for attempt in range(count * 6 + 200):
-        # A seeded generator keeps the walk deterministic while spreading the choices.
-        rng = random.Random(attempt)
-        text = _walk(parsed, rng, attempt % 8)
-        if text is None or text in seen:
+    index = 0
+    while len(found) < count:
+        if index == len(walk.found):
+            if walk.attempts >= attempts:
+                break
+            walk.extend(min(attempts, walk.attempts + 64))
             continue
-        seen.add(text)
-        if re.fullmatch(pattern, text) is None:
-            continue
-        if lengths and not is_valid(spec, text):
-            continue
-        found.append(text)
-        if len(found) >= count:
+        attempt, text = walk.found[index]
+        index += 1
+        if attempt >= attempts:
             break
+        if min_length is not None and len(text) < min_length:
+            continue
+        if max_length is None or len(text) <= max_length:
+            found.append(text)
     return tuple(found)
+
+
+class _Walk:
+    """The distinct strings walks of a pattern find that fully match it, in the order
+    found, each with its attempt: the same for every length bound and count asked for,
+    so a pattern is walked once however many fields and bounds carry it."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.parsed = _PARSER.parse(pattern)
+        self.attempts = 0
+        self.found: list[tuple[int, str]] = []
+        self.seen: set[str] = set()
+
+    def extend(self, attempts: int) -> None:
+        for attempt in range(self.attempts, attempts):
+            # A seeded generator keeps the walk deterministic while spreading the choices.
+            text = _walk(self.parsed, random.Random(attempt), attempt % 8)
+            if text is None or text in self.seen:
+                continue
+            self.seen.add(text)
+            if re.fullmatch(self.pattern, text) is not None:
+                self.found.append((attempt, text))
+        self.attempts = max(self.attempts, attempts)
+
+
+@functools.lru_cache(maxsize=256)
+def _walk_of(pattern: str) -> _Walk:
+    return _Walk(pattern)
 
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
