@@ -588,15 +588,22 @@ class _EntityTests:
         )
 
     def _action_reads(self, action: Action) -> Reads:
-        """What the tests of ``action`` are rendered from: the action, the previous
-        turn's action of that name (dropped guards) and what plans read."""
-        old_action = None
+        """What the tests of ``action`` are rendered from: the action, the guards the
+        previous turn's action of that name had and this one drops, and what plans read
+        (a kept guard's reads are the action's own). Not the previous action itself:
+        the turn after an action changes has a new previous action and the same tests."""
+        dropped = []
         if self.old is not None:
             old_action = next((a for a in self.old.actions if a.name == action.name), None)
-        old_guards = list(old_action.guards) if old_action is not None else []
-        names = {g.field for g in old_guards if isinstance(g, FieldGuard)}
-        objects, facts = plan_reads(self.schema, self.ent, names, old_guards)
-        return (action, old_action, *objects), facts
+            if old_action is not None:
+                dropped = [
+                    guard
+                    for guard in old_action.guards
+                    if not any(_same_guard(guard, g) for g in action.guards)
+                ]
+        names = {g.field for g in dropped if isinstance(g, FieldGuard)}
+        objects, facts = plan_reads(self.schema, self.ent, names, dropped)
+        return (action, *dropped, *objects), (len(dropped), *facts)
 
     # ----------------------------------------------------------------- CRUD
     def crud(self) -> None:
