@@ -118,7 +118,7 @@ class Module:
         if hit is not None:
             return hit[1]
         text = self._render()
-        if len(_MODULE_TEXTS) >= _MAX_REMEMBERED:
+        if len(_MODULE_TEXTS) >= _MAX_MODULE_TEXTS:
             _MODULE_TEXTS.clear()
         _MODULE_TEXTS[key] = (groups, text)
         return text
@@ -414,8 +414,11 @@ _REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
 # over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
 # dict operations are atomic under the GIL, so a race only renders again).
 _MAX_REMEMBERED = 8192
-# Module texts by their groups (``Module.render``), each entry holding its groups.
+# Module texts by their groups (``Module.render``), each entry holding its groups. A
+# turn renders about a dozen modules and reuse is of recent turns' texts, so a few
+# hundred entries are plenty; more would only keep old scenarios' texts alive.
 _MODULE_TEXTS: dict[tuple[object, ...], tuple[tuple[Group, ...], str]] = {}
+_MAX_MODULE_TEXTS = 256
 
 
 def remembered(
