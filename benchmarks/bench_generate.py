@@ -35,7 +35,7 @@ from pathlib import Path
 from profile_step import cumulative  # this folder is first on sys.path
 
 EXPORT = """
-import hashlib, json, os, sys, time
+import json, os, sys, time
 from pathlib import Path
 from enduro.api.generator import GeneratorSpec
 from enduro.scenarios.store import export_set
@@ -46,9 +46,8 @@ def cpu():  # (all, kernel) of this process and its forked export workers
 wall, (start, kernel) = time.perf_counter(), cpu()
 manifest = export_set(spec, Path(sys.argv[4]))
 seconds, (end, kernel_end) = time.perf_counter() - wall, cpu()
-packs = hashlib.sha256(json.dumps(getattr(manifest, "packs", {}), sort_keys=True).encode())
-print(manifest.digest, seconds, end - start, len(manifest.files), kernel_end - kernel,
-      packs.hexdigest())
+packs = json.dumps(getattr(manifest, "packs", {}), sort_keys=True, separators=(",", ":"))
+print(manifest.digest, seconds, end - start, len(manifest.files), kernel_end - kernel, packs)
 """
 
 
@@ -64,6 +63,16 @@ def export_in_subprocess(
     args = [sys.executable, "-c", EXPORT, str(seed), str(scenarios), str(turns), str(out)]
     proc = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
     return proc.stdout.split()
+
+
+def difference(first: list[str], second: list[str]) -> str:
+    """What differs between two exports' (set digest, ..., packs) lines, or "": the files
+    (the set digest), or only the packs' bytes, named."""
+    if first[0] != second[0]:
+        return f"DIFFERENT files (set digest {first[0][:16]} against {second[0][:16]})"
+    packs, again = json.loads(first[5]), json.loads(second[5])
+    named = sorted(n for n in packs.keys() | again.keys() if packs.get(n) != again.get(n))
+    return f"DIFFERENT packs, the same files: {', '.join(named)}" if named else ""
 
 
 def sizes(root: Path) -> tuple[int, int]:
@@ -244,10 +253,9 @@ def main() -> None:
         f"when it is read), against {every_file:.2f} s checking every file at load "
         f"({by_packs / every_file:.2f}x)"
     )
-    same = first[0] == second[0] and first[5] == second[5]
-    print(
-        f"(b) determinism across processes: {'identical' if same else 'DIFFERENT'} ({digest[:16]})"
-    )
+    found = difference(first, second)
+    same = not found
+    print(f"(b) determinism across processes: {found or 'identical'} ({digest[:16]})")
     if base is not None:
         wall_now, cpu_now = statistics.mean(walls), statistics.mean(cpus)
         verdict = "the same" if base[0] == digest else "a DIFFERENT"
