@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import sys
+import threading
 
 from enduro.scenarios.render import values
 from enduro.scenarios.render.values import (
@@ -58,6 +60,34 @@ def test_one_walk_of_a_pattern_serves_every_bound_and_count() -> None:
     for low, high, count in asks:
         spec = FieldSpec(name="t", type=S.STRING, pattern=pattern, min_length=low, max_length=high)
         assert pattern_strings(spec, count) == _walked(spec, count), (low, high, count)
+
+
+def _ask(spec: FieldSpec, count: int, got: dict[int, list[str]]) -> None:
+    got[count] = pattern_strings(spec, count)
+
+
+def test_threads_sharing_a_walk_each_get_a_walk_of_their_own() -> None:
+    """Renderers may run in several threads of one process (the other caches only render
+    again on a race): threads asking one pattern at once, switching as often as the
+    interpreter can, each get what a walk of their own gives, not a walk another thread
+    extended half-way."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for trial in range(5):
+            spec = FieldSpec(
+                name="t", type=S.STRING, pattern=rf"[a-c]{{1,5}}(-[0-9]{{1,2}})?t{trial}"
+            )
+            got: dict[int, list[str]] = {}
+            counts = (1500, 1400, 300, 1200, 900)
+            threads = [threading.Thread(target=_ask, args=(spec, c, got)) for c in counts]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert all(got[c] == _walked(spec, c) for c in counts), trial
+    finally:
+        sys.setswitchinterval(switch)
 
 
 def test_pattern_misses_include_a_valid_prefix_that_search_would_accept() -> None:

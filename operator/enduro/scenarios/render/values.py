@@ -13,6 +13,7 @@ import importlib
 import math
 import random
 import re
+import threading
 from datetime import date, datetime
 from typing import Any
 
@@ -269,20 +270,21 @@ def _pattern_strings(
     attempts = count * 6 + 200
     found: list[str] = []
     index = 0
-    while len(found) < count:
-        if index == len(walk.found):
-            if walk.attempts >= attempts:
+    with walk.lock:  # the threads of a process share the walk
+        while len(found) < count:
+            if index == len(walk.found):
+                if walk.attempts >= attempts:
+                    break
+                walk.extend(min(attempts, walk.attempts + 64))
+                continue
+            attempt, text = walk.found[index]
+            index += 1
+            if attempt >= attempts:
                 break
-            walk.extend(min(attempts, walk.attempts + 64))
-            continue
-        attempt, text = walk.found[index]
-        index += 1
-        if attempt >= attempts:
-            break
-        if min_length is not None and len(text) < min_length:
-            continue
-        if max_length is None or len(text) <= max_length:
-            found.append(text)
+            if min_length is not None and len(text) < min_length:
+                continue
+            if max_length is None or len(text) <= max_length:
+                found.append(text)
     return tuple(found)
 
 
@@ -294,6 +296,7 @@ class _Walk:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.parsed = _PARSER.parse(pattern)
+        self.lock = threading.Lock()  # held by whoever reads or extends the walk
         self.attempts = 0
         self.found: list[tuple[int, str]] = []
         self.seen: set[str] = set()
