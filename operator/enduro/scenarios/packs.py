@@ -17,7 +17,7 @@ every member it writes; ``zipfile`` reads packs, checking each member's CRC.
 The deflate is libdeflate's (the ``deflate`` package), not zlib's: at level 1 it writes
 a stream a little smaller than zlib's level 1 about 1.5 times faster (compression was a
 fifth of an export's CPU), and its output is a function of its input and its version.
-ISA-L's (``isal``), faster still, was tried and dropped: about one member in two million
+ISA-L's (``isal``), faster still, was tried and dropped: about one member in a million
 came out different, for the same input, in another process. Any inflater reads either.
 """
 
