@@ -595,18 +595,19 @@ class _EntityTests:
         previous turn's action of that name had and this one drops, and what plans read
         (a kept guard's reads are the action's own). Not the previous action itself:
         the turn after an action changes has a new previous action and the same tests."""
-        dropped = []
-        if self.old is not None:
-            old_action = next((a for a in self.old.actions if a.name == action.name), None)
-            if old_action is not None:
-                dropped = [
-                    guard
-                    for guard in old_action.guards
-                    if not any(_same_guard(guard, g) for g in action.guards)
-                ]
+        dropped = self._dropped_guards(action)
         names = {g.field for g in dropped if isinstance(g, FieldGuard)}
         objects, facts = plan_reads(self.schema, self.ent, names, dropped)
         return (action, *dropped, *objects), (len(dropped), *facts)
+
+    def _dropped_guards(self, action: Action) -> list[Any]:
+        """The guards the previous turn's action of that name had and ``action`` drops."""
+        if self.old is None:
+            return []
+        old_action = next((a for a in self.old.actions if a.name == action.name), None)
+        if old_action is None:
+            return []
+        return [g for g in old_action.guards if not any(_same_guard(g, n) for n in action.guards)]
 
     # ----------------------------------------------------------------- CRUD
     def crud(self) -> None:
@@ -1476,13 +1477,9 @@ class _EntityTests:
                 break
         for guard in action.guards:
             self.null_guard(action, guard, path)
-        if self.old is not None and succeeded:
-            old_action = next((a for a in self.old.actions if a.name == action.name), None)
-            if old_action is not None:
-                for guard in old_action.guards:
-                    if any(_same_guard(guard, g) for g in action.guards):
-                        continue
-                    self.dropped_guard(action, guard, path)
+        if succeeded:
+            for guard in self._dropped_guards(action):
+                self.dropped_guard(action, guard, path)
         self.m.add(
             f"{action.name}_of_an_unknown_id_is_404",
             [f'api.expect(api.post(f"/{p}/{{api.MISSING_ID}}/{action.name}"), 404)'],
