@@ -272,17 +272,84 @@ def _program(rule: str) -> Any:
     return cel.compile(rule)
 
 
+# A use of ``self`` that may read more than the fields named after it: ``self`` alone
+# (``size(self)``, ``self == x``) or a method or macro called on it (``self.all(...)``).
+_WHOLE_SELF = re.compile(r"\bself\b(?:(?!\.\w)|\.\w+\s*\()")
+# ``self.a.b`` (and what follows: a call makes the last name a method, not a field).
+_SELF_PATH = re.compile(r"\bself((?:\.\w+)+)(\s*\()?")
+
+Paths = dict[str, "Paths"]  # a trie of field names; "*" marks a value read whole
+
+
+@functools.cache
+def _paths_read(expression: str) -> tuple[tuple[str, ...], ...] | None:
+    """The field paths of ``self`` a rule reads, when it reads ``self`` only by field
+    paths (``self.metadata.name.size()``, ``has(self.spec.x)``); None when it may read
+    more."""
+    if "oldSelf" in expression or _WHOLE_SELF.search(expression):
+        return None
+    paths = []
+    for chain, call in _SELF_PATH.findall(expression):
+        names = chain.split(".")[1:]
+        paths.append(tuple(names[:-1] if call else names))
+    return tuple(paths)
+
+
+def _trie(paths: Iterator[tuple[str, ...]]) -> Paths:
+    """The paths as one trie; a value read whole wins over paths below it."""
+    trie: Paths = {}
+    for path in paths:
+        node = trie
+        for name in path:
+            if "*" in node:
+                break
+            node = node.setdefault(name, {})
+        else:
+            node.clear()
+            node["*"] = {}
+    return trie
+
+
+def _pruned(value: Any, trie: Paths) -> Any:
+    """``value`` cut down to the paths of ``trie``."""
+    if "*" in trie or not isinstance(value, dict):
+        return value
+    return {key: _pruned(value[key], sub) for key, sub in trie.items() if key in value}
+
+
+def _context(value: Any, old: Any, rules: list[Obj]) -> Any:
+    """One CEL context for a node's rules: CEL converts its variables once, on first use
+    (converting a whole ScenarioRun, its status and managed fields too, for each rule
+    was most of what a status write cost). When every rule reads ``self`` by field
+    paths, only those paths are converted."""
+    read = [_paths_read(rule["rule"]) for rule in rules]
+    if None not in read:
+        value = _pruned(value, _trie(path for paths in read if paths for path in paths))
+    context = cel.Context()
+    context.add_variable("self", value)
+    if old is not None and any("oldSelf" in rule["rule"] for rule in rules):
+        context.add_variable("oldSelf", old)
+    return context
+
+
 def run_rules(value: Any, schema: Obj, path: str, old: Any = None) -> list[Cause]:
-    """The node's `x-kubernetes-validations`; transition rules (oldSelf) only on updates."""
+    """The node's `x-kubernetes-validations`; transition rules (oldSelf) only on updates.
+    On an update that leaves the node as it was, a rule whose error would name the node
+    itself (no fieldPath) is not run: ``ratchet`` would let that error through anyway,
+    and most of an update (a status write's spec, say) is unchanged."""
     causes: list[Cause] = []
-    for rule in schema.get("x-kubernetes-validations", []):
+    unchanged = old is not None and value == old
+    rules = [
+        rule
+        for rule in schema.get("x-kubernetes-validations", [])
+        if not (unchanged and not rule.get("fieldPath"))
+        and not ("oldSelf" in rule["rule"] and old is None)
+    ]
+    if not rules:
+        return causes
+    context = _context(value, old, rules)
+    for rule in rules:
         expression = rule["rule"]
-        transition = "oldSelf" in expression
-        if transition and old is None:
-            continue
-        context: Obj = {"self": value}
-        if transition:
-            context["oldSelf"] = old
         try:
             passed = _program(expression).execute(context)
         except Exception as exc:  # an evaluation error fails the rule, like the apiserver
@@ -296,7 +363,8 @@ def run_rules(value: Any, schema: Obj, path: str, old: Any = None) -> list[Cause
         message = rule.get("message") or f"failed rule: {expression}"
         if rule.get("messageExpression"):
             with contextlib.suppress(Exception):  # the apiserver falls back to `message`
-                message = str(_program(rule["messageExpression"]).execute(context))
+                whole = {"self": value} if old is None else {"self": value, "oldSelf": old}
+                message = str(_program(rule["messageExpression"]).execute(whole))
         field = path
         if rule.get("fieldPath"):
             field = (path + rule["fieldPath"]) if rule["fieldPath"].startswith(".") else path

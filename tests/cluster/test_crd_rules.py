@@ -12,7 +12,7 @@ import cel
 import pytest
 
 from cluster.cluster import ApiError, EmulatedCluster, KubeClient, our_crds
-from cluster.schema import run_rules
+from cluster.schema import _context, run_rules
 
 AGENTS = "enduro.dev/v1alpha1/agents"
 RUNS = "enduro.dev/v1alpha1/benchmarkruns"
@@ -138,3 +138,45 @@ def test_an_external_scenario_run_plays_an_explicit_scenario(
 ) -> None:
     node = rule_node("has(self.agent) != has(self.externalAgent)")
     assert (run_rules(spec, node, "spec") == []) is valid
+
+
+SELF = {
+    "metadata": {"name": "run-1", "managedFields": [{"manager": "m"}]},
+    "spec": {"a": {"b": 1, "c": 2}, "items": [1, 2, 3]},
+    "status": {"phase": "Running"},
+}
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "self.metadata.name.size() <= 63",
+        "self.spec.a.b == 1 && !has(self.spec.a.c)",  # reads a field beside the one compared
+        "has(self.spec.a) && self.spec.a.c == 2",
+        "size(self) == 3",  # the whole object
+        "self.all(key, key != 'status')",  # a macro on self: every key
+        "self.spec.items.all(i, i > 0) && size(self.spec.items) == 3",
+        "self['status'].phase == 'Running'",  # indexing, not a field path
+        "self.spec.missing == 1",  # an error, as on the whole object
+        "self.spec == {'a': {'b': 1, 'c': 2}, 'items': [1, 2, 3]}",
+    ],
+)
+def test_rules_decide_on_the_converted_paths_as_on_the_whole_object(expression: str) -> None:
+    def outcome(context: Any) -> object:
+        try:
+            return cel.compile(expression).execute(context)
+        except Exception as exc:  # the error itself is the outcome
+            return type(exc)
+
+    pruned = _context(SELF, None, [{"rule": expression}])
+    assert outcome(pruned) == outcome({"self": SELF})
+
+
+def test_a_message_expression_reads_the_whole_object() -> None:
+    node = {
+        "x-kubernetes-validations": [
+            {"rule": "self.a == 1", "messageExpression": "'b is ' + string(self.b)"}
+        ]
+    }
+    [cause] = run_rules({"a": 2, "b": 7}, node, "spec")
+    assert cause.message.endswith("b is 7")
