@@ -44,6 +44,7 @@ from typing import Any
 
 import aiohttp.web
 import kmock
+import orjson
 import yaml
 from kmock._internal import apps, parsing, rendering
 
@@ -66,11 +67,26 @@ class WatchEvent:
     resource: ResKey
     object: Obj
     at: float  # time.monotonic() when it happened
+    line: bytes = b""  # the event as a line of a watch stream, once encoded
+
+
+def _watch_line(type_: str, encoded: bytes) -> bytes:
+    return b'{"type":"' + type_.encode() + b'","object":' + encoded + b"}\n"
+
+
+def encode(obj: Any) -> bytes:
+    """``obj`` as JSON: by orjson, about four times the standard library's speed on the
+    documents every write copies and every watcher reads; by the standard library what
+    orjson refuses (integers past 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj).encode()
 
 
 def clone(obj: Any) -> Any:
-    """A deep copy of a JSON document (several times faster than copy.deepcopy)."""
-    return json.loads(json.dumps(obj))
+    """A deep copy of a JSON document (many times faster than copy.deepcopy)."""
+    return orjson.loads(encode(obj))
 
 
 def now_iso() -> str:
@@ -247,8 +263,13 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
         self.store: dict[ObjKey, Obj] = {}
+        # For the garbage collector, kept in step with the store (``_track``): the
+        # (namespace, uid) of every object, and the objects each (namespace, owner uid) owns.
+        self.uids: set[tuple[str | None, str]] = set()
+        self.dependents: dict[tuple[str | None, str], set[ObjKey]] = collections.defaultdict(set)
         self.revision = 0
-        self.history: collections.deque[tuple[int, WatchEvent]] = collections.deque(
+        # (resourceVersion, type, resource, watch line, when) of the latest events.
+        self.history: collections.deque[tuple[int, str, ResKey, bytes, float]] = collections.deque(
             maxlen=WATCH_HISTORY
         )
         self.watchers: dict[ResKey, set[asyncio.Queue[WatchEvent | None]]] = (
@@ -453,7 +474,10 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         headers = {"Warning": ", ".join(f'299 - "{w}"' for w in self.warnings)}
         self.warnings = []
         return aiohttp.web.json_response(
-            obj, status=status, headers=headers if headers["Warning"] else None
+            obj,
+            status=status,
+            headers=headers if headers["Warning"] else None,
+            dumps=lambda doc: encode(doc).decode(),
         )
 
     def _table(self, res: ResKey, objects: list[Obj], request: rendering.Request) -> Obj:
@@ -472,8 +496,15 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         return str(self.revision)
 
     def _emit(self, type_: str, res: ResKey, obj: Obj) -> None:
-        event = WatchEvent(type_, res, clone(obj), time.monotonic())
-        self.history.append((int(obj["metadata"]["resourceVersion"]), event))
+        # Encoded once: every watcher writes the same line. The history keeps only the
+        # line: thousands of events held as objects made the cycle collector a quarter
+        # of the server's time.
+        encoded = encode(obj)
+        event = WatchEvent(
+            type_, res, orjson.loads(encoded), time.monotonic(), _watch_line(type_, encoded)
+        )
+        rv = int(obj["metadata"]["resourceVersion"])
+        self.history.append((rv, type_, res, event.line, event.at))
         for queue in list(self.watchers[res]):
             queue.put_nowait(event)
         for listener in list(self.listeners):
@@ -591,9 +622,11 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             fieldmanagers.record_update(None, obj, self.manager)
         if res == ("apiextensions.k8s.io", "v1", "customresourcedefinitions"):
             self.register_crd(obj)
-        self.store[(res, namespace, name)] = obj
+        key = (res, namespace, name)
+        self.store[key] = obj
+        self._track(key, None, obj)
         self._emit("ADDED", res, obj)
-        self._collect_garbage()
+        self._collect_garbage([key])  # created with owners that are all gone
         return clone(obj)
 
     def write(
@@ -669,11 +702,19 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
         if managed_fields is None and self.manager:
             fieldmanagers.record_update(old, new, self.manager, "status" if status else None)
         new["metadata"]["resourceVersion"] = self._bump()
-        self.store[(res, namespace, name)] = new
+        key = (res, namespace, name)
+        self.store[key] = new
+        owners_changed = new["metadata"].get("ownerReferences") != old["metadata"].get(
+            "ownerReferences"
+        )
+        if owners_changed:
+            self._track(key, old, new)
         if "deletionTimestamp" in new["metadata"] and not new["metadata"].get("finalizers"):
             self._remove(res, namespace, name)
         else:
             self._emit("MODIFIED", res, new)
+            if owners_changed:
+                self._collect_garbage([key])  # all of its new owners may be gone
         return clone(new)
 
     def apply(
@@ -763,25 +804,41 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
                 self.write(r, ns, n, {"metadata": {"ownerReferences": kept or None}})
 
     def _remove(self, res: ResKey, namespace: str | None, name: str) -> Obj:
-        obj = self.store.pop((res, namespace, name))
+        key = (res, namespace, name)
+        obj = self.store.pop(key)
+        self._track(key, obj, None)
         obj["metadata"]["resourceVersion"] = self._bump()
         self._emit("DELETED", res, obj)
-        self._collect_garbage()
+        self._collect_garbage(self.dependents.get((namespace, obj["metadata"]["uid"]), ()))
         return clone(obj)
 
-    def _collect_garbage(self) -> None:
-        """Background cascading deletion: dependents whose owners are all gone go too."""
-        alive = {(ns, obj["metadata"]["uid"]) for (_, ns, _), obj in self.store.items()}
-        orphans = [
-            key
-            for key, obj in self.store.items()
-            if (owners := obj["metadata"].get("ownerReferences"))
-            and not any((key[1], ref.get("uid")) in alive for ref in owners)
-            and "deletionTimestamp" not in obj["metadata"]
-        ]
-        for res, namespace, name in orphans:
-            if (res, namespace, name) in self.store:
-                self.delete(res, namespace, name)
+    def _track(self, key: ObjKey, old: Obj | None, new: Obj | None) -> None:
+        """Keep the uids and the owner index in step with a change of the store."""
+        namespace = key[1]
+        if old is not None:
+            self.uids.discard((namespace, old["metadata"]["uid"]))
+            for ref in old["metadata"].get("ownerReferences") or []:
+                owner = (namespace, ref.get("uid"))
+                self.dependents[owner].discard(key)
+                if not self.dependents[owner]:
+                    del self.dependents[owner]
+        if new is not None:
+            self.uids.add((namespace, new["metadata"]["uid"]))
+            for ref in new["metadata"].get("ownerReferences") or []:
+                self.dependents[(namespace, ref.get("uid"))].add(key)
+
+    def _collect_garbage(self, candidates: Iterable[ObjKey]) -> None:
+        """Background cascading deletion: of ``candidates`` (an object just created or
+        given new owners, or the dependents of one just deleted), those whose owners are
+        all gone go too, and theirs after them. An index of owners, not a scan of the
+        store: a scan per write made the emulator's cost grow with every object kept."""
+        for key in sorted(candidates, key=lambda k: (k[0], k[2])):
+            obj = self.store.get(key)
+            if obj is None or "deletionTimestamp" in obj["metadata"]:
+                continue
+            owners = obj["metadata"].get("ownerReferences")
+            if owners and not any((key[1], ref.get("uid")) in self.uids for ref in owners):
+                self.delete(*key)
 
     # -- watching ----------------------------------------------------------------------
 
@@ -797,7 +854,11 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             oldest = self.history[0][0] if self.history else self.revision + 1
             if int(since) + 1 < oldest and int(since) < self.revision:
                 raise Conflict(status=410, reason="Expired", message="too old resource version")
-            replay = [ev for rv, ev in self.history if rv > int(since) and ev.resource == res]
+            replay = [
+                WatchEvent(type_, res, orjson.loads(line)["object"], at, line)
+                for rv, type_, resource, line, at in self.history
+                if rv > int(since) and resource == res
+            ]
         self.watchers[res].add(queue)
         return replay, queue
 
@@ -832,7 +893,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             replay, queue = self.subscribe(res, since)
         except Conflict as exc:
             gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": exc.status}
-            await response.write(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
+            await response.write(encode({"type": "ERROR", "object": gone}) + b"\n")
             return response
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         first = True
@@ -847,7 +908,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             if not first:
                 rendered["columnDefinitions"] = []
             first = False
-            return json.dumps({"type": event.type, "object": rendered}).encode() + b"\n"
+            return encode({"type": event.type, "object": rendered}) + b"\n"
 
         try:
             for event in replay:
@@ -895,7 +956,7 @@ class RealisticEmulator(kmock.KubernetesEmulator):  # type: ignore[misc]
             "apiVersion": f"{res[0]}/{res[1]}" if res[0] else res[1],
             "metadata": meta,
         }
-        return json.dumps({"type": "BOOKMARK", "object": bookmark}).encode() + b"\n"
+        return encode({"type": "BOOKMARK", "object": bookmark}) + b"\n"
 
     # -- figures -------------------------------------------------------------------------
 
@@ -921,4 +982,4 @@ def _yaml(text: str) -> Any:
 
 
 def _line(event: WatchEvent) -> bytes:
-    return json.dumps({"type": event.type, "object": event.object}).encode() + b"\n"
+    return event.line or _watch_line(event.type, encode(event.object))

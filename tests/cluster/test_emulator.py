@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from cluster.cluster import ApiError, EmulatedCluster, KubeClient
-from cluster.emulator import json_patch, merge_patch, parse_selector
+from cluster.emulator import clone, json_patch, merge_patch, parse_selector
 from cluster.fixtures import WIDGETS
 from cluster.operator_thread import OperatorThread
 
@@ -186,6 +186,48 @@ def test_a_dependent_with_finalizers_is_only_marked(kube: KubeClient) -> None:
     kube.create(WIDGETS, widget("child", metadata={"ownerReferences": [ref], "finalizers": ["f"]}))
     kube.delete(WIDGETS, "root")
     assert kube.get(WIDGETS, "child")["metadata"]["deletionTimestamp"]
+
+
+def test_an_object_given_owners_that_are_all_gone_is_collected(kube: KubeClient) -> None:
+    kube.create(WIDGETS, widget("kept"))
+    gone = {"apiVersion": "test.dev/v1", "kind": "Widget", "name": "old", "uid": "no-such-uid"}
+    kube.patch(WIDGETS, "kept", {"metadata": {"ownerReferences": [gone]}})
+
+    assert kube.list(WIDGETS) == []  # at once, not at the next create or delete
+
+
+def test_a_dependent_keeps_living_while_one_of_its_owners_does(kube: KubeClient) -> None:
+    first, second = kube.create(WIDGETS, widget("first")), kube.create(WIDGETS, widget("second"))
+    refs = [
+        {"apiVersion": "test.dev/v1", "kind": "Widget", "name": o["metadata"]["name"],
+         "uid": o["metadata"]["uid"]}
+        for o in (first, second)
+    ]  # fmt: skip
+    kube.create(WIDGETS, widget("shared", metadata={"ownerReferences": refs}))
+
+    kube.delete(WIDGETS, "first")
+    assert sorted(o["metadata"]["name"] for o in kube.list(WIDGETS)) == ["second", "shared"]
+    kube.delete(WIDGETS, "second")
+    assert kube.list(WIDGETS) == []
+
+
+def test_a_resumed_watch_replays_whole_objects(kube: KubeClient, cluster: EmulatedCluster) -> None:
+    listed = requests.get(f"{cluster.url}/apis/test.dev/v1/namespaces/default/widgets", timeout=5)
+    since = listed.json()["metadata"]["resourceVersion"]
+    kube.create(WIDGETS, widget("w", metadata={"labels": {"team": "a"}}))
+    kube.patch(WIDGETS, "w", {"status": {"ready": True}}, status=True)
+
+    resumed = _watch(cluster, resourceVersion=since, labelSelector="team=a")
+    assert [(e["type"], e["object"]["status"]) for e in resumed[1:]] == [
+        ("MODIFIED", {"ready": True})
+    ]
+    assert resumed[0]["object"]["metadata"]["labels"] == {"team": "a"}
+
+
+def test_clone_copies_what_orjson_refuses() -> None:
+    document = {"huge": 2**70, "nested": {"list": [1, "two", None, 3.5]}}
+    copied = clone(document)
+    assert copied == document and copied["nested"] is not document["nested"]
 
 
 def _watch(cluster: EmulatedCluster, **params: str) -> list[dict[str, Any]]:

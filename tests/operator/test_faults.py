@@ -90,7 +90,7 @@ def test_api_server_errors_slow_answers_and_dropped_watches_change_nothing(
 
 
 def test_operator_restarts_at_random_moments_change_nothing(start_cluster: Start) -> None:
-    calm = play(start_cluster(canned=Canned(scripted_results(scores), delay=0.3)), turns=6)
+    calm = play(start_cluster(canned=Canned(scripted_results(scores), delay=0.3)), turns=10)
 
     cluster = start_cluster(canned=Canned(scripted_results(scores), delay=0.3))
     rng = random.Random(5)
@@ -103,7 +103,7 @@ def test_operator_restarts_at_random_moments_change_nothing(start_cluster: Start
             restarts[0] += 1
             cluster.start_operator()
 
-    disturbed = play(cluster, restart_repeatedly, turns=6)
+    disturbed = play(cluster, restart_repeatedly, turns=10)
 
     assert restarts[0] == 20, f"the run ended after {restarts[0]} restarts"
     assert disturbed == calm
