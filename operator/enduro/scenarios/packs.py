@@ -52,6 +52,7 @@ _FILE_MODE = 0o100644 << 16
 _MEMBERS = 0xFFFF  # past these a zip needs ZIP64
 _BYTES = 0xFFFFFFFF
 _FLUSH = 4 * 1024 * 1024
+_IOV_MAX = 1024  # pieces one writev takes (Linux's limit)
 
 
 class PackTooLargeError(ValueError):
@@ -65,7 +66,10 @@ class PackWriter:
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        self._buffer = bytearray()
+        # Pieces waiting to be written, each hashed and written as it is (one writev),
+        # not copied into one growing buffer.
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self._offset = 0
         self._sha = hashlib.sha256()
         self._central: list[bytes] = []
@@ -91,8 +95,7 @@ class PackWriter:
             + _CENTRAL_END.pack(0, 0, 0, _FILE_MODE, self._offset)
             + encoded
         )
-        header = _LOCAL_START.pack(_LOCAL_SIGNATURE) + fields
-        self._write(header + encoded)
+        self._write(_LOCAL_START.pack(_LOCAL_SIGNATURE) + fields + encoded)
         self._write(body)
 
     def close(self) -> str:
@@ -114,15 +117,23 @@ class PackWriter:
         os.close(self._fd)
 
     def _write(self, data: bytes) -> None:
-        self._buffer += data
+        self._pending.append(data)
+        self._pending_bytes += len(data)
         self._offset += len(data)
-        if len(self._buffer) >= _FLUSH:
+        if self._pending_bytes >= _FLUSH:
             self._flush()
 
     def _flush(self) -> None:
-        self._sha.update(self._buffer)
-        view = memoryview(self._buffer)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        view.release()
-        self._buffer.clear()
+        for piece in self._pending:
+            self._sha.update(piece)
+        views = [memoryview(piece) for piece in self._pending]
+        start = 0
+        while start < len(views):
+            written = os.writev(self._fd, views[start : start + _IOV_MAX])
+            while start < len(views) and written >= len(views[start]):
+                written -= len(views[start])
+                start += 1
+            if written:
+                views[start] = views[start][written:]
+        self._pending.clear()
+        self._pending_bytes = 0
