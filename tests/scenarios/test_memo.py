@@ -10,7 +10,7 @@ import yaml
 from enduro.api.generator import GeneratorSpec
 from enduro.scenarios import yamltext
 from enduro.scenarios.generator import generate_scenario
-from enduro.scenarios.memo import by_identity
+from enduro.scenarios.memo import Generations, by_identity
 from enduro.scenarios.render.openapi import openapi_document, render_openapi
 from enduro.scenarios.schema import Schema
 
@@ -109,3 +109,14 @@ def test_a_module_of_the_same_groups_is_the_same_text() -> None:
     copied = render_suite(_Copied(turn.schema.model_copy(deep=True), previous))
     assert all(copied[path] == first[path] for path in modules)
     assert not any(copied[path] is first[path] for path in modules)
+
+
+def test_generations_keep_what_is_read_and_forget_the_rest() -> None:
+    memo: Generations[str, int] = Generations(size=2)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    memo.put("c", 3)  # the young generation was full: a and b are the old one now
+    assert memo.get("a") == 1  # read again: back in the young generation
+    memo.put("d", 4)  # full again (c, a): b is forgotten, c and a are old
+    assert memo.get("b") is None
+    assert (memo.get("a"), memo.get("c"), memo.get("d")) == (1, 3, 4)

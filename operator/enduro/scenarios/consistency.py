@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Iterator
 
+from enduro.scenarios.memo import Generations, edits
 from enduro.scenarios.schema import (
     IDENTIFIER,
     RESERVED_NAMES,
@@ -27,6 +28,7 @@ from enduro.scenarios.schema import (
     OnDelete,
     RelatedGuard,
     Schema,
+    entities_named,
 )
 from enduro.scenarios.values import fits
 
@@ -56,6 +58,9 @@ class _Lookup:
     def entity(self, name: str) -> Entity:
         return self._entities[name]
 
+    def get(self, name: str) -> Entity | None:
+        return self._entities.get(name)
+
     def f(self, ent: Entity) -> dict[str, FieldSpec]:
         """The fields of ``ent`` by name (first wins, like ``Entity.field``)."""
         found = self._fields.get(id(ent))
@@ -76,11 +81,30 @@ def _schema(lk: _Lookup) -> Iterator[str]:
     for ent in schema.entities:
         yield from _name(f"entity {ent.name!r}", ent.name)
         yield from _name(f"plural of {ent.name!r}", ent.plural)
-        yield from _entity(lk, ent)
+        yield from _entity_problems(lk, ent)
     yield from _duplicates("analytics endpoint", [a.name for a in schema.analytics])
     for analytics in schema.analytics:
         yield from _name(f"analytics {analytics.name!r}", analytics.name)
         yield from _analytics(lk, analytics)
+
+
+# An entity's problems, remembered by the entity (held, so its id stays its own) and the
+# entities its checks look up by name: a sampled batch changes a few entities, and the
+# check runs after every batch.
+_ENTITY_PROBLEMS: Generations[
+    tuple[object, ...], tuple[Entity, tuple[object, ...], tuple[str, ...]]
+] = Generations(4096)
+
+
+def _entity_problems(lk: _Lookup, ent: Entity) -> tuple[str, ...]:
+    names = entities_named(ent)
+    others = tuple(lk.get(name) for name in names)
+    key = (edits(), id(ent), names, *map(id, others))
+    hit = _ENTITY_PROBLEMS.get(key)
+    if hit is None:
+        hit = (ent, others, tuple(_entity(lk, ent)))
+        _ENTITY_PROBLEMS.put(key, hit)
+    return hit[2]
 
 
 def _entity(lk: _Lookup, ent: Entity) -> Iterator[str]:

@@ -49,3 +49,33 @@ def by_identity(size: int = 16384) -> Callable[[Callable[[T], R]], Callable[[T],
         return wrapper
 
     return decorate
+
+
+class Generations[K, V]:
+    """A memo of at most ``2 * size`` entries that forgets its older half at once.
+
+    Entries go into a young generation; a full one becomes the old generation, the old
+    one is dropped, and an old entry asked for again moves back to the young one. A memo
+    cleared whole (cheaper than LRU bookkeeping on every hit) missed on everything right
+    after, so the next turn rendered all it reuses again; here what the current turns
+    read survives. Single dict operations are atomic under the GIL; a race between
+    threads only loses an entry, rendered again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.young: dict[K, V] = {}
+        self.old: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        hit = self.young.get(key)
+        if hit is None:
+            hit = self.old.get(key)
+            if hit is not None:
+                self.put(key, hit)
+        return hit
+
+    def put(self, key: K, value: V) -> None:
+        if len(self.young) >= self.size:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value

@@ -290,6 +290,16 @@ class Schema(Model):
 
 
 @by_identity()
+def entities_named(ent: Entity) -> tuple[str, ...]:
+    """The entities ``ent`` names, sorted: its references' targets, the entities its
+    computed fields count and those its actions' related guards count."""
+    names = {spec.target for spec in ent.fields if spec.target is not None}
+    names |= {spec.computed.entity for spec in ent.fields if spec.computed and spec.computed.entity}
+    names |= {g.entity for a in ent.actions for g in a.guards if isinstance(g, RelatedGuard)}
+    return tuple(sorted(names))
+
+
+@by_identity()
 def _entity_yaml(ent: Entity) -> str:
     """``emit([entity dump], 2)``, assembled from per-field text (most changes touch one
     field, so the other fields' text is reused)."""

@@ -265,20 +265,37 @@ def _children_config(
 ) -> list[str] | None:
     """The final states of the fewest related objects that make every guard come out
     as wanted (a state field of None means plain counting)."""
-    options = ["-"] if state_field is None else reachable(child, state_field)
+    options = ("-",) if state_field is None else tuple(reachable(child, state_field))
+    # A function of the states and the guards' values alone, asked again for every plan
+    # (a few dozen distinct questions a scenario, thousands of times).
+    key = (options, tuple((_guard_key(g), keep) for g, keep in guards))
+    try:
+        found = _CONFIGS[key]
+    except KeyError:
+        if len(_CONFIGS) >= _MAX_PLANS:
+            _CONFIGS.clear()
+        found = _CONFIGS[key] = _search_children(options, guards)
+    return None if found is None else list(found)
+
+
+_CONFIGS: dict[tuple[object, ...], tuple[str, ...] | None] = {}
+
+
+def _search_children(
+    options: tuple[str, ...], guards: list[tuple[RelatedGuard, bool]]
+) -> tuple[str, ...] | None:
     # Counts at a guard's bound first: ``lt 3`` passes with 2 related objects and fails
     # with 3, so a server that counts wrongly or compares with ``lte`` fails a test.
     bounds = [g.count for g, _ in guards]
     order = sorted(range(MAX_CHILDREN + 1), key=lambda n: (min(abs(n - b) for b in bounds), n))
     for total in order:
         for combo in itertools.combinations_with_replacement(options, total):
-            states = list(combo)
-            if all(_related_holds(g, states) == keep for g, keep in guards):
-                return states
+            if all(_related_holds(g, combo) == keep for g, keep in guards):
+                return combo
     return None
 
 
-def _related_holds(guard: RelatedGuard, states: list[str]) -> bool:
+def _related_holds(guard: RelatedGuard, states: tuple[str, ...]) -> bool:
     if guard.state_field is not None and guard.states:
         count = sum(1 for s in states if s in guard.states)
     else:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from enduro.scenarios.memo import by_identity, edits
+from enduro.scenarios.memo import Generations, by_identity, edits
 from enduro.scenarios.render import plans, suite_rules, values
 from enduro.scenarios.render.suite_support import CONFTEST_HEAD
 from enduro.scenarios.schema import (
@@ -49,7 +49,7 @@ class Turn(Protocol):
     def previous(self) -> Schema | None: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Test:
     name: str
     lines: list[str]
@@ -77,7 +77,7 @@ class Test:
         return text
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """Tests made together and reused together (``remembered``)."""
 
@@ -409,11 +409,10 @@ def _reserved_literals(spec: FieldSpec) -> set[str]:
 # (names, plurals). An entry holds those objects, so no id in its key can be reused
 # while it lives; generated schemas are never mutated, and an edit in place changes
 # every key (``memo.edits``).
-_REMEMBERED: dict[tuple[object, ...], tuple[tuple[object, ...], Group]] = {}
-# A turn at paper scale reads ~250 groups and makes ~60 new ones, so a full memo starts
-# over about every hundred turns (cheaper than LRU bookkeeping on every hit; single
-# dict operations are atomic under the GIL, so a race only renders again).
-_MAX_REMEMBERED = 8192
+# A turn at paper scale reads ~250 groups and makes ~60 new ones: a generation holds
+# about seventy turns' new groups.
+_REMEMBERED: Generations[tuple[object, ...], tuple[tuple[object, ...], Group]] = Generations(4096)
+_MAX_REMEMBERED = 8192  # the other memos here (_BUILDERS, _READS) start over at this size
 # Module texts by their groups (``Module.render``), each entry holding its groups. A
 # turn renders about a dozen modules and reuse is of recent turns' texts, so a few
 # hundred entries are plenty; more would only keep old scenarios' texts alive.
@@ -430,9 +429,7 @@ def remembered(
     if hit is not None:
         return hit[1]
     group = Group(make())
-    if len(_REMEMBERED) >= _MAX_REMEMBERED:
-        _REMEMBERED.clear()
-    _REMEMBERED[key] = (objects, group)
+    _REMEMBERED.put(key, (objects, group))
     return group
 
 
