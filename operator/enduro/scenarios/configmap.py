@@ -36,7 +36,6 @@ from enduro.scenarios.store import (
 KEY = "set.tar.gz"
 LIMIT = 1024 * 1024  # bytes a ConfigMap's data may hold (the API server refuses more)
 DIGEST_ANNOTATION = "enduro.dev/set-digest"
-MOUNT = "/etc/enduro/scenario-set"  # where step pods see the ConfigMap's files
 
 
 def configmap_manifest(root: Path, name: str) -> dict[str, Any]:
