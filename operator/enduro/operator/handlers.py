@@ -105,21 +105,19 @@ async def close(*, memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.index(*SR)
 async def run_children(
-    *,
-    namespace: str | None,
-    name: str,
-    body: kopf.Body,
-    meta: kopf.Meta,
-    labels: kopf.Labels,
-    spec: kopf.Spec,
-    status: kopf.Status,
-    memo: kopf.Memo,
-    **_: Any,
+    *, namespace: str | None, name: str, body: kopf.Body, memo: kopf.Memo, **_: Any
 ) -> dict[Any, Any]:
     # kopf calls the index function for every ScenarioRun event but a deletion, before
     # any handler: what a watching handler did for each event is done here (a handler
-    # per event cost a second call with its arguments built, and a log line).
-    scenario_run_seen(memo, _ns(namespace), name, telemetry.scenario_run_key(body), labels)
+    # per event cost a second call with its arguments built, and a log line). kopf's
+    # views (meta, labels, status) resolve their path from the body's root at every key
+    # read: the plain dicts under the body are read once instead.
+    meta: Mapping[str, Any] = body["metadata"]
+    labels: Mapping[str, str] = meta.get("labels") or {}
+    status: Mapping[str, Any] = body.get("status") or {}
+    spec: Mapping[str, Any] = body.get("spec") or {}
+    phase = telemetry.scenario_run_key({"metadata": meta, "status": status})
+    scenario_run_seen(memo, _ns(namespace), name, phase, labels)
     index = labels.get(SCENARIO_LABEL, "")
     if BENCHMARK_RUN_LABEL not in labels or not index.isdigit():
         return {}
