@@ -47,10 +47,14 @@ class StatusModel(BaseModel):
 
 
 def _compact_lists(value: Any, in_list: bool = False) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _compact_lists(v, in_list) for k, v in value.items() if not (in_list and v is None)
-        }
+    # Called on every status patch (a step's): scalars, most of a status, are copied as
+    # they are, not passed to a call of their own.
     if isinstance(value, list):
-        return [_compact_lists(v, in_list=True) for v in value]
-    return value
+        return [_compact_lists(v, True) if isinstance(v, dict | list) else v for v in value]
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(v, dict | list):
+            out[k] = _compact_lists(v, in_list)
+        elif v is not None or not in_list:
+            out[k] = v
+    return out
