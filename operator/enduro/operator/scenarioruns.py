@@ -103,6 +103,7 @@ class ScenarioRunDriver:
         self.replacing_claim = False  # the engine resumed on a fresh volume: create it
         self.parsed: tuple[int | None, ScenarioRunSpec] | None = None  # (generation, spec)
         self.built: tuple[ScenarioRunSpec, AgentStep | TestStep, StepSpec] | None = None
+        self.named: tuple[AgentStep | TestStep, str] | None = None  # (step, its pod's name)
 
     async def run(self, stopped: kopf.DaemonStopped) -> None:
         while not stopped:
@@ -170,17 +171,17 @@ class ScenarioRunDriver:
             return False
         elif spec.cancel:
             event = Canceled("canceled by spec.cancel")
-            pod = self.pods(pod_name(self.name, step))
+            pod = self.pods(self._pod_name(step))
         elif expired := scenario_timed_out(spec, self.status, utcnow()):
             event = expired  # the step in flight is stopped below
-            pod = self.pods(pod_name(self.name, step))
+            pod = self.pods(self._pod_name(step))
         elif self.replacing_claim and not await self._replace_claim(spec):
             return False  # the old claim is still being deleted
         elif not self.replacing_claim and (lost := await self._claim_lost()):
             event = WorkspaceLost(lost, checkpoints=spec.artifacts.s3 is not None)
-            pod = self.pods(pod_name(self.name, step))
+            pod = self.pods(self._pod_name(step))
         else:
-            name = pod_name(self.name, step)
+            name = self._pod_name(step)
             pod = self.pods(name)
             if pod is None and (self.namespace, name) not in self.gone:
                 if name not in self.created:
@@ -225,7 +226,7 @@ class ScenarioRunDriver:
         posted = telemetry.event_for(step, event, self.status, decision.status, decision.step)
         self.status = decision.status
         if isinstance(step, AgentStep | TestStep):  # that pod's deletion no longer matters
-            self.gone.discard((self.namespace, pod_name(self.name, step)))
+            self.gone.discard((self.namespace, self._pod_name(step)))
         if pod is not None and pod.get("status", {}).get("phase") in ("Pending", "Running"):
             # The step is over for the engine (canceled, stuck, out of time): stop its pod.
             await self.api.delete("v1", "pods", self.namespace, pod["metadata"]["name"])
@@ -289,6 +290,12 @@ class ScenarioRunDriver:
         self.created.add(built.name)
         metrics.record_pod_created(self.namespace, stage=built.role.value)
 
+    def _pod_name(self, step: AgentStep | TestStep) -> str:
+        """The name of `step`'s pod, made once per step (every wake-up looks it up)."""
+        if self.named is None or self.named[0] != step:
+            self.named = (step, pod_name(self.name, step))
+        return self.named[1]
+
     def _built(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> StepSpec:
         """The step in flight as built for its pod, once per step (its pod's events each
         ask for its time limit)."""
@@ -306,7 +313,7 @@ class ScenarioRunDriver:
         kind = type(event).__name__
         message = f"{describe(step)} -> {kind}; next: {describe(next_step)}"
         if isinstance(next_step, AgentStep | TestStep):
-            message += f" (pod {pod_name(self.name, next_step)})"
+            message += f" (pod {self._pod_name(next_step)})"
         if posted is not None:
             kopf.event(self.body, type=posted.type, reason=posted.reason, message=posted.message)
         self.logger.info(message)
@@ -316,7 +323,7 @@ class ScenarioRunDriver:
         timeout = self.config.poll_seconds
         if isinstance(step, AgentStep | TestStep):
             check = next_check_in(
-                self.pods(pod_name(self.name, step)), utcnow(), self.config.unschedulable_seconds
+                self.pods(self._pod_name(step)), utcnow(), self.config.unschedulable_seconds
             )
             if check is not None:
                 timeout = min(timeout, check + 0.01)
