@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from typing import Any
 
 from enduro.api.agent import AgentSpec
@@ -157,16 +158,22 @@ def test_the_operator_never_deep_copies_a_pod_it_adds_to_and_leaves_it_as_it_was
 def test_the_operator_builds_pods_for_a_stored_set_without_loading_the_generator() -> None:
     """The operator builds a pod per step; loading the generator for one (a tenth of a
     second of imports on its first step, and memory it keeps) is no part of that."""
-    code = (
-        "import sys, enduro.operator.handlers\n"
-        "from enduro.api.scenariorun import ScenarioRunSpec\n"
-        "from enduro.storage.sets import with_scenario_set\n"
-        "for source in ({'configMap': {'name': 'small-set'}}, {'s3': {'bucket': 'sets', 'credentialsSecret': {'name': 'keys'}}}):\n"
-        "    run = ScenarioRunSpec.model_validate({'scenario': 0, 'source': source,\n"
-        "        'generator': {'seed': 1, 'scenarios': 1, 'turns': 2}, 'agent': {'harness': 'oracle'}})\n"
-        "    pod = {'spec': {'containers': [{'name': 'test-runner'}], 'volumes': []}}\n"
-        "    assert with_scenario_set(pod, run) != pod\n"
-        "print(sorted(m for m in sys.modules if m.startswith('enduro.scenarios')))\n"
+    code = textwrap.dedent(
+        """
+        import sys, enduro.operator.handlers
+        from enduro.api.scenariorun import ScenarioRunSpec
+        from enduro.storage.sets import with_scenario_set
+        keys = {"name": "keys"}
+        for source in ({"configMap": {"name": "small-set"}},
+                       {"s3": {"bucket": "sets", "credentialsSecret": keys}}):
+            run = ScenarioRunSpec.model_validate({
+                "scenario": 0, "source": source, "agent": {"harness": "oracle"},
+                "generator": {"seed": 1, "scenarios": 1, "turns": 2},
+            })
+            pod = {"spec": {"containers": [{"name": "test-runner"}], "volumes": []}}
+            assert with_scenario_set(pod, run) != pod
+        print(sorted(m for m in sys.modules if m.startswith("enduro.scenarios")))
+        """
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
