@@ -6,7 +6,9 @@ It watches pods in the emulator (in the emulator's own loop) and, for each new p
   an Unschedulable condition, as the scheduler reports it);
 * maps volumes to local folders under `root`: a PVC is one folder per claim name
   (subPath honoured), a ConfigMap is materialised from the stored object, an emptyDir is
-  a fresh folder; each container's terminationMessagePath gets its own file;
+  a fresh folder; each container's terminationMessagePath gets its own file; a folder
+  of the image that only holds mounts (`/artifacts` of `/artifacts/trajectory`) is the
+  container's own, never the node's;
 * runs init containers in order, starts native sidecars (init containers with
   `restartPolicy: Always`) in the background, runs the main containers as local
   processes — command, args, env and workingDir with every mount path rewritten to
@@ -544,6 +546,7 @@ class PodExecutor:
             folder = volumes[mount["name"]] / mount.get("subPath", "")
             folder.mkdir(parents=True, exist_ok=True)
             mounts[mount["mountPath"].rstrip("/") or "/"] = folder
+        mounts.update(_mount_parents(mounts, pod_dir / "rootfs" / container["name"]))
         termination_file = pod_dir / f"{container['name']}.termination-log"
         termination_file.write_text("")
         mounts[container.get("terminationMessagePath", "/dev/termination-log")] = termination_file
@@ -602,6 +605,63 @@ def _free_port() -> int:
 def _exit_code(returncode: int) -> int:
     """A process killed by signal N exits, as a container, with 128 + N."""
     return 128 - returncode if returncode < 0 else returncode
+
+
+# Top-level folders every image has: the node's own stand in for them.
+IMAGE_ROOTS = frozenset(
+    [
+        "bin",
+        "boot",
+        "dev",
+        "etc",
+        "home",
+        "lib",
+        "lib64",
+        "media",
+        "mnt",
+        "opt",
+        "proc",
+        "root",
+        "run",
+        "sbin",
+        "srv",
+        "sys",
+        "tmp",
+        "usr",
+        "var",
+    ]
+)
+
+
+def _mount_parents(
+    mounts: dict[str, pathlib.Path], rootfs: pathlib.Path
+) -> dict[str, pathlib.Path]:
+    """The container's own folders for the image directories that hold its mounts.
+
+    In a real pod, `/artifacts` holds the mounts `/artifacts/logs` and `/artifacts/trace`
+    although nothing is mounted at `/artifacts` itself; a process told `--out /artifacts`
+    writes through it into the volumes. Rewriting paths alone would leave `/artifacts`
+    naming the node's own folder, shared by every pod. So each such parent becomes a
+    folder of this container's, its mounted children linked in. Parents the node has as
+    well (`/etc` of `/etc/app/config`) stay the node's: the image's files live there."""
+    parents: dict[str, pathlib.Path] = {}
+    for path in mounts:
+        parts = pathlib.PurePosixPath(path).parts
+        for depth in range(2, len(parts)):
+            parent = str(pathlib.PurePosixPath(*parts[:depth]))
+            if parent in mounts or parent in parents:
+                continue
+            if parts[1] in IMAGE_ROOTS and pathlib.Path(parent).is_dir():
+                continue
+            parents[parent] = rootfs / parent.lstrip("/")
+            parents[parent].mkdir(parents=True, exist_ok=True)
+    for path, folder in mounts.items():
+        parent = str(pathlib.PurePosixPath(path).parent)
+        if parent in parents:
+            link = parents[parent] / pathlib.PurePosixPath(path).name
+            if not link.exists():
+                link.symlink_to(folder)
+    return parents
 
 
 def _path_rewriter(

@@ -80,6 +80,33 @@ def test_init_then_main_share_the_claim_through_sub_paths(
     assert (workspace / "out").read_text() == "hello p1\n"
 
 
+def test_a_folder_holding_only_mounts_is_each_pods_own_not_the_nodes(
+    cluster: EmulatedCluster, kube: KubeClient, node: pathlib.Path
+) -> None:
+    """A process told the folder above its mounts (`--artifacts /artifacts`, mounts at
+    `/artifacts/trajectory`) writes through it into its own pod's volume, as in a real
+    pod; two pods at once never meet in a folder of the node's."""
+    start(cluster, node)
+    above = "/enduro-kubelet-test-artifacts"
+    script = 'root="$1"; echo "$HOSTNAME" > "$root/trajectory/who" && ls "$root"'
+    for name in ("p1", "p2"):
+        claim(kube, f"data-{name}")
+        mounts = [
+            {"name": "data", "mountPath": f"{above}/{sub}", "subPath": f"artifacts/{sub}"}
+            for sub in ("trajectory", "logs")
+        ]
+        main = {**sh("agent", script, volumeMounts=mounts), "args": ["sh", above]}
+        volume = [{"name": "data", "persistentVolumeClaim": {"claimName": f"data-{name}"}}]
+        kube.create(PODS, pod(name, [main], volumes=volume))
+
+    for name in ("p1", "p2"):
+        status = finished(kube, name)
+        assert status["phase"] == "Succeeded", status
+        artifacts = node / "pvc" / "default" / f"data-{name}" / "artifacts"
+        assert (artifacts / "trajectory" / "who").read_text() == f"{name}\n"
+    assert not pathlib.Path(above).exists()
+
+
 def test_a_failing_main_container_fails_the_pod_with_its_exit_code_and_message(
     cluster: EmulatedCluster, kube: KubeClient, node: pathlib.Path
 ) -> None:

@@ -247,7 +247,8 @@ def run_locally(docs: list[dict[str, Any]], tmp: pathlib.Path) -> dict[str, Any]
     return answers(aggregate, states)
 
 
-def run_on_cluster(docs: list[dict[str, Any]], start: Start) -> dict[str, Any]:
+def run_on_cluster(docs: list[dict[str, Any]], start: Start) -> tuple[dict[str, Any], list[str]]:
+    """The cluster's answers, and its Warning events (why a step was re-run, if one was)."""
     cluster = start(isolate_ports=(8000,))
     cluster.apply(*docs)
 
@@ -257,7 +258,12 @@ def run_on_cluster(docs: list[dict[str, Any]], start: Start) -> dict[str, Any]:
 
     run = cluster.kube.wait_for("the run to end", ended, timeout=240)
     scenarios = sorted(cluster.kube.list(SCENARIO_RUNS), key=lambda s: s["metadata"]["name"])
-    return answers(run["status"], [s["status"] for s in scenarios])
+    warnings = [
+        f"{e['involvedObject']['name']}: {e['reason']}: {e['message']}"
+        for e in cluster.kube.list("v1/events")
+        if e.get("type") == "Warning"
+    ]
+    return answers(run["status"], [s["status"] for s in scenarios]), warnings
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -266,8 +272,9 @@ def test_enduro_run_and_the_operator_give_the_same_answers(
 ) -> None:
     docs = CASES[case]()
     local = run_locally(docs, tmp_path)
-    cluster = run_on_cluster(docs, start_cluster)
-    assert local == cluster, json.dumps({"local": local, "cluster": cluster}, indent=1)
+    cluster, warnings = run_on_cluster(docs, start_cluster)
+    seen = {"local": local, "cluster": cluster, "cluster's warnings": warnings}
+    assert local == cluster, json.dumps(seen, indent=1)
     assert local["scenarios"], "nothing ran"
 
 
