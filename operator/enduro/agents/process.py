@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from enduro.procgroup import TERM_GRACE_SECONDS, file_size_limited, kill_group, own
+from enduro.procgroup import (
+    TERM_GRACE_SECONDS,
+    file_size_limited,
+    kill_group,
+    own,
+    wait_for,
+)
 from enduro.sandbox.cgroups import limited
 from enduro.sandbox.launch import prepared
 from enduro.sandbox.policy import Confinement
@@ -108,7 +114,7 @@ def run_process(
             pump.start()
         timed_out = False
         try:
-            proc.wait(timeout=timeout)
+            wait_for(proc, timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from enduro.procgroup import Process, file_size_limited, kill_group
+from enduro.procgroup import Process, file_size_limited, kill_group, wait_for
 from enduro.runtime.forkserver import ForkServer
 from enduro.steps.spec import ContainerSpec
 from enduro.testrunner.server import SERVER_FILE_CAP_BYTES
@@ -111,7 +111,7 @@ class Processes:
     def wait(self, proc: Process, timeout: float) -> Finished:
         timed_out = False
         try:
-            proc.wait(timeout=timeout)
+            wait_for(proc, timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
         self.stop_process(proc)
