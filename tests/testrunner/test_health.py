@@ -4,12 +4,15 @@ else, whatever the server answers or the environment says."""
 from __future__ import annotations
 
 import http.server
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
-from enduro.testrunner.server import wait_healthy
+from enduro.testrunner import server as server_module
+from enduro.testrunner.server import free_port, wait_healthy
 from loopback import threaded_server
 
 
@@ -38,6 +41,51 @@ def test_a_healthy_server_is_seen_at_once() -> None:
     with server({"/health": (200, {})}) as (url, asked):
         health = wait_healthy(url, 5)
     assert health.ok and health.reason == "" and asked == ["/health"]
+
+
+def test_a_server_still_starting_is_asked_once_it_listens_not_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until something listens, the runner only tries to connect (microseconds a try, so
+    it tries often and sees a fresh server within milliseconds); GET /health comes once
+    the port accepts."""
+    port = free_port()
+    requests: list[str] = []
+    opener = server_module._opener()
+
+    class Counting:
+        def open(self, url: str, timeout: float) -> Any:
+            requests.append(url)
+            return opener.open(url, timeout=timeout)
+
+    monkeypatch.setattr(server_module, "_opener", Counting)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start_late() -> None:
+        threading.Event().wait(0.3)  # the server's imports
+        servers.append(http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler))
+        servers[0].serve_forever()
+
+    threading.Thread(target=start_late, daemon=True).start()
+    try:
+        health = wait_healthy(f"http://127.0.0.1:{port}", 10)
+    finally:
+        for started in servers:
+            started.shutdown()
+            started.server_close()
+
+    assert health.ok
+    assert requests == [f"http://127.0.0.1:{port}/health"]
 
 
 def test_a_redirect_on_the_same_server_is_followed() -> None:

@@ -29,6 +29,9 @@ from enduro.sandbox.policy import Confinement
 
 POLL_SECONDS = 0.05  # the longest pause between two looks at /health
 FIRST_POLL_SECONDS = 0.005  # the first pause, doubled after each look: a fast start is seen fast
+# The pause between two connection attempts while nothing listens yet: a refused connect
+# costs microseconds, so the moment the server listens is seen within a few ms.
+CONNECT_POLL_SECONDS = 0.003
 SERVER_FILE_CAP_BYTES = 256 * 1024 * 1024  # a server logging without end must not fill the disk
 
 
@@ -157,6 +160,7 @@ def wait_healthy(
     the deadline counts from ``since`` (a ``time.monotonic()`` reading; default: now)."""
     start = time.monotonic() if since is None else since
     url = base_url.rstrip("/") + "/health"
+    address = urlsplit(url)
     last_error = "no answer"
     pause = FIRST_POLL_SECONDS
     while True:
@@ -168,6 +172,11 @@ def wait_healthy(
                 f"run.sh exited with code {proc.returncode} before GET /health answered",
                 elapsed,
             )
+        refused = _refused(address.hostname or "", address.port or 80)
+        if refused and elapsed < deadline_seconds:
+            last_error = refused
+            time.sleep(CONNECT_POLL_SECONDS)
+            continue
         try:
             with _opener().open(url, timeout=1.0) as resp:
                 if resp.status == 200:
@@ -186,6 +195,15 @@ def wait_healthy(
             )
         time.sleep(pause)
         pause = min(2 * pause, POLL_SECONDS)
+
+
+def _refused(host: str, port: int) -> str:
+    """Why nothing accepts a connection at ``host:port`` yet ("" once something does)."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return ""
+    except OSError as exc:
+        return type(exc).__name__
 
 
 def log_tail(path: Path, max_bytes: int = 4096) -> str:
