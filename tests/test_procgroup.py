@@ -3,6 +3,8 @@ reports it, not at the next look of a polling loop."""
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import time
 
@@ -48,3 +50,21 @@ def test_a_stopped_group_is_reaped_without_polling(monkeypatch: pytest.MonkeyPat
     kill_group(proc, grace=5)
 
     assert proc.returncode == -15
+
+
+def test_a_process_with_descriptors_past_1024_still_waits_without_polling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """select() cannot watch a descriptor past 1024; a busy step may hold that many."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2048 <= hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        proc = subprocess.Popen(["sh", "-c", "exit 4"], close_fds=True)
+        monkeypatch.setattr(time, "sleep", no_polling)
+        assert wait_for(proc, 30) == 4
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -10,6 +10,7 @@ handler that does.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import select
 import signal
@@ -40,8 +41,9 @@ def wait_for(proc: Process, timeout: float) -> int:
 
     ``Popen.wait`` with a timeout looks every 50 ms at most: a step's agent or server
     that ends would be noticed up to 50 ms late, on every step. A pidfd becomes readable
-    when its process exits, so ``select`` returns at once. Anything else (a fork server's
-    child, a process already reaped, no pidfd) waits as before."""
+    when its process exits, so ``poll`` returns at once (``poll``, not ``select``: a
+    busy process's descriptors may be past 1024). Anything else (a fork server's child,
+    a process already reaped, no pidfd) waits as before."""
     if not isinstance(proc, subprocess.Popen) or proc.returncode is not None:
         return proc.wait(timeout=timeout)
     try:
@@ -49,7 +51,9 @@ def wait_for(proc: Process, timeout: float) -> int:
     except (OSError, AttributeError):
         return proc.wait(timeout=timeout)
     try:
-        exited, _, _ = select.select([pidfd], [], [], max(0.0, timeout))
+        watch = select.poll()
+        watch.register(pidfd, select.POLLIN)
+        exited = watch.poll(max(0, math.ceil(timeout * 1000)))
     finally:
         os.close(pidfd)
     if not exited:
