@@ -11,8 +11,10 @@ clock starts once the operator is up (it has handled the Benchmark). Printed per
 * control-plane latency per step: from the kubelet writing a pod's final status to the
   operator creating the scenario's next pod (median, p99) with 1, 50, 200 ScenarioRuns
   in flight (targets: median <= 100 ms, p99 <= 1 s at 200); it includes waiting for a
-  core, which the emulator and kubelet share with the operator; split at the status
-  patch the operator writes in between (pod done -> status patched -> next pod);
+  core, which the emulator and kubelet share with the operator; where the operator
+  writes the status in between (a test step's end, before the next attempt's agent pod;
+  an attempt's test pod follows its agent step without one), split at that patch (pod
+  done -> status patched -> next pod);
 * the operator's CPU per step and the emulated API server's + kubelet's, separately;
 * API writes per turn by the operator (target <= 6), with the breakdown by verb;
 * the operator's peak RSS and the machine's load average;
@@ -355,10 +357,11 @@ def report(result: dict[str, Any], label: str, steps: int) -> None:
               f"{percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} steps "
               "(targets: median <= 100 ms, p99 <= 1 s; includes waiting for a core)")  # fmt: skip
     if result["to_patch"]:
-        # The operator patches the status between the two: which half the time is in.
+        # Where the operator patches the status between the two: which half the time is in.
         to_patch = statistics.median(result["to_patch"]) * 1000
         to_pod = statistics.median(result["to_pod"]) * 1000
-        print(f"      of which pod done -> status patched: median {to_patch:.0f} ms; "
+        print(f"      where a status patch comes between ({len(result['to_patch'])} steps): "
+              f"pod done -> status patched: median {to_patch:.0f} ms; "
               f"status patched -> next pod created: median {to_pod:.0f} ms")  # fmt: skip
     print(f"    operator CPU: {result['cpu'] * 1000 / steps:.1f} ms per step (target <= 4 ms); "
           f"emulated API server + kubelet: {result['emulator_cpu'] * 1000 / steps:.1f} ms "

@@ -27,6 +27,7 @@ from enduro.engine.machine import (
     deadline,
     decide,
     scenario_timed_out,
+    step_testing,
     step_timed_out,
 )
 from enduro.engine.results import AgentOutcome, FailureClass, TestSummary
@@ -74,6 +75,18 @@ def test_a_perfect_agent_passes_every_turn_in_one_attempt() -> None:
     succeeded = get_condition(s.conditions, "Succeeded")
     assert succeeded is not None and (succeeded.status, succeeded.reason) == ("True", "Succeeded")
     assert s.completed_at == NOW + timedelta(seconds=6)
+
+
+def test_step_testing_names_the_step_that_follows_an_agent_that_ended() -> None:
+    """`step_testing` names, without deciding, the step the operator's test pod is for:
+    the same attempt's test step, whatever retries and restores the agent step had."""
+    spec = make_spec(turns=2, attemptLimit=2, maxInfraRetries=2)
+    retried = StepFailedInfra("node lost")
+    for events in ([Started()], [Started(), retried], [Started(), OK, HALF], [Started(), OK, PASS]):
+        before = play(spec, *events)[-1]
+        assert isinstance(before.step, AgentStep)
+        after = decide(spec, before.status, AgentFinished(AgentOutcome(exit_code=3)), NOW)
+        assert after.step == step_testing(before.step)
 
 
 def test_failed_attempts_retry_until_the_limit_then_the_next_turn_starts() -> None:

@@ -245,6 +245,40 @@ def test_restarting_the_operator_mid_run_gives_the_same_results_without_twins(
     assert sorted(cluster.executor.started) == names  # no step ran twice
 
 
+class SlowFirstTest(Canned):
+    """The first turn's test step takes `seconds`; every other step is instant."""
+
+    seconds: float = 3.0
+
+    def duration(self, pod: Any) -> float | None:
+        slow = pod["metadata"]["name"].endswith("-t001-a1-test")
+        return self.seconds if slow else 0.0
+
+
+def test_an_agent_step_is_not_run_again_after_a_restart_even_if_its_pod_is_gone(
+    start_cluster: Start,
+) -> None:
+    """The status is not written between an attempt's agent step and its test step: the
+    test pod records the agent's end. An operator restarted in between reads it there,
+    even with the agent's pod deleted, and runs neither step again."""
+    cluster = start_cluster(canned=SlowFirstTest(scripted_results(oracle)))
+    cluster.apply(benchmark(scenarios=1, turns=2), agent(), benchmark_run())
+    cluster.kube.wait_for(
+        "the first test pod", lambda: "run-s000-t001-a1-test" in pod_names(cluster)
+    )
+    assert scenario(cluster, "run-s000")["step"] == "agent"  # nothing written in between
+
+    cluster.stop_operator()
+    cluster.kube.delete(PODS, "run-s000-t001-a1-agent")
+    cluster.start_operator()
+
+    run = cluster.wait_for_run("run")
+    assert run["status"]["averageScore"] == 1.0
+    assert cluster.executor.started.count("run-s000-t001-a1-agent") == 1
+    assert cluster.executor.started.count("run-s000-t001-a1-test") == 1
+    assert scenario(cluster, "run-s000")["usage"]["agentSteps"] == 2  # its outcome counted
+
+
 def test_deleting_a_run_mid_way_removes_everything_it_created(start_cluster: Start) -> None:
     cluster = start_cluster(canned=Canned(scripted_results(oracle), delay=0.5))
     cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run())
@@ -330,9 +364,10 @@ def test_a_pod_unschedulable_for_too_long_is_retried(
 def test_each_scenario_run_is_written_once_per_step_and_never_by_kopf(
     start_cluster: Start,
 ) -> None:
-    """The writes a scenario costs: its status once when it starts and once per step
-    end (each before the next pod). kopf's finalizer and its diff-base annotation come
-    with the ScenarioRun, not as patches of their own."""
+    """The writes a scenario costs: its status once when it starts and once per attempt,
+    when its test step ends (before the next pod): the test pod, not the status, records
+    how the agent step before it ended. kopf's finalizer and its diff-base annotation
+    come with the ScenarioRun, not as patches of their own."""
     cluster = start_cluster(canned=Canned(scripted_results(oracle)))
     cluster.apply(benchmark(scenarios=2, turns=3), agent(), benchmark_run(parallelism=2))
 
@@ -341,7 +376,7 @@ def test_each_scenario_run_is_written_once_per_step_and_never_by_kopf(
     assert run["status"]["averageScore"] == 1.0
     counts = cluster.cluster.call(lambda: dict(cluster.cluster.emulator.counts))
     assert counts.get(("kopf", "patch", "scenarioruns"), 0) == 0
-    assert counts.get(("enduro-operator", "patch", "scenarioruns/status"), 0) == 2 * (1 + 2 * 3)
+    assert counts.get(("enduro-operator", "patch", "scenarioruns/status"), 0) == 2 * (1 + 3)
     for name in ("run-s000", "run-s001"):
         assert cluster.kube.get(SCENARIO_RUNS, name)["metadata"]["finalizers"] == [
             "enduro.dev/finalizer"

@@ -10,7 +10,8 @@ from enduro.engine.events import AgentFinished, StepFailedInfra, TestFinished
 from enduro.engine.machine import step_timed_out
 from enduro.engine.plan import AgentStep, TestStep
 from enduro.engine.results import FailureClass
-from enduro.operator.podresults import next_check_in, step_event
+from enduro.operator.podresults import next_check_in, recorded_agent_end, step_event
+from enduro.operator.pods import AGENT_OUTCOME_ANNOTATION
 
 NOW = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.UTC)
 AGENT, TEST = AgentStep(2, 1), TestStep(2, 1)
@@ -152,3 +153,22 @@ def test_unschedulable_only_counts_after_the_limit() -> None:
 
 def test_a_vanished_pod_is_infrastructure() -> None:
     assert isinstance(step_event(AGENT, None, NOW, timeout_seconds=LIMIT), StepFailedInfra)
+
+
+def test_the_agent_end_a_test_pod_records_is_read_back_for_its_agent_step() -> None:
+    outcome = {"exitCode": 0, "steps": 4, "tokensIn": 9}
+    test_pod = pod("Running")
+    test_pod["metadata"]["annotations"] = {AGENT_OUTCOME_ANNOTATION: json.dumps(outcome)}
+    event = recorded_agent_end(AGENT, test_pod)
+    assert isinstance(event, AgentFinished) and event.step == AGENT
+    assert (event.outcome.steps, event.outcome.tokens_in) == (4, 9)
+
+
+def test_a_test_pod_without_a_readable_record_says_nothing_of_the_agent() -> None:
+    """No test pod, one made before the record existed, or a garbled record: the agent
+    step's own pod decides (None here), never a guess."""
+    assert recorded_agent_end(AGENT, None) is None
+    assert recorded_agent_end(AGENT, pod("Running")) is None
+    garbled = pod("Running")
+    garbled["metadata"]["annotations"] = {AGENT_OUTCOME_ANNOTATION: "{not json"}
+    assert recorded_agent_end(AGENT, garbled) is None

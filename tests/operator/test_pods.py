@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from enduro.api.scenariorun import ScenarioRunSpec
-from enduro.operator.pods import build_pod
+from enduro.engine.results import AgentOutcome, FailureClass
+from enduro.operator.pods import AGENT_OUTCOME_ANNOTATION, build_pod, with_agent_outcome
 from enduro.steps.build import build_agent_step, build_test_step
 
 OWNER = {
@@ -151,3 +152,15 @@ def test_secret_env_comes_from_secret_key_refs() -> None:
     env = pod["spec"]["containers"][0]["env"]
     assert {"name": "MODE", "value": "fast"} in env
     assert {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "llm", "key": "key"}}} in env
+
+
+def test_a_test_pod_can_carry_its_attempts_agent_outcome() -> None:
+    """What the status does not record yet (the operator writes it once the attempt is
+    scored) the attempt's test pod does, for an operator restarted in between."""
+    pod = build_pod(build_test_step("run-s000", spec(), 1, 1), OWNER, claim="c", namespace="ns")
+    outcome = AgentOutcome(exit_code=2, failure=FailureClass.AGENT, reason="crashed", steps=3)
+    carried = with_agent_outcome(pod, outcome)
+    recorded = carried["metadata"]["annotations"][AGENT_OUTCOME_ANNOTATION]
+    assert AgentOutcome.model_validate_json(recorded) == outcome
+    assert "annotations" not in pod["metadata"]  # the built pod is left as it was
+    assert carried["spec"] == pod["spec"]

@@ -76,6 +76,7 @@ __all__ = [
     "decide",
     "ended_status",
     "scenario_timed_out",
+    "step_testing",
     "step_timed_out",
     "with_scores",
 ]
@@ -108,6 +109,12 @@ def current_step(status: ScenarioRunStatus) -> Step:
     if status.step is StepKind.TEST:
         return TestStep(status.turn, status.attempt, status.infra_retries, restores)
     return Done(status.phase)  # Pending: nothing runs until Started
+
+
+def step_testing(step: AgentStep) -> TestStep:
+    """The step after `step` once its agent ended (not an infrastructure failure): the
+    same attempt's test step, its infrastructure retries counted afresh."""
+    return TestStep(step.turn, step.attempt, 0, step.restores)
 
 
 def decide(

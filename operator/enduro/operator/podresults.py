@@ -14,7 +14,9 @@ step runs, or one of the engine's events once it is decided:
 * what a finished pod means is the engine's (`enduro.engine.stepend.step_finished`, the
   translator the local runtime calls too): a pod past its deadline is
   `step_timed_out` (the agent's failure for an agent step, the infrastructure's for a
-  test step); an OOM-killed agent is scored and spends the attempt.
+  test step); an OOM-killed agent is scored and spends the attempt;
+* an attempt's test pod carries the outcome its agent step was decided on
+  (`recorded_agent_end`): the status names the agent step until the attempt is scored.
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from enduro.engine.events import EnvironmentLost, EnvironmentReady, Event, StepFailedInfra
+from pydantic import ValidationError
+
+from enduro.engine.events import (
+    AgentFinished,
+    EnvironmentLost,
+    EnvironmentReady,
+    Event,
+    StepFailedInfra,
+)
 from enduro.engine.external import Environment
 from enduro.engine.plan import AgentStep, TestStep
+from enduro.engine.results import AgentOutcome
 from enduro.engine.stepend import EXIT_OOM, StepEnd, init_failed, step_finished
+from enduro.operator.pods import AGENT_OUTCOME_ANNOTATION
 
 # Waiting reasons of a container that will not start without outside help.
 STUCK_WAITING = frozenset(
@@ -159,6 +171,20 @@ def step_event(
     else:
         end = _main_end(pod, main_container(step))
     return step_finished(step, end)
+
+
+def recorded_agent_end(step: AgentStep, test_pod: Pod | None) -> AgentFinished | None:
+    """How `step` ended, as its attempt's test pod `test_pod` records it (None: no such
+    pod, or one that records nothing readable)."""
+    if test_pod is None:
+        return None
+    recorded = (test_pod.get("metadata", {}).get("annotations") or {}).get(AGENT_OUTCOME_ANNOTATION)
+    if not recorded:
+        return None
+    try:
+        return AgentFinished(AgentOutcome.model_validate_json(recorded), step=step)
+    except ValidationError:
+        return None
 
 
 def environment_event(

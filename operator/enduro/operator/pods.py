@@ -14,7 +14,10 @@
   shared process namespace, and the Agent's `runtimeClassName` (gVisor, Kata) if set;
 * resources from the step, `activeDeadlineSeconds` from the step's time limit,
   `restartPolicy: Never` (a retry is a new pod with a new name, decided by the engine);
-* labels that say which scenario run, turn, attempt, role and retry it is.
+* labels that say which scenario run, turn, attempt, role and retry it is;
+* a test step's pod may carry its attempt's agent outcome (`with_agent_outcome`): the
+  status is not written between an attempt's agent and test steps, so that pod is the
+  record a restarted operator reads the agent's end from.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from enduro.engine.results import AgentOutcome
 from enduro.steps.spec import ContainerSpec, StepEnvVar, StepRole, StepSpec
 
 LABEL_PREFIX = "enduro.dev"
@@ -30,6 +34,7 @@ TURN_LABEL = f"{LABEL_PREFIX}/turn"
 ATTEMPT_LABEL = f"{LABEL_PREFIX}/attempt"
 ROLE_LABEL = f"{LABEL_PREFIX}/role"
 RETRY_LABEL = f"{LABEL_PREFIX}/retry"
+AGENT_OUTCOME_ANNOTATION = f"{LABEL_PREFIX}/agent-outcome"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "enduro", "app.kubernetes.io/name": "enduro"}
 CLAIM_VOLUME = "data"
 SCRATCH_VOLUME = "tmp"  # the pod's /tmp: the root filesystem is read-only
@@ -172,3 +177,12 @@ def build_pod(
     if step.runtime_class_name or runtime_class_name:
         pod["spec"]["runtimeClassName"] = step.runtime_class_name or runtime_class_name
     return pod
+
+
+def with_agent_outcome(pod: Manifest, outcome: AgentOutcome) -> Manifest:
+    """`pod` (a test step's) carrying how its attempt's agent step ended, as the
+    `AgentOutcome` JSON the engine decided on (`podresults.recorded_agent_end` reads it)."""
+    meta = pod["metadata"]
+    recorded = outcome.model_dump_json()
+    annotations = {**meta.get("annotations", {}), AGENT_OUTCOME_ANNOTATION: recorded}
+    return {**pod, "metadata": {**meta, "annotations": annotations}}

@@ -4,7 +4,10 @@ next pod. Decisions are the engine's (`decide`) and `podresults.step_event`'s; t
 only reads and writes Kubernetes objects, in an order that makes restarts safe:
 
 * the status is patched *before* the pod of the next step is created, so a pod exists
-  only for a step the status already names;
+  only for a step the status already names, or for the test step of the attempt whose
+  agent step it names: that pod carries the agent's outcome (`written_before_pod`), so an
+  attempt costs one status write, when it is scored, and a restarted operator decides
+  the agent's end again from that pod even if the agent's own pod is gone;
 * pod names are deterministic (`<sr>-t003-a1-agent`), so a restarted operator adopts the
   pod of the step in flight (finished or not) instead of running the step again;
 * a workspace PVC deleted while a step runs (or found missing by a restarted operator) is
@@ -27,7 +30,7 @@ from enduro.api.conditions import set_ready_and_succeeded
 from enduro.api.errors import explain
 from enduro.api.resources import SCENARIO_RUN
 from enduro.api.scenariorun import ScenarioPhase, ScenarioRunSpec, ScenarioRunStatus
-from enduro.engine.events import Canceled, Event, Started, WorkspaceLost
+from enduro.engine.events import AgentFinished, Canceled, Event, Started, WorkspaceLost
 from enduro.engine.machine import (
     AgentStep,
     Done,
@@ -37,13 +40,15 @@ from enduro.engine.machine import (
     deadline,
     decide,
     scenario_timed_out,
+    step_testing,
 )
+from enduro.engine.results import AgentOutcome
 from enduro.operator import kueue, metrics, telemetry
 from enduro.operator.children import build_pvc
 from enduro.operator.config import OperatorConfig
 from enduro.operator.kubeapi import KubeApi
-from enduro.operator.podresults import next_check_in, step_event
-from enduro.operator.pods import build_pod
+from enduro.operator.podresults import next_check_in, recorded_agent_end, step_event
+from enduro.operator.pods import build_pod, with_agent_outcome
 from enduro.operator.wakeups import Wakeups
 from enduro.steps.build import build_step
 from enduro.steps.names import step_name, workspace_claim_name
@@ -65,6 +70,14 @@ def status_patch(status: ScenarioRunStatus) -> dict[str, Any]:
     """The whole status as a merge patch: fields that became unset are sent as null, and
     the unset fields of each turn's summary are left out (a list is replaced whole)."""
     return {"status": status.to_patch()}
+
+
+def written_before_pod(event: Event, next_step: Step) -> bool:
+    """Whether the status a decision made is written before the next step's pod is
+    created: always, but when an attempt goes on from its agent step to its test step.
+    That test pod records the agent's outcome instead; the status is written once the
+    attempt is scored (one write per attempt, not per step)."""
+    return not (isinstance(event, AgentFinished) and isinstance(next_step, TestStep))
 
 
 def pod_name(scenario_run: str, step: AgentStep | TestStep) -> str:
@@ -183,19 +196,24 @@ class ScenarioRunDriver:
         else:
             name = self._pod_name(step)
             pod = self.pods(name)
-            if pod is None and (self.namespace, name) not in self.gone:
-                if name not in self.created:
-                    await self._create_pod(spec, step)
-                return False
-            event = step_event(
-                step,
-                pod,
-                utcnow(),
-                timeout_seconds=self._built(spec, step).timeout_seconds,
-                unschedulable_seconds=self.config.unschedulable_seconds,
-            )
+            if pod is None and isinstance(step, AgentStep):
+                # Its end was decided, and its test pod created, before a restart.
+                test_pod = self.pods(pod_name(self.name, step_testing(step)))
+                event = recorded_agent_end(step, test_pod)
             if event is None:
-                return False
+                if pod is None and (self.namespace, name) not in self.gone:
+                    if name not in self.created:
+                        await self._create_pod(spec, step)
+                    return False
+                event = step_event(
+                    step,
+                    pod,
+                    utcnow(),
+                    timeout_seconds=self._built(spec, step).timeout_seconds,
+                    unschedulable_seconds=self.config.unschedulable_seconds,
+                )
+                if event is None:
+                    return False
         return await self._apply(spec, step, event, pod)
 
     async def _apply(
@@ -206,14 +224,16 @@ class ScenarioRunDriver:
         decision = decide(spec, self.status, event, now, generation)
         if decision.status == self.status:
             return False
-        await self.api.patch(
-            SCENARIO_RUN.api_version,
-            SCENARIO_RUN.plural,
-            self.namespace,
-            self.name,
-            status_patch(decision.status),
-            status=True,
-        )
+        written = written_before_pod(event, decision.step)
+        if written:
+            await self.api.patch(
+                SCENARIO_RUN.api_version,
+                SCENARIO_RUN.plural,
+                self.namespace,
+                self.name,
+                status_patch(decision.status),
+                status=True,
+            )
         telemetry.record_decision(
             telemetry.RunLabels.of(self.body),
             step=step,
@@ -236,7 +256,9 @@ class ScenarioRunDriver:
             if not await self._replace_claim(spec):
                 return True
         if isinstance(decision.step, AgentStep | TestStep):
-            await self._create_pod(spec, decision.step)
+            recorded = event.outcome if isinstance(event, AgentFinished) and not written else None
+            if self.pods(self._pod_name(decision.step)) is None:  # a restart may find it
+                await self._create_pod(spec, decision.step, recorded)
         return True
 
     async def _claim_lost(self) -> str:
@@ -272,7 +294,14 @@ class ScenarioRunDriver:
         self.replacing_claim = False
         return True
 
-    async def _create_pod(self, spec: ScenarioRunSpec, step: AgentStep | TestStep) -> None:
+    async def _create_pod(
+        self,
+        spec: ScenarioRunSpec,
+        step: AgentStep | TestStep,
+        agent_outcome: AgentOutcome | None = None,
+    ) -> None:
+        """Create `step`'s pod; a test step's carries `agent_outcome` when the status
+        does not record it yet."""
         built = self._built(spec, step)
         manifest = build_pod(
             built,
@@ -281,6 +310,8 @@ class ScenarioRunDriver:
             namespace=self.namespace,
             runtime_class_name=self.config.runtime_class_name,
         )
+        if agent_outcome is not None:
+            manifest = with_agent_outcome(manifest, agent_outcome)
         restoring = isinstance(step, AgentStep) and step.restore_turn is not None
         # artifacts.s3 (enduro.storage): where the test step uploads, a restore reads
         manifest = with_artifact_upload(manifest, spec, restoring=restoring)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from enduro.operator.kubeapi import KubeApi
-from enduro.operator.pods import SCENARIO_RUN_LABEL
+from enduro.operator.pods import AGENT_OUTCOME_ANNOTATION, SCENARIO_RUN_LABEL
 from enduro.operator.scenarioruns import KIND
 from enduro.operator.wakeups import Wakeups
 
@@ -34,8 +34,9 @@ Snapshot = dict[str, Any]
 
 
 def snapshot(pod: Mapping[str, Any]) -> Snapshot:
-    """What the drivers read of a pod: its name and ScenarioRun, which of its init
-    containers are native sidecars (`podresults`), and its status."""
+    """What the drivers read of a pod: its name and ScenarioRun, the agent outcome a test
+    pod records, which of its init containers are native sidecars (`podresults`), and
+    its status."""
     meta = pod["metadata"]
     sidecars = [
         {"name": c.get("name"), "restartPolicy": "Always"}
@@ -43,8 +44,12 @@ def snapshot(pod: Mapping[str, Any]) -> Snapshot:
         if c.get("restartPolicy") == "Always"
     ]
     run = (meta.get("labels") or {}).get(SCENARIO_RUN_LABEL, "")
+    kept: Snapshot = {"name": meta["name"], "labels": {SCENARIO_RUN_LABEL: run}}
+    recorded = (meta.get("annotations") or {}).get(AGENT_OUTCOME_ANNOTATION)
+    if recorded:
+        kept["annotations"] = {AGENT_OUTCOME_ANNOTATION: recorded}
     return {
-        "metadata": {"name": meta["name"], "labels": {SCENARIO_RUN_LABEL: run}},
+        "metadata": kept,
         "spec": {"initContainers": sidecars},
         "status": dict(pod.get("status") or {}),
     }
