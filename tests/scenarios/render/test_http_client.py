@@ -246,11 +246,16 @@ def raw_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
                 return
             behave(conn)
 
-    threading.Thread(target=accept, daemon=True).start()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
+        # Closing alone leaves the thread blocked in accept(); later tests fork, and a
+        # fork beside a live thread may deadlock. Shutting the listener down wakes it.
+        listener.shutdown(socket.SHUT_RDWR)
         listener.close()
+        thread.join(5)
 
 
 def answering(raw: bytes) -> Callable[[socket.socket], None]:
