@@ -361,7 +361,7 @@ def test_a_pod_unschedulable_for_too_long_is_retried(
     assert [t["attempts"] for t in scenario(cluster, "run-s000")["turns"]] == [1]
 
 
-def test_each_scenario_run_is_written_once_per_step_and_never_by_kopf(
+def test_each_scenario_run_is_written_once_per_attempt_and_never_by_kopf(
     start_cluster: Start,
 ) -> None:
     """The writes a scenario costs: its status once when it starts and once per attempt,
