@@ -4,11 +4,16 @@ imports is part of every turn's cost."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from compiles import RECORD, compiled
 from enduro.agents.registry import get_harness
+
+SOURCE_TREE = Path(__file__).resolve().parents[2] / "operator"
 
 PROBE = """
 import json, sys
@@ -37,6 +42,22 @@ def test_a_baseline_process_loads_no_harness_machinery_and_reads_no_package_meta
         assert "enduro.agents.harness" not in found["modules"], f"{module}: the harness runner"
         assert "enduro.agents.registry" not in found["modules"], f"{module}: the registry"
         assert not found["version_looked_up"], f"{module}: read the installed version"
+
+
+def test_a_baseline_process_compiles_none_of_its_dependencies() -> None:
+    # The environment is installed with its bytecode (pyproject.toml: compile-bytecode), so
+    # the oracle's pydantic, PyYAML and the rest load from it in every turn's process. Only
+    # the project's own editable source may lack it (where PYTHONDONTWRITEBYTECODE is set).
+    probe = RECORD + "import enduro.agents.baselines.oracle, enduro.scenarios.turnfiles\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dependencies = [p for p in compiled(proc.stdout) if not p.startswith(str(SOURCE_TREE))]
+    assert dependencies == []
 
 
 def test_the_version_is_read_on_first_use() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from compiles import RECORD, compiled
 from enduro.sandbox.launch import (
     confined_env,
     prepared,
@@ -57,6 +58,17 @@ def test_inside_only_the_workspace_and_a_python_with_flask(tmp_path: Path) -> No
     assert int(lines[5]) <= 4  # its own PID namespace: bwrap's init, sh, ls, grep
     assert lines[6] == "1000"
     assert (workspace / "mine.txt").read_text() == "written\n"
+
+
+def test_a_confined_server_loads_flask_from_bytecode(tmp_path: Path) -> None:
+    # The sandbox can write no bytecode into the Flask it is lent: without the bytecode
+    # installed beside it, every turn's server would compile Flask again (about 0.3 s).
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "probe.py").write_text(RECORD + "import flask, werkzeug.exceptions\n")
+    done = _run_confined(workspace, "python probe.py")
+    assert done.returncode == 0, done.stderr
+    assert compiled(done.stdout) == []
 
 
 def test_the_runners_network_namespace_holds_only_loopback(tmp_path: Path) -> None:
