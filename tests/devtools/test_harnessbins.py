@@ -19,8 +19,8 @@ def test_pypi_packages_get_their_own_uv_venv(tmp_path: Path) -> None:
     assert root == tmp_path / "harnesses" / "mini-2.4.6"
     assert harnessbins.install_commands(PYPI, root) == [
         ["uv", "venv", "--quiet", "--python", sys.executable, str(root / "venv")],
-        ["uv", "pip", "install", "--quiet", "--python", str(root / "venv/bin/python"),
-         "mini-swe-agent==2.4.6", "mcp==2.3.0"],
+        ["uv", "pip", "install", "--quiet", "--compile-bytecode",
+         "--python", str(root / "venv/bin/python"), "mini-swe-agent==2.4.6", "mcp==2.3.0"],
     ]  # fmt: skip
     assert harnessbins.bin_dir(PYPI, tmp_path) == root / "venv/bin"
 

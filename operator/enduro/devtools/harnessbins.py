@@ -75,8 +75,10 @@ def install_commands(package: CliPackage, root: Path) -> list[list[str]]:
     python = str(venv / "bin" / "python")
     return [
         ["uv", "venv", "--quiet", "--python", package.python or sys.executable, str(venv)],
-        ["uv", "pip", "install", "--quiet", "--python", python, *requirements],
-    ]
+        # With bytecode: the CLI starts cold each turn in a sandbox that cannot write any.
+        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", python,
+         *requirements],
+    ]  # fmt: skip
 
 
 def _install(package: CliPackage, root: Path) -> None:
