@@ -6,7 +6,11 @@ prepare, agent and test steps, the runtimes and the reports agree on it.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def turn_tag(turn: int) -> str:
@@ -65,11 +69,27 @@ class Artifacts:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename: a reader never sees half a file."""
+    """Write via a temporary file and rename: a reader never sees half a file.
+
+    The temporary file has a name no one can guess and is created only if nothing has
+    that name (``O_EXCL``): in a folder untrusted code writes (the workspace), a link
+    planted where the temporary file would go cannot send the write elsewhere. The
+    rename replaces whatever entry ``path`` is (a link too) without following it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, _CREATE, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with open(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

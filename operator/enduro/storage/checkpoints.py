@@ -19,12 +19,14 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
 
 from enduro.artifacts import turn_tag
 from enduro.storage.base import ArtifactStore, StorageError, join_key
+from enduro.untrusted import walk
 
 FOLDER = "checkpoints"
 INDEX = f"{FOLDER}/index.json"
@@ -36,25 +38,35 @@ def checkpoint_key(turn: int) -> str:
 
 
 def pack(workspace: Path) -> bytes:
-    """The workspace as a deterministic ``.tar.gz``."""
+    """The workspace as a deterministic ``.tar.gz``: its folders and regular files, read
+    as `enduro.untrusted` reads (links, FIFOs and devices are left out, and so is a file
+    that turns into one while the server still runs beside the runner on Kubernetes)."""
     raw = io.BytesIO()
+    first_names: dict[tuple[int, int], str] = {}  # a file's inode -> its first name
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(workspace.rglob("*")):
-            rel = path.relative_to(workspace)
-            if (
-                SKIPPED & set(rel.parts)
-                or path.is_symlink()
-                or not (path.is_file() or path.is_dir())
-            ):
+        for entry in walk(workspace, SKIPPED):
+            if entry.name in SKIPPED:
                 continue
-            info = tar.gettarinfo(str(path), arcname=rel.as_posix())
-            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-            info.mode = 0o755 if path.is_dir() or path.stat().st_mode & 0o111 else 0o644
-            if path.is_file():
-                with path.open("rb") as handle:
-                    tar.addfile(info, handle)
-            else:
+            info = tarfile.TarInfo(entry.rel.as_posix())
+            if entry.is_dir:
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
+                continue
+            handle = entry.open()
+            if handle is None:
+                continue
+            with handle:
+                found = os.fstat(handle.fileno())
+                info.mode = 0o755 if found.st_mode & 0o111 else 0o644
+                inode = (found.st_ino, found.st_dev)
+                if found.st_nlink > 1 and inode in first_names:  # as tarfile stores hard links
+                    info.type, info.linkname = tarfile.LNKTYPE, first_names[inode]
+                    tar.addfile(info)
+                    continue
+                first_names[inode] = info.name
+                data = handle.read()
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return gzip.compress(raw.getvalue(), mtime=0)
 
 

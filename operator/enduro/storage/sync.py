@@ -10,10 +10,13 @@ test step's ``agent_code/`` snapshots are); runtime step logs are.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from enduro.storage.base import ArtifactStore, join_key
+from enduro.untrusted import open_regular, walk
 
 SCENARIO_FOLDERS = (
     "changes",
@@ -50,22 +53,27 @@ class RunUploader:
             return str(self.out)
         return f"{self.store.url.rstrip('/')}/{self.run}"
 
-    def _changed(self, path: Path) -> bool:
-        stat = path.stat()
-        signature = (stat.st_size, stat.st_mtime_ns)
-        with self._lock:
-            return self._seen.get(path) != signature
-
     def _upload(self, path: Path) -> None:
-        if self.store is None:
+        if self.store is not None and not path.name.startswith("."):
+            self._put(path, open_regular(path))
+
+    def _put(self, path: Path, handle: BinaryIO | None) -> None:
+        """Upload the regular file open as ``handle`` (None: not one) as ``path``'s key,
+        through its descriptor: on a cluster the agent wrote its log folders and the
+        server still writes its own, and a link there must not upload what it names (the
+        runner's files, its /proc/self; `enduro.untrusted`)."""
+        if self.store is None or handle is None:
             return
-        if not path.is_file() or path.name.startswith(".") or not self._changed(path):
-            return
-        stat = path.stat()
-        key = join_key(self.run, path.relative_to(self.out).as_posix())
-        self.store.put_file(key, path)
+        with handle:
+            stat = os.fstat(handle.fileno())
+            signature = (stat.st_size, stat.st_mtime_ns)
+            with self._lock:
+                if self._seen.get(path) == signature:
+                    return
+            key = join_key(self.run, path.relative_to(self.out).as_posix())
+            self.store.put_file(key, Path(f"/proc/self/fd/{handle.fileno()}"))
         with self._lock:
-            self._seen[path] = (stat.st_size, stat.st_mtime_ns)
+            self._seen[path] = signature
 
     def ref(self, directory: Path) -> str:
         """The URL of a scenario's artifacts in the store (``status.artifactsRef``)."""
@@ -77,9 +85,11 @@ class RunUploader:
         """A scenario's outputs after a step (its folder under the run's output)."""
         for folder in SCENARIO_FOLDERS:
             base = directory / folder
-            if base.is_dir():
-                for path in sorted(base.rglob("*")):
-                    self._upload(path)
+            if self.store is None or base.is_symlink() or not base.is_dir():
+                continue
+            for entry in walk(base):
+                if not entry.is_dir and not entry.name.startswith("."):
+                    self._put(base.joinpath(*entry.rel.parts), entry.open())
         for name in SCENARIO_FILES:
             self._upload(directory / name)
 

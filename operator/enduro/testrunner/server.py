@@ -26,12 +26,14 @@ from enduro.procgroup import file_size_limited, own
 from enduro.sandbox.cgroups import ProcessLimits, limited
 from enduro.sandbox.launch import BIN_INSIDE, prepared, python_for_servers
 from enduro.sandbox.policy import Confinement
+from enduro.untrusted import read_tail
 
 POLL_SECONDS = 0.05  # the longest pause between two looks at /health
 FIRST_POLL_SECONDS = 0.005  # the first pause, doubled after each look: a fast start is seen fast
 # The pause between two connection attempts while nothing listens yet: a refused connect
 # costs microseconds, so the moment the server listens is seen within a few ms.
 CONNECT_POLL_SECONDS = 0.003
+NOT_A_LOG = "(the server log is not a regular file: not read)"
 SERVER_FILE_CAP_BYTES = 256 * 1024 * 1024  # a server logging without end must not fill the disk
 
 
@@ -207,15 +209,19 @@ def _refused(host: str, port: int) -> str:
 
 
 def log_tail(path: Path, max_bytes: int = 4096) -> str:
-    """The last ``max_bytes`` of a log file (whole lines where possible), or ``""``."""
+    """The last ``max_bytes`` of a log file (whole lines where possible), or ``""``.
+
+    On Kubernetes the server writes its log folder while the runner reads it: a log it
+    replaced by a link (to the suite, the ground truth, the runner's ``/proc/self``) or
+    a FIFO is not read, and the tail says so (it reaches the agent as feedback)."""
     try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
-            data = fh.read()
+        data = read_tail(path, max_bytes + 1)
     except OSError:
         return ""
-    if size > max_bytes and b"\n" in data:
-        data = data.split(b"\n", 1)[1]
+    if data is None:
+        return "" if not os.path.lexists(path) else NOT_A_LOG
+    if len(data) > max_bytes:
+        data = data[1:]
+        if b"\n" in data:
+            data = data.split(b"\n", 1)[1]
     return data.decode("utf-8", errors="replace")

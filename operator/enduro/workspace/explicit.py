@@ -23,6 +23,7 @@ from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.sandbox.launch import confined_env, hidden_paths, python_for_servers, tool_dirs
 from enduro.sandbox.policy import Confinement, Isolation
 from enduro.steps.context import StepContext
+from enduro.untrusted import place_text
 from enduro.workspace.feedback import render_contract_feedback, write_feedback
 
 SETUP_DONE = Path("environment") / "setup.json"  # under the artifacts: setup ran, once
@@ -46,7 +47,7 @@ def prepare_explicit(context: StepContext, workspace: Path, artifacts: Path) -> 
     if not done.is_file():
         seconds = set_up(definition, workspace, artifacts, context.isolation)
         write_text_atomic(done, json.dumps({"scenario": definition.name, "seconds": seconds}))
-    write_text_atomic(workspace / TASK_FILE, task_md(definition, context.turn))
+    place_text(workspace / TASK_FILE, task_md(definition, context.turn))
     write_feedback(context, workspace, Artifacts(artifacts), render_contract_feedback)
 
 

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from enduro.api.settings import FeedbackLevel
-from enduro.artifacts import Artifacts, write_text_atomic
+from enduro.artifacts import Artifacts
 from enduro.scoring.result import ContractResult, FunctionState
 from enduro.steps.context import StepContext
 from enduro.testrunner.result import TestResult
+from enduro.untrusted import place_text, remove
 
 FEEDBACK = "FEEDBACK.md"
 # (the previous attempt's full result as written, level, turn, attempt) -> text or None
@@ -86,9 +87,9 @@ def write_feedback(context: StepContext, workspace: Path, store: Artifacts, rend
                 previous.read_text(), context.feedback_level, context.turn, context.attempt - 1
             )
     if text is None:
-        path.unlink(missing_ok=True)
+        remove(path)
     else:
-        write_text_atomic(path, text)
+        place_text(path, text)
 
 
 def render_contract_feedback(

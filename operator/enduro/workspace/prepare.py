@@ -23,6 +23,7 @@ from enduro.scenarios.turnfiles import (
     TurnFiles,
 )
 from enduro.steps.context import StepContext
+from enduro.untrusted import place_text, remove
 from enduro.workspace.explicit import prepare_explicit
 from enduro.workspace.feedback import render_suite_feedback, write_feedback
 
@@ -40,15 +41,13 @@ def prepare_workspace(context: StepContext, workspace: Path, artifacts: Path) ->
 
     suite = turn.tree(SUITE_DIR)
     changes = turn.texts[CHANGES_MD]
-    write_text_atomic(workspace / "SPEC.md", turn.texts[SPEC_MD])
-    write_text_atomic(workspace / "CHANGES.md", changes)
-    write_text_atomic(workspace / "openapi.yaml", turn.texts[OPENAPI_YAML])
+    # The agent may have left anything at these names (`enduro.untrusted`).
+    place_text(workspace / "SPEC.md", turn.texts[SPEC_MD])
+    place_text(workspace / "CHANGES.md", changes)
+    place_text(workspace / "openapi.yaml", turn.texts[OPENAPI_YAML])
     # Copies, never links to the cache: the agent may write anything in its workspace.
     tests = workspace / SUITE_DIR
-    if tests.is_symlink() or tests.is_file():
-        tests.unlink()
-    elif tests.exists():
-        shutil.rmtree(tests)  # a fresh copy: edits the agent made to its copy are gone
+    remove(tests)  # a fresh copy: edits the agent made to its copy are gone
     write_tree(tests, suite)
     write_feedback(context, workspace, store, render_suite_feedback)
 

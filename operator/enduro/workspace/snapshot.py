@@ -7,9 +7,10 @@ and lists what it left out, so recording an attempt can never fill the disk.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
+
+from enduro.untrusted import walk
 
 FILE_CAP_BYTES = 1024 * 1024
 TOTAL_CAP_BYTES = 32 * 1024 * 1024
@@ -20,38 +21,36 @@ SKIPPED_LIST = "SNAPSHOT_SKIPPED.txt"
 
 
 def snapshot(workspace: Path, dest: Path) -> list[str]:
-    """Copy ``workspace`` to ``dest`` within the caps; returns what was skipped and why."""
+    """Copy ``workspace`` to ``dest`` within the caps; returns what was skipped and why.
+
+    The workspace is read as `enduro.untrusted` reads: on Kubernetes the agent's server
+    runs beside the runner and may turn a file into a link or a FIFO at any moment."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     skipped: list[str] = []
     total = 0
-    for dirpath, dirnames, filenames in os.walk(workspace, followlinks=False):
-        here = Path(dirpath)
-        kept = []
-        for name in sorted(dirnames):
-            if name in SKIP_DIRS or (here / name).is_symlink():
-                skipped.append(f"{(here / name).relative_to(workspace)}/ (directory skipped)")
-            else:
-                kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            src = here / name
-            rel = src.relative_to(workspace)
-            if src.is_symlink() or not src.is_file():
-                skipped.append(f"{rel} (not a regular file)")
-                continue
-            size = src.stat().st_size
-            if size > FILE_CAP_BYTES:
-                skipped.append(f"{rel} ({size} bytes > {FILE_CAP_BYTES})")
-                continue
-            if total + size > TOTAL_CAP_BYTES:
-                skipped.append(f"{rel} (snapshot full at {TOTAL_CAP_BYTES} bytes)")
-                continue
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
-            total += size
+    for entry in walk(workspace, SKIP_DIRS):
+        if entry.is_dir:
+            if not entry.entered:
+                skipped.append(f"{entry.rel}/ (directory skipped)")
+            continue
+        handle = entry.open()
+        if handle is None:
+            skipped.append(f"{entry.rel} (not a regular file)")
+            continue
+        with handle:
+            data = handle.read(FILE_CAP_BYTES + 1)  # the file may grow while it is read
+        if len(data) > FILE_CAP_BYTES:
+            skipped.append(f"{entry.rel} (over {FILE_CAP_BYTES} bytes)")
+            continue
+        if total + len(data) > TOTAL_CAP_BYTES:
+            skipped.append(f"{entry.rel} (snapshot full at {TOTAL_CAP_BYTES} bytes)")
+            continue
+        target = dest.joinpath(*entry.rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        total += len(data)
     if skipped:
         (dest / SKIPPED_LIST).write_text("\n".join(skipped) + "\n")
     return skipped

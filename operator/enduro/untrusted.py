@@ -1,0 +1,138 @@
+"""Reading and replacing files in a folder that untrusted code can write.
+
+The workspace is the agent's, and on Kubernetes the agent's server writes the workspace
+and its log folder while the test runner reads them. Anything there may be a link to a
+file the trusted step can read and the agent cannot (the suite, the ground truth, the
+runner's own environment under ``/proc/self``), a FIFO that blocks whoever opens it, or
+a regular file that becomes one of those between a check and its use. So a trusted
+step never checks a path first and then opens it. It opens the entry itself without
+following a link (``O_NOFOLLOW``) and without waiting on a FIFO (``O_NONBLOCK``), then
+looks at what it opened (``fstat``). A walk goes from an open directory to the next one
+the same way, so a directory that is turned into a link after it was listed is not
+entered. Writing there replaces the entry by a rename (`write_text_atomic`), and removing
+an entry removes the entry, never what a link names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from enduro.artifacts import write_text_atomic
+
+# Deeper folders are skipped: no source tree needs more, and each level holds a descriptor.
+MAX_DEPTH = 64
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_OPEN_DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_DIRECTORY
+
+
+def open_regular(path: Path | str, *, dir_fd: int | None = None) -> BinaryIO | None:
+    """``path`` opened for reading if it is a regular file, not a link to one; ``None``
+    for anything else (a link, a FIFO, a socket, a device, a folder, nothing)."""
+    try:
+        fd = os.open(path, _OPEN_FILE, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_tail(path: Path, max_bytes: int) -> bytes | None:
+    """The last ``max_bytes`` of ``path`` as `open_regular` opens it (``None``: not a
+    regular file)."""
+    handle = open_regular(path)
+    if handle is None:
+        return None
+    with handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - max_bytes))
+        return handle.read(max_bytes)
+
+
+def remove(path: Path) -> None:
+    """Remove the entry ``path`` (a file, a link, a FIFO, a folder and all it holds)
+    if there is one; a link is removed itself, what it names is left alone."""
+    mode = _lstat_mode(path)
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(path)  # removes links inside, never follows them
+    elif mode:
+        path.unlink(missing_ok=True)
+
+
+def place_text(path: Path, text: str) -> None:
+    """Make ``path`` a regular file holding ``text``, whatever entry was there: a folder
+    is removed first, anything else is replaced by the rename of `write_text_atomic`."""
+    if stat.S_ISDIR(_lstat_mode(path)):
+        shutil.rmtree(path)
+    write_text_atomic(path, text)
+
+
+def _lstat_mode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a walked folder: ``rel`` from the walk's root. A directory (which
+    the walk ``entered`` or not), or anything else, which `open` opens while the walk
+    stands at it."""
+
+    rel: PurePosixPath
+    is_dir: bool
+    parent_fd: int
+    name: str
+    entered: bool = False
+
+    def open(self) -> BinaryIO | None:
+        """The entry opened for reading if it is a regular file (see `open_regular`);
+        only valid before the walk moves on."""
+        return open_regular(self.name, dir_fd=self.parent_fd)
+
+
+def walk(root: Path, skip_dirs: frozenset[str] = frozenset()) -> Iterator[Entry]:
+    """Every entry under ``root`` (itself trusted), in the order of sorted paths, a
+    folder before what it holds. Links are entries, never followed; folders named in
+    ``skip_dirs`` and those deeper than `MAX_DEPTH` are listed but not entered. A
+    ``root`` that does not exist holds nothing."""
+    try:
+        fd = os.open(root, _OPEN_DIR & ~os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return
+    try:
+        yield from _walk(fd, PurePosixPath(), skip_dirs)
+    finally:
+        os.close(fd)
+
+
+def _walk(dir_fd: int, rel: PurePosixPath, skip_dirs: frozenset[str]) -> Iterator[Entry]:
+    with os.scandir(dir_fd) as entries:
+        names = sorted(entry.name for entry in entries)
+    for name in names:
+        try:
+            # A real directory opens; a link to one (or anything else) does not.
+            child_fd = os.open(name, _OPEN_DIR, dir_fd=dir_fd)
+        except OSError:
+            yield Entry(rel / name, False, dir_fd, name)
+            continue
+        try:
+            enter = name not in skip_dirs and len(rel.parts) + 1 < MAX_DEPTH
+            yield Entry(rel / name, True, dir_fd, name, entered=enter)
+            if enter:
+                yield from _walk(child_fd, rel / name, skip_dirs)
+        finally:
+            os.close(child_fd)

@@ -1,0 +1,77 @@
+"""Walking and opening a folder untrusted code can write (`enduro.untrusted`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from enduro import untrusted
+from enduro.workspace.snapshot import snapshot
+
+
+def test_a_walk_lists_sorted_paths_and_never_follows_a_link(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.py").write_text("x")
+    (tmp_path / "a-c").write_text("y")
+    (tmp_path / "cache" / "inner").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret").write_text("s")
+    (tmp_path / "z").symlink_to(tmp_path / "outside", target_is_directory=True)
+    os.mkfifo(tmp_path / "pipe")
+
+    entries = list(untrusted.walk(tmp_path, frozenset({"cache"})))
+
+    names = [str(entry.rel) for entry in entries]
+    assert names == [
+        "a", "a/b", "a/b/f.py", "a-c", "cache", "outside", "outside/secret", "pipe", "z",
+    ]  # fmt: skip
+    kinds = {str(entry.rel): (entry.is_dir, entry.entered) for entry in entries}
+    assert kinds["cache"] == (True, False) and kinds["a"] == (True, True)
+    assert kinds["z"] == (False, False), "a link to a folder is an entry, not a folder"
+
+
+def test_only_regular_files_open(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("content")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "folder").mkdir()
+
+    opened = {e.name: e.open() for e in untrusted.walk(tmp_path)}
+
+    handle = opened.pop("file")
+    assert handle is not None and handle.read() == b"content"
+    handle.close()
+    assert opened == {"folder": None, "link": None, "pipe": None}
+    assert untrusted.open_regular(tmp_path / "missing") is None
+
+
+def test_a_tree_deeper_than_the_limit_is_cut_there_and_listed(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    deep = ws.joinpath(*["d"] * (untrusted.MAX_DEPTH + 10))
+    deep.mkdir(parents=True)
+    (deep / "bottom.py").write_text("x")
+
+    entries = list(untrusted.walk(ws))
+
+    assert max(len(entry.rel.parts) for entry in entries) == untrusted.MAX_DEPTH
+    assert not entries[-1].entered
+    skipped = snapshot(ws, tmp_path / "out")
+    assert skipped == ["/".join(["d"] * untrusted.MAX_DEPTH) + "/ (directory skipped)"]
+
+
+def test_a_missing_folder_holds_nothing(tmp_path: Path) -> None:
+    assert list(untrusted.walk(tmp_path / "gone")) == []
+
+
+def test_removing_an_entry_never_touches_what_a_link_names(tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "file").write_text("k")
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "tests").symlink_to(kept, target_is_directory=True)
+
+    untrusted.remove(tmp_path / "ws" / "tests")
+    untrusted.remove(tmp_path / "ws" / "never-there")
+
+    assert not os.path.lexists(tmp_path / "ws" / "tests")
+    assert (kept / "file").read_text() == "k"
