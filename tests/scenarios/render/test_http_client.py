@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -294,6 +295,59 @@ def test_every_way_of_getting_no_answer_is_a_client_error() -> None:
         Session().get(f"{url}/")
     with pytest.raises(ClientError, match="only http://"):
         Session().get("https://example.com/")
+
+
+def endless(chunked: bool) -> Callable[[socket.socket], None]:
+    """A server that answers with a body that never ends: chunked, or until it closes."""
+
+    def behave(conn: socket.socket) -> None:
+        conn.recv(65536)
+        head = "Transfer-Encoding: chunked\r\n" if chunked else "Connection: close\r\n"
+        block = b"x" * 65536
+        piece = f"{len(block):x}\r\n".encode() + block + b"\r\n" if chunked else block
+        try:
+            conn.sendall(f"HTTP/1.1 200 OK\r\n{head}\r\n".encode())
+            while True:
+                conn.sendall(piece)
+        except OSError:  # the client gave up
+            conn.close()
+
+    return behave
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_an_answer_without_end_is_a_client_error_not_the_runners_memory(chunked: bool) -> None:
+    with (
+        raw_server(endless(chunked)) as url,
+        pytest.raises(ClientError, match=f"over {http_client.MAX_ANSWER_BYTES} bytes"),
+    ):
+        Session().get(f"{url}/items")
+
+
+def test_an_answer_declared_too_long_is_refused_before_it_is_read() -> None:
+    huge = f"HTTP/1.1 200 OK\r\nContent-Length: {2**40}\r\n\r\n".encode()
+    with raw_server(answering(huge)) as url, pytest.raises(ClientError, match="over"):
+        Session().get(f"{url}/")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_answer_that_inflates_past_the_cap_is_a_client_error(coding: str) -> None:
+    bomb = b"\0" * (http_client.MAX_ANSWER_BYTES + 1)
+    packed = gzip.compress(bomb) if coding == "gzip" else zlib.compress(bomb)
+    assert len(packed) < 100_000  # a small answer on the wire
+
+    def answer(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        send(handler, 200, packed, {"Content-Encoding": coding})
+
+    with serving(answer) as (url, _), pytest.raises(ClientError, match="inflates to over"):
+        Session().get(f"{url}/")
+    truncated = gzip.compress(b"[1, 2, 3]")[:-12]
+
+    def cut(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        send(handler, 200, truncated, {"Content-Encoding": "gzip"})
+
+    with serving(cut) as (url, _), pytest.raises(ClientError, match="truncated"):
+        Session().get(f"{url}/")
 
 
 def test_the_suite_carries_this_client_and_needs_no_requests() -> None:

@@ -9,7 +9,9 @@ It keeps what the suites relied on in ``requests`` (keep-alive, redirects follow
 at about a third of its CPU per request: the request goes out in one ``sendall`` and
 the answer is parsed by ``http.client``. Unlike ``requests``, it follows no redirect off
 the server under test. Anything that keeps a request from getting an answer (refused,
-reset, timed out, malformed) is a ``ClientError``.
+reset, timed out, malformed, or an answer larger than ``MAX_ANSWER_BYTES`` before or
+after its content coding: the server is the agent's, and the suite runs in the trusted
+runner, whose memory it must not fill) is a ``ClientError``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 MAX_REDIRECTS = 30
+MAX_ANSWER_BYTES = 16 * 2**20  # far above any answer a suite expects
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -129,8 +132,8 @@ class Session:
             sock.sendall(message)
             answer = http.client.HTTPResponse(sock, method=method)
             answer.begin()
-            content = decoded(answer.read(), answer.getheader("Content-Encoding"))
-        except (OSError, http.client.HTTPException, zlib.error) as exc:
+            content = decoded(read_capped(answer), answer.getheader("Content-Encoding"))
+        except (OSError, http.client.HTTPException, zlib.error, ValueError) as exc:
             self._drop(address)
             raise ClientError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
         if answer.will_close:
@@ -186,14 +189,39 @@ def closed_by_peer(sock: socket.socket) -> bool:
     return bool(readable)
 
 
+def read_capped(answer: http.client.HTTPResponse) -> bytes:
+    """The whole body, refused (``ValueError``) when it is over ``MAX_ANSWER_BYTES``."""
+    if answer.length is not None:  # a declared length: read exactly that, or fail
+        if answer.length > MAX_ANSWER_BYTES:
+            raise ValueError(f"the answer is {answer.length} bytes, over {MAX_ANSWER_BYTES}")
+        return answer.read()
+    content = answer.read(MAX_ANSWER_BYTES + 1)  # chunked, or until the server closes
+    if len(content) > MAX_ANSWER_BYTES:
+        raise ValueError(f"the answer is over {MAX_ANSWER_BYTES} bytes")
+    return content
+
+
 def decoded(content: bytes, encoding: str | None) -> bytes:
-    """The body without its gzip or deflate content coding."""
+    """The body without its gzip or deflate content coding (at most ``MAX_ANSWER_BYTES``
+    once decoded)."""
     coding = (encoding or "").strip().lower()
     if coding in ("gzip", "x-gzip"):
-        return zlib.decompress(content, 16 + zlib.MAX_WBITS)
+        return inflated(content, 16 + zlib.MAX_WBITS)
     if coding == "deflate":
         try:
-            return zlib.decompress(content)
+            return inflated(content, zlib.MAX_WBITS)
         except zlib.error:  # raw deflate, without the zlib header
-            return zlib.decompress(content, -zlib.MAX_WBITS)
+            return inflated(content, -zlib.MAX_WBITS)
     return content
+
+
+def inflated(content: bytes, wbits: int) -> bytes:
+    """``content`` decompressed as ``zlib.decompress`` does, but never past
+    ``MAX_ANSWER_BYTES`` (a small answer may inflate to gigabytes: ``ValueError``)."""
+    inflater = zlib.decompressobj(wbits)
+    data = inflater.decompress(content, MAX_ANSWER_BYTES + 1)
+    if len(data) > MAX_ANSWER_BYTES:
+        raise ValueError(f"the answer inflates to over {MAX_ANSWER_BYTES} bytes")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return data
