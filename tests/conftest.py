@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,15 @@ def conforms() -> Callable[[str, Path], dict[str, Any]]:
         return document
 
     return check
+
+
+@pytest.fixture
+def under_opt() -> Iterator[Path]:
+    """A folder inside `/opt`, which every sandbox binds whole (as a run's output folder
+    there, or Enduro's image at `/opt/enduro`, would be). The CI machine runs as root."""
+    folder = Path(tempfile.mkdtemp(prefix="enduro-test-", dir="/opt"))
+    folder.chmod(0o755)  # as `mkdir` makes it: one only its owner may read is masked anyway
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)

@@ -56,6 +56,7 @@ def prepare_workspace(context: Context, workspace: Workspace, artifacts: Artifac
     from enduro.workspace.prepare import prepare_workspace as prepare
 
     die_with_parent()
+    _hide_artifacts(artifacts)
     step_context = StepContext.model_validate_json(context)
     _stored_set(step_context, artifacts / "scenario_set")
     try:
@@ -74,6 +75,7 @@ def agent(context: Context, workspace: Workspace, artifacts: Artifacts) -> None:
     from enduro.procgroup import die_with_parent, stop_owned_on_sigterm
 
     die_with_parent()
+    _hide_artifacts(artifacts)
     stop_owned_on_sigterm()  # a stopped step must not leave the agent running
     if '"source"' in context:  # a trusted baseline of a stored set (the oracle)
         import tempfile
@@ -141,6 +143,7 @@ def test_runner(
     from enduro.testrunner.step import run_test_step
 
     die_with_parent()
+    _hide_artifacts(artifacts)
     stop_owned_on_sigterm()  # a stopped step must not leave the server running
     step_context = StepContext.model_validate_json(context)
     _stored_set(step_context, artifacts / "scenario_set")
@@ -165,10 +168,18 @@ def score(
     from enduro.steps.context import StepContext
 
     die_with_parent()
+    _hide_artifacts(artifacts)
     stop_owned_on_sigterm()  # a stopped step must not leave a scorer running
     step_context = StepContext.model_validate_json(context)
     summary = run_scoring_step(step_context, workspace, artifacts)
     _report_summary(summary, summary_file, artifacts, workspace, step_context.turn)
+
+
+def _hide_artifacts(artifacts: Path) -> None:
+    """No sandbox this step starts shows its artifact root, wherever it lies."""
+    from enduro.sandbox.launch import hide_from_sandboxes
+
+    hide_from_sandboxes(artifacts)
 
 
 def _stored_set(context: Any, cache: Path) -> None:

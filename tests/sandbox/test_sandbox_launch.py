@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from compiles import RECORD, compiled
+from enduro.sandbox import launch
 from enduro.sandbox.launch import (
+    HIDDEN_ENV,
     confined_env,
+    masks_for,
     prepared,
     python_for_servers,
     sandbox_problem,
@@ -86,3 +89,60 @@ def test_the_runners_network_namespace_holds_only_loopback(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["lo"]
+
+
+def _layout(root: Path) -> Path:
+    """`enduro run`'s layout under ``root``: the ground truth beside the workspace."""
+    (root / "scenario_0" / "ground_truth").mkdir(parents=True)
+    (root / "scenario_0" / "ground_truth" / "app.py").write_text("ground truth")
+    (root / "plan.json").write_text('{"seed": 3}')
+    workspace = root / "scenario_0" / "workspace"
+    workspace.mkdir()
+    return workspace
+
+
+def test_an_output_folder_inside_a_system_directory_is_masked(
+    under_opt: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = _layout(under_opt)
+    script = (
+        f"cat ../ground_truth/app.py {under_opt}/plan.json 2>/dev/null || echo hidden; "
+        "echo mine > mine.txt && cat mine.txt"
+    )
+    assert _run_confined(workspace, script).stdout.split()[0] == "ground", "the attack works"
+
+    monkeypatch.setenv(HIDDEN_ENV, str(under_opt))  # what `enduro run` gives its steps
+
+    assert _run_confined(workspace, script).stdout.split() == ["hidden", "mine"]
+
+
+def test_a_folder_the_step_hides_stays_hidden_inside_a_system_directory(
+    under_opt: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = _layout(under_opt)
+    monkeypatch.setattr(launch, "_HIDDEN", [])
+    launch.hide_from_sandboxes(under_opt / "scenario_0")  # a step command's artifact root
+
+    done = _run_confined(workspace, "cat ../ground_truth/app.py 2>/dev/null || echo hidden")
+
+    assert done.stdout.split() == ["hidden"]
+
+
+def test_enduros_own_installation_inside_a_system_directory_is_masked(
+    under_opt: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = under_opt / "lib" / "enduro" / "scenarios"
+    package.mkdir(parents=True)
+    (package / "generator.py").write_text("the generator")
+    monkeypatch.setattr(launch, "_own_installation", lambda: (under_opt / "lib" / "enduro",))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+
+    done = _run_confined(workspace, f"cat {package}/generator.py 2>/dev/null || echo hidden")
+
+    assert done.stdout.split() == ["hidden"]
+
+
+def test_masks_cover_folders_inside_system_directories_only() -> None:
+    assert masks_for((Path("/opt"), Path("/usr"), Path("/no/such/folder"), Path.cwd())) == ()
+    assert masks_for((Path("/usr/lib"),)) == (("/usr/lib", True),)

@@ -55,6 +55,18 @@ def test_the_ground_truth_next_to_the_workspace_is_out_of_reach(
     assert run.report()["tamper_proof"] is (not flags)
 
 
+def test_the_ground_truth_stays_out_of_reach_when_the_run_lies_in_a_system_directory(
+    tmp_path: Path, under_opt: Path
+) -> None:
+    # /opt, /usr and /etc are bound whole into every sandbox: an output folder there (or
+    # Enduro itself, as in its image) is masked.
+    agent = write_agent(tmp_path, COPY_GROUND_TRUTH)
+    run = enduro_run(write_run_file(tmp_path, agent), under_opt / "out")
+    assert run.returncode == 0, run.stderr
+    assert (under_opt / "out/scenario_0/ground_truth/turn_001/app.py").is_file()
+    assert run.turn(0, 1)["score"] == 0.0
+
+
 REGENERATE_GROUND_TRUTH = """
 cd "$ENDURO_WORKSPACE"
 # The step context of any process it can see, and Enduro's own generator, if importable.

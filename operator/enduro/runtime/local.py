@@ -35,10 +35,11 @@ from enduro.engine.stepend import StepEnd, init_failed, step_finished
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
 from enduro.runtime.state import load_status, save_status, state_path
+from enduro.sandbox.launch import HIDDEN_ENV
 from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
 from enduro.steps.names import scenario_run_name
-from enduro.steps.spec import StepRole, StepSpec, VolumeName
+from enduro.steps.spec import ContainerSpec, StepRole, StepSpec, VolumeName
 from enduro.storage.checkpoints import checkpointed_turns
 from enduro.storage.sync import RunUploader
 
@@ -169,6 +170,11 @@ class LocalRun:
         # makes it TimedOut.
         return step_finished(step, self._run_step(local, directory, summary, scenario_deadline))
 
+    def _env(self, container: ContainerSpec) -> dict[str, str]:
+        """A step command's environment: the container's, and the run's output folder,
+        which no sandbox it starts may show (`enduro.sandbox.launch`)."""
+        return {**container_env(container), HIDDEN_ENV: str(self.out)}
+
     def _run_step(
         self, step: StepSpec, directory: Path, summary: Path, scenario_deadline: datetime | None
     ) -> StepEnd:
@@ -192,7 +198,7 @@ class LocalRun:
         try:
             if step.init is not None:
                 init_log = logs / f"{step.name}.init.log"
-                init = self.processes.start(step.init, container_env(step.init), init_log)
+                init = self.processes.start(step.init, self._env(step.init), init_log)
                 done = self.processes.wait(init, left())
                 if done.timed_out:
                     return timed_out
@@ -204,13 +210,13 @@ class LocalRun:
             if step.sidecar is not None:
                 sidecar = self.processes.start(
                     step.sidecar,
-                    container_env(step.sidecar),
+                    self._env(step.sidecar),
                     logs / f"{step.name}.sidecar.log",
                 )
             main_log = logs / f"{step.name}.log"
             main_log.unlink(missing_ok=True)
             try:
-                main = self.processes.start(step.main, container_env(step.main), main_log)
+                main = self.processes.start(step.main, self._env(step.main), main_log)
                 done = self.processes.wait(main, left())
             finally:
                 if sidecar is not None:

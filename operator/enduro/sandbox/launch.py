@@ -6,6 +6,12 @@ open what the sandbox user could not reach) and yields the command line and the
 `Popen` arguments. Inside, the process is `SANDBOX_UID` in a user namespace of its own,
 with no capability over anything outside; files it creates belong to whoever started
 the run.
+
+The system directories are bound whole, so a folder that must stay hidden and lies
+inside one (Enduro installed under `/opt` or `/usr`, as in its own image; a run's
+output folder under `/opt`) is masked by an empty one: Enduro's own installation always,
+and what the step command registered with `hide_from_sandboxes` (its artifact root and
+the run's output folder).
 """
 
 from __future__ import annotations
@@ -42,6 +48,12 @@ TOOLS_INSIDE = Path("/run/enduro")
 PYTHON_INSIDE = TOOLS_INSIDE / "python"
 BIN_INSIDE = TOOLS_INSIDE / "bin"
 PROBE_TIMEOUT_SECONDS = 30
+
+
+_HIDDEN: list[Path] = []  # this process's step command: see `hide_from_sandboxes`
+HIDDEN_ENV = "ENDURO_SANDBOX_HIDDEN"
+"""Folders (``os.pathsep``-separated) that no sandbox of a step may show: `enduro run`
+gives its steps the run's output folder here."""
 
 
 class SandboxError(RuntimeError):
@@ -106,8 +118,11 @@ def prepared(confinement: Confinement, argv: list[str]) -> Iterator[Launch]:
     try:
         for host, _inside, _writable in confinement.binds():
             fds[host] = os.open(host, os.O_PATH | os.O_CLOEXEC)
+        named = os.environ.get(HIDDEN_ENV, "").split(os.pathsep)
+        hidden = (*_own_installation(), *_HIDDEN, *(Path(p) for p in named if p))
+        masked = _owner_only() + masks_for(hidden)
         command = bwrap_argv(
-            confinement, argv, fds, existing=_existing_system_dirs(), masked=_owner_only()
+            confinement, argv, fds, existing=_existing_system_dirs(), masked=masked
         )
         yield Launch(command, tuple(fds.values()))
     finally:
@@ -246,6 +261,32 @@ def _venv_home(root: Path) -> list[Path]:
             home = Path(value.strip())
             return [home.parent if home.name == "bin" else home]
     return []
+
+
+def hide_from_sandboxes(*folders: Path) -> None:
+    """Every sandbox this process starts from now on shows none of ``folders``, even
+    where a system directory holds them (elsewhere nothing lends them anyway)."""
+    _HIDDEN.extend(folders)
+
+
+@functools.cache
+def _own_installation() -> tuple[Path, ...]:
+    """Enduro's package (the generator, the runner, the renderers) and its environment."""
+    import enduro
+
+    return (Path(enduro.__file__).resolve().parent, *hidden_paths())
+
+
+def masks_for(folders: tuple[Path, ...]) -> tuple[tuple[str, bool], ...]:
+    """The masks (path, is a directory) that hide those of ``folders`` inside a bound
+    system directory; not a system directory itself (nothing would run without it)."""
+    masks: dict[str, bool] = {}
+    for folder in folders:
+        real = Path(os.path.realpath(folder))
+        system = {Path(d) for d in (*SYSTEM_DIRS, *USR_MERGED)}
+        if real.is_dir() and _under_system(real) and real not in system:
+            masks[str(real)] = True
+    return tuple(masks.items())
 
 
 def hidden_paths(*extra: Path) -> tuple[Path, ...]:
