@@ -75,3 +75,29 @@ def test_removing_an_entry_never_touches_what_a_link_names(tmp_path: Path) -> No
 
     assert not os.path.lexists(tmp_path / "ws" / "tests")
     assert (kept / "file").read_text() == "k"
+
+
+def test_set_id_bits_are_cleared_at_any_depth_and_links_are_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    outside = tmp_path / "outside"
+    outside.write_text("not the workspace's")
+    outside.chmod(0o4755)
+    (root / "link").symlink_to(outside)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(30):  # 30 x 200 characters: past PATH_MAX, where no path reaches
+        os.mkdir("d" * 200, dir_fd=fd)
+        deeper = os.open("d" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    program = os.open("rootsh", os.O_WRONLY | os.O_CREAT, 0o755, dir_fd=fd)
+    os.fchmod(program, 0o6755)
+    os.fchmod(fd, 0o2755)
+
+    untrusted.drop_setid(root)
+
+    assert os.fstat(program).st_mode & 0o7777 == 0o755
+    assert os.fstat(fd).st_mode & 0o7777 == 0o755
+    assert outside.stat().st_mode & 0o7777 == 0o4755
+    os.close(program)
+    os.close(fd)

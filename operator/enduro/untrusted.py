@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -77,6 +78,16 @@ def place_text(path: Path, text: str) -> None:
     if stat.S_ISDIR(_lstat_mode(path)):
         shutil.rmtree(path)
     write_text_atomic(path, text)
+
+
+def drop_setid(root: Path) -> None:
+    """Clear the set-user-ID and set-group-ID bits of everything under ``root``. Whatever
+    an untrusted process left there lies on the machine's disk, owned by whoever started
+    the run (root, often): a set-user-ID copy of a shell would let any local user who
+    reaches it act as them. GNU ``chmod -R`` follows no link and reaches any depth (a
+    walk by path would miss what lies past ``PATH_MAX``)."""
+    if root.is_dir():
+        subprocess.run(["chmod", "-R", "ug-s", "--", str(root)], capture_output=True, check=False)
 
 
 def _lstat_mode(path: Path) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import stat
 import time
 from pathlib import Path
 
@@ -215,6 +216,36 @@ def test_no_secret_of_the_runner_reaches_the_agent_or_its_server(tmp_path: Path)
     assert (workspace / "loot-agent.txt").is_file()
     assert (workspace / "loot-server.txt").is_file()  # both looked
     assert not run.files_containing(CANARY)
+
+
+LEAVE_SETUID_SHELLS = """
+cd "$ENDURO_WORKSPACE"
+cp /bin/sh rootsh && chmod 4755 rootsh
+deep=.; for i in $(seq 1 80); do deep=$deep/d; done
+mkdir -p "$deep" && cp /bin/sh "$deep/deep" && chmod 6755 "$deep/deep" && chmod g+s "$deep"
+# The server leaves one too, while the suite runs.
+printf '#!/bin/sh\ncp /bin/sh served && chmod 4755 served\nsleep 30\n' > run.sh
+exit 0
+"""
+
+
+def test_no_set_user_id_program_the_agent_or_its_server_makes_outlives_the_step(
+    tmp_path: Path,
+) -> None:
+    # The workspace is on this machine's disk, owned by whoever runs `enduro run`: a
+    # set-user-ID shell there would make any local user who reaches it that user.
+    agent = write_agent(tmp_path, LEAVE_SETUID_SHELLS)
+    run = enduro_run(write_run_file(tmp_path, agent), tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    workspace = tmp_path / "out/scenario_0/workspace"
+    made = {p.name for p in workspace.rglob("*") if p.is_file()}
+    assert {"rootsh", "deep", "served"} <= made  # every attack ran
+    setid = [
+        str(path)
+        for path in [workspace, *workspace.rglob("*")]
+        if path.lstat().st_mode & (stat.S_ISUID | stat.S_ISGID)
+    ]
+    assert setid == []
 
 
 ESCAPE = """

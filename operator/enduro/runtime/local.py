@@ -42,6 +42,7 @@ from enduro.steps.names import scenario_run_name
 from enduro.steps.spec import ContainerSpec, StepRole, StepSpec, VolumeName
 from enduro.storage.checkpoints import checkpointed_turns
 from enduro.storage.sync import RunUploader
+from enduro.untrusted import drop_setid
 
 STEP_LOGS = "step_logs"  # stdout/stderr of each step's processes, for debugging the runtime
 
@@ -180,6 +181,16 @@ class LocalRun:
     ) -> StepEnd:
         """Run the step's containers as a kubelet would and say how the main one ended.
         Every wait is bounded by the step's limit, as a pod's `activeDeadlineSeconds`."""
+        try:
+            return self._run_containers(step, directory, summary, scenario_deadline)
+        finally:
+            # What the agent and its server left in the workspace is on this machine's
+            # disk, owned by whoever runs `enduro run`: never a set-user-ID program.
+            drop_setid(directory / "workspace")
+
+    def _run_containers(
+        self, step: StepSpec, directory: Path, summary: Path, scenario_deadline: datetime | None
+    ) -> StepEnd:
         logs = directory / STEP_LOGS
         summary.unlink(missing_ok=True)
         for container in step.containers():  # as a kubelet creates a volume's sub-paths
