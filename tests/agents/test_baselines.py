@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from compiles import RECORD, compiled
+from enduro.agents.harness import AgentRun
 from enduro.agents.registry import get_harness
+from enduro.api.agent import AgentSpec
 
 SOURCE_TREE = Path(__file__).resolve().parents[2] / "operator"
 
@@ -73,3 +75,25 @@ def test_the_baseline_harnesses_are_still_registered_by_name() -> None:
         "null",
         "flaky",
     ]
+
+
+def test_a_baseline_imports_nothing_from_the_workspace_it_runs_in(tmp_path: Path) -> None:
+    # An explicit scenario's repository may hold a `yaml/` or an `enum.py` of its own; the
+    # baseline, started in it, must still import the installed ones.
+    (tmp_path / "yaml.py").write_text("raise SystemExit('imported the workspace yaml.py')\n")
+    context = {"generator": {"seed": 1, "scenarios": 1, "turns": 1}, "scenario": 0, "turn": 1}
+    run = AgentRun(AgentSpec(harness="oracle"), tmp_path, "", json.dumps(context))
+    invocation = get_harness("oracle").command(run)
+
+    done = subprocess.run(
+        invocation.argv,
+        cwd=tmp_path,
+        env={**os.environ, **invocation.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "app.py").is_file()

@@ -38,3 +38,18 @@ def test_every_warm_module_exists() -> None:
     # cold: every step would pay for its import again.
     for module in WARM_MODULES:
         importlib.import_module(module)
+
+
+def test_the_folder_enduro_run_starts_in_lends_no_module_to_the_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Steps (trusted) run in and beside workspaces: no folder around them is on sys.path.
+    (tmp_path / "yaml.py").write_text("raise SystemExit('imported the yaml.py beside it')\n")
+    monkeypatch.chdir(tmp_path)
+    forkserver = ForkServer()
+    try:
+        log = tmp_path / "version.log"
+        child = forkserver.spawn(["--version"], str(tmp_path), {"PATH": "/usr/bin:/bin"}, log)
+        assert child.wait(timeout=120) == 0, log.read_text()
+    finally:
+        forkserver.close()

@@ -74,7 +74,8 @@ class ForkServer:
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "enduro.runtime.forkserver"],
+            # -P: the folder `enduro run` started in is not on the steps' sys.path.
+            [sys.executable, "-P", "-m", "enduro.runtime.forkserver"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,

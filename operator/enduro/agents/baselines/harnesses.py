@@ -17,7 +17,9 @@ class _Baseline(Harness):
 
     def command(self, run: AgentRun) -> Invocation:
         return Invocation(
-            argv=[sys.executable, "-m", f"enduro.agents.baselines.{self.module}"],
+            # -P: the workspace (its working directory) is not put on sys.path, where a
+            # repository's `yaml/` or `enum.py` would shadow what the baseline imports.
+            argv=[sys.executable, "-P", "-m", f"enduro.agents.baselines.{self.module}"],
             env={CONTEXT_ENV: run.context_json},
         )
 
