@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from enduro import untrusted
 from enduro.workspace.snapshot import snapshot
@@ -101,3 +104,21 @@ def test_set_id_bits_are_cleared_at_any_depth_and_links_are_not_followed(tmp_pat
     assert outside.stat().st_mode & 0o7777 == 0o4755
     os.close(program)
     os.close(fd)
+
+
+def test_a_folder_that_cannot_be_listed_holds_nothing_to_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.py").write_text("x")
+    listed = os.scandir
+
+    def refuse_inner(fd: int) -> Iterator[os.DirEntry[str]]:
+        with listed(fd) as entries:
+            if any(entry.name == "inside.py" for entry in entries):
+                raise PermissionError("mode 0300, or removed meanwhile")
+        return listed(fd)
+
+    monkeypatch.setattr(untrusted.os, "scandir", refuse_inner)
+
+    assert [str(entry.rel) for entry in untrusted.walk(tmp_path)] == ["locked"]

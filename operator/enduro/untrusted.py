@@ -131,8 +131,11 @@ def walk(root: Path, skip_dirs: frozenset[str] = frozenset()) -> Iterator[Entry]
 
 
 def _walk(dir_fd: int, rel: PurePosixPath, skip_dirs: frozenset[str]) -> Iterator[Entry]:
-    with os.scandir(dir_fd) as entries:
-        names = sorted(entry.name for entry in entries)
+    try:
+        with os.scandir(dir_fd) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError:  # not listable (its mode, or gone meanwhile): it holds nothing to read
+        return
     for name in names:
         try:
             # A real directory opens; a link to one (or anything else) does not.
