@@ -4,15 +4,16 @@ else, whatever the server answers or the environment says."""
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 
 from enduro.testrunner import server as server_module
-from enduro.testrunner.server import free_port, wait_healthy
+from enduro.testrunner.server import Health, free_port, wait_healthy
 from loopback import threaded_server
 
 
@@ -43,28 +44,19 @@ def test_a_healthy_server_is_seen_at_once() -> None:
     assert health.ok and health.reason == "" and asked == ["/health"]
 
 
-def test_a_server_still_starting_is_asked_once_it_listens_not_before(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_server_still_starting_is_asked_once_it_listens_not_before() -> None:
     """Until something listens, the runner only tries to connect (microseconds a try, so
     it tries often and sees a fresh server within milliseconds); GET /health comes once
     the port accepts."""
     port = free_port()
     requests: list[str] = []
-    opener = server_module._opener()
-
-    class Counting:
-        def open(self, url: str, timeout: float) -> Any:
-            requests.append(url)
-            return opener.open(url, timeout=timeout)
-
-    monkeypatch.setattr(server_module, "_opener", Counting)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             return
 
         def do_GET(self) -> None:
+            requests.append(self.path)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -85,7 +77,46 @@ def test_a_server_still_starting_is_asked_once_it_listens_not_before(
             started.server_close()
 
     assert health.ok
-    assert requests == [f"http://127.0.0.1:{port}/health"]
+    assert requests == ["/health"]
+
+
+def test_a_server_answering_a_byte_at_a_time_cannot_hold_the_runner_past_its_deadline() -> None:
+    """Each byte comes well inside a socket timeout, and the answer never ends: only a
+    deadline on the whole answer ends the wait (else the step hangs and the agent's own
+    failure is blamed on the infrastructure)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                line = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 60000
+                for byte in line:
+                    if stop.is_set():
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+                    time.sleep(0.05)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    results: list[Health] = []
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    waiting = threading.Thread(target=lambda: results.append(wait_healthy(url, 1.0)))
+    started = time.monotonic()
+    waiting.start()
+    waiting.join(30)
+    stop.set()
+    listener.close()
+    assert results, "still waiting on a server that never finishes its answer"
+    assert not results[0].ok and "did not answer 200 within 1s" in results[0].reason
+    assert time.monotonic() - started < 1.0 + 2 * server_module.PROBE_SECONDS + 1
 
 
 def test_a_redirect_on_the_same_server_is_followed() -> None:

@@ -6,28 +6,27 @@ exception: a server that never starts is a scored 0, not a crashed runner.
 
 from __future__ import annotations
 
-import functools
+import http.client
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO, Any, override
+from typing import Any
 from urllib.parse import urlsplit
 
 from enduro.procgroup import file_size_limited, own
 from enduro.sandbox.cgroups import ProcessLimits, limited
 from enduro.sandbox.launch import BIN_INSIDE, prepared, python_for_servers
 from enduro.sandbox.policy import Confinement
+from enduro.testrunner import probe
 from enduro.untrusted import read_tail
 
+PROBE_SECONDS = 1.0  # one look at GET /health, the whole answer: the server cannot stretch it
 POLL_SECONDS = 0.05  # the longest pause between two looks at /health
 FIRST_POLL_SECONDS = 0.005  # the first pause, doubled after each look: a fast start is seen fast
 # The pause between two connection attempts while nothing listens yet: a refused connect
@@ -109,42 +108,6 @@ def _confined(
         yield launch.argv, launch.popen_kwargs()
 
 
-class _SameServerRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to the same scheme, host and port: the server under test
-    must not make the trusted runner fetch another address (refused: an HTTPError)."""
-
-    @override
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        old, new = urlsplit(req.full_url), urlsplit(newurl)
-        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
-            return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-@functools.cache
-def _opener() -> urllib.request.OpenerDirector:
-    """Plain HTTP to the server and nothing else: no proxy from the environment, no
-    redirect elsewhere, and no https handler (urllib's default one loads the system's CA
-    certificates, tens of milliseconds of every test step)."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-        _SameServerRedirects(),
-    ):
-        opener.add_handler(handler)
-    return opener
-
-
 @dataclass(frozen=True)
 class Health:
     ok: bool
@@ -180,13 +143,11 @@ def wait_healthy(
             time.sleep(CONNECT_POLL_SECONDS)
             continue
         try:
-            with _opener().open(url, timeout=1.0) as resp:
-                if resp.status == 200:
-                    return Health(True, "", elapsed)
-                last_error = f"status {resp.status}"
-        except urllib.error.HTTPError as exc:
-            last_error = f"status {exc.code}"
-        except (OSError, ValueError) as exc:
+            answered = probe.status(url, PROBE_SECONDS)
+            if answered == 200:
+                return Health(True, "", elapsed)
+            last_error = f"status {answered}"
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             last_error = type(exc).__name__
         if elapsed >= deadline_seconds:
             return Health(
