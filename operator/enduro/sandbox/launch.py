@@ -281,9 +281,9 @@ def masks_for(folders: tuple[Path, ...]) -> tuple[tuple[str, bool], ...]:
     """The masks (path, is a directory) that hide those of ``folders`` inside a bound
     system directory; not a system directory itself (nothing would run without it)."""
     masks: dict[str, bool] = {}
+    system = {Path(d) for d in (*SYSTEM_DIRS, *USR_MERGED)}
     for folder in folders:
         real = Path(os.path.realpath(folder))
-        system = {Path(d) for d in (*SYSTEM_DIRS, *USR_MERGED)}
         if real.is_dir() and _under_system(real) and real not in system:
             masks[str(real)] = True
     return tuple(masks.items())

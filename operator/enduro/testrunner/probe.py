@@ -19,11 +19,20 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from enduro.scenarios.render.http_client import REDIRECTS
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 MAX_REDIRECTS = 5
-REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _left(deadline: float) -> float:
+    """Seconds left before ``deadline`` (monotonic); ``TimeoutError`` when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
 
 
 class _ReadsBefore(io.RawIOBase):
@@ -36,10 +45,7 @@ class _ReadsBefore(io.RawIOBase):
         return True
 
     def readinto(self, buffer: WriteableBuffer) -> int:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        self._sock.settimeout(left)
+        self._sock.settimeout(_left(self._deadline))
         return self._sock.recv_into(buffer)
 
 
@@ -64,7 +70,7 @@ def status(url: str, timeout: float) -> int:
         address = (parts.hostname or "", parts.port or 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
-        with socket.create_connection(address, timeout=timeout) as sock:
+        with socket.create_connection(address, timeout=_left(deadline)) as sock:
             sock.sendall(request.encode("latin-1"))
             answer = http.client.HTTPResponse(_Answering(sock, deadline), method="GET")  # type: ignore[arg-type]
             answer.begin()
