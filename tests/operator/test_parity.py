@@ -318,7 +318,9 @@ def lost_in_turn_2(status: dict[str, Any]) -> bool:
 def after_a_loss(run: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
     """What both runtimes must agree on after a lost workspace: the answers, the restores
     and the condition saying from where it resumed."""
-    [restored] = [c for c in scenario["conditions"] if c["type"] == "WorkspaceRestored"]
+    restores = [c for c in scenario["conditions"] if c["type"] == "WorkspaceRestored"]
+    assert len(restores) == 1, f"no WorkspaceRestored condition in {json.dumps(scenario)}"
+    [restored] = restores
     return {
         **answers(run, [scenario]),
         "workspaceRestores": scenario.get("workspaceRestores", 0),
@@ -346,6 +348,7 @@ def lose_workspace_locally(
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode == 130
+    stopped_at = json.loads(state.read_text())
     shutil.rmtree(out / "scenario_0" / "workspace")
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
@@ -356,6 +359,8 @@ def lose_workspace_locally(
         "meanStamina": report["mean_stamina"],
     }
     status = json.loads(state.read_text())
+    # What says why, should the loss go unseen.
+    status |= {"stoppedAt": stopped_at, "resumedOutput": resumed.stderr}
     return after_a_loss(aggregate, status), status.get("checkpoint") or {}
 
 

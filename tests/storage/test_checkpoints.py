@@ -88,12 +88,14 @@ def test_a_lost_workspace_resumes_from_its_last_checkpoint(tmp_path: Path) -> No
     cmd = ["enduro", "run", str(path), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     index = out / "scenario_0" / "checkpoints" / "index.json"
+    state_file = out / "scenario_0" / "state.json"
     deadline = time.monotonic() + 120
-    while not (index.exists() and json.loads(index.read_text())):
-        if time.monotonic() > deadline:
+    # Turn 1 is scored (its checkpoint written before) and turn 2 runs: stopped in it.
+    while not (state_file.is_file() and json.loads(state_file.read_text()).get("turn") == 2):
+        if time.monotonic() > deadline or proc.poll() is not None:
             proc.kill()
-            pytest.fail("no checkpoint was written")
-        time.sleep(0.1)
+            pytest.fail(f"the run never reached turn 2: {proc.communicate()}")
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode == 130

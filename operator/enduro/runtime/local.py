@@ -53,6 +53,27 @@ def scenario_dir(out: Path, scenario: int) -> Path:
     return out / f"scenario_{scenario}"
 
 
+def workspace_lost(
+    directory: Path, status: ScenarioRunStatus, step: AgentStep | TestStep | Done
+) -> WorkspaceLost | None:
+    """A resumed scenario with a step in flight lost its volume when the workspace
+    folder is gone (in any turn: turn 1 then starts again on an empty one), or is empty
+    once a turn was scored: the engine decides what follows, as on a cluster. The
+    checkpoints are in the run folder (``enduro.storage.checkpoints``), where the loss
+    did not reach. An empty folder in turn 1 may be the agent's own doing: scored."""
+    if not isinstance(step, AgentStep | TestStep):
+        return None
+    workspace = directory / "workspace"
+    if not workspace.is_dir():
+        reason = "the workspace folder is gone"
+    elif status.turns and not any(workspace.iterdir()):
+        reason = "the workspace folder is empty"
+    else:
+        return None
+    kept = status.turn - 1 in checkpointed_turns(directory)
+    return WorkspaceLost(reason, checkpoints=kept)
+
+
 @dataclass
 class LocalRun:
     plan: RunPlan
@@ -99,10 +120,11 @@ class LocalRun:
     def run_scenario(self, scenario: int) -> ScenarioRunStatus:
         spec = self.plan.scenario_spec(scenario)
         directory = scenario_dir(self.out, scenario)
-        (directory / "workspace").mkdir(parents=True, exist_ok=True)
         status = load_status(directory) or ScenarioRunStatus()
         step = current_step(status)
-        if lost := self._workspace_lost(directory, status, step):
+        lost = workspace_lost(directory, status, step)
+        (directory / "workspace").mkdir(parents=True, exist_ok=True)  # the (fresh) volume
+        if lost:
             status, step = self._advance(spec, status, lost, directory, scenario)
             print(f"{directory.name}: {status.message}", file=sys.stderr)
         if self.listener is not None:
@@ -120,21 +142,6 @@ class LocalRun:
                 return status  # cut short by the stop: the step runs again on resume
             status, step = self._advance(spec, status, event, directory, scenario)
         return status
-
-    @staticmethod
-    def _workspace_lost(
-        directory: Path, status: ScenarioRunStatus, step: AgentStep | TestStep | Done
-    ) -> WorkspaceLost | None:
-        """A resumed scenario past turn 1 whose workspace folder is empty lost it (a lost
-        volume): the engine decides what follows, as on a cluster. The checkpoints are in
-        the run folder (``enduro.storage.checkpoints``), where the loss did not reach."""
-        workspace = directory / "workspace"
-        if not isinstance(step, AgentStep | TestStep) or not status.turns:
-            return None
-        if any(workspace.iterdir()):
-            return None
-        kept = status.turn - 1 in checkpointed_turns(directory)
-        return WorkspaceLost("the workspace folder is empty", checkpoints=kept)
 
     def _advance(
         self,
