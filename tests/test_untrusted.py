@@ -122,3 +122,34 @@ def test_a_folder_that_cannot_be_listed_holds_nothing_to_read(
     monkeypatch.setattr(untrusted.os, "scandir", refuse_inner)
 
     assert [str(entry.rel) for entry in untrusted.walk(tmp_path)] == ["locked"]
+
+
+def test_a_glob_matches_part_by_part_and_never_enters_a_link(tmp_path: Path) -> None:
+    for folder in ("logs/one", "logs/two", "outside"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "logs/one/state.json").write_text("1")
+    (tmp_path / "logs/two/state.json").write_text("2")
+    (tmp_path / "logs/two/other.txt").write_text("-")
+    (tmp_path / "outside/state.json").write_text("secret")
+    (tmp_path / "logs/three").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (tmp_path / "logs/one/linked.json").symlink_to(tmp_path / "outside/state.json")
+
+    found = [str(e.rel) for e in untrusted.glob(tmp_path, "logs/*/*.json")]
+    assert found == ["logs/one/linked.json", "logs/one/state.json", "logs/two/state.json"]
+    opened = {str(e.rel): e.open() for e in untrusted.glob(tmp_path, "logs/one/*")}
+    assert opened.pop("logs/one/linked.json") is None  # a match, never read through
+    assert [handle.read() for handle in opened.values() if handle] == [b"1"]
+    assert list(untrusted.glob(tmp_path / "missing", "*")) == []
+    with pytest.raises(ValueError, match=r"without '\.\.'"):
+        list(untrusted.glob(tmp_path, "../outside/*"))
+
+
+def test_a_capped_read_says_where_it_cut(tmp_path: Path) -> None:
+    sparse = tmp_path / "sparse"
+    with sparse.open("wb") as handle:
+        handle.truncate(1 << 30)
+    with sparse.open("rb") as handle:
+        assert untrusted.read_capped(handle, 4) == b"\0" * 4 + b"\n[enduro: truncated at 4 bytes]\n"
+    (tmp_path / "small").write_bytes(b"abcd")
+    with (tmp_path / "small").open("rb") as handle:
+        assert untrusted.read_capped(handle, 4) == b"abcd"

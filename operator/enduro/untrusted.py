@@ -15,6 +15,7 @@ an entry removes the entry, never what a link names.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import stat
@@ -60,6 +61,15 @@ def read_tail(path: Path, max_bytes: int) -> bytes | None:
         size = handle.seek(0, os.SEEK_END)
         handle.seek(max(0, size - max_bytes))
         return handle.read(max_bytes)
+
+
+def read_capped(handle: BinaryIO, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of an opened file, with a line saying so when it holds more
+    (a sparse file of a terabyte costs its reader nothing past the cap)."""
+    data = handle.read(max_bytes + 1)
+    if len(data) <= max_bytes:
+        return data
+    return data[:max_bytes] + b"\n[enduro: truncated at %d bytes]\n" % max_bytes
 
 
 def remove(path: Path) -> None:
@@ -148,5 +158,46 @@ def _walk(dir_fd: int, rel: PurePosixPath, skip_dirs: frozenset[str]) -> Iterato
             yield Entry(rel / name, True, dir_fd, name, entered=enter)
             if enter:
                 yield from _walk(child_fd, rel / name, skip_dirs)
+        finally:
+            os.close(child_fd)
+
+
+def glob(root: Path, pattern: str) -> Iterator[Entry]:
+    """The entries under ``root`` (itself trusted) whose path from it matches
+    ``pattern``, part by part as `fnmatch` matches (``*`` never crosses a ``/``), in the
+    order of sorted paths. Only real folders whose name matches a part are entered, as
+    `walk` enters them: a link is a match at the last part at most, never a way in."""
+    parts = PurePosixPath(pattern).parts
+    if not parts or PurePosixPath(pattern).is_absolute() or ".." in parts:
+        raise ValueError(f"{pattern!r}: a pattern relative to the folder, without '..'")
+    try:
+        fd = os.open(root, _OPEN_DIR & ~os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return
+    try:
+        yield from _glob(fd, PurePosixPath(), parts)
+    finally:
+        os.close(fd)
+
+
+def _glob(dir_fd: int, rel: PurePosixPath, parts: tuple[str, ...]) -> Iterator[Entry]:
+    head, rest = parts[0], parts[1:]
+    try:
+        with os.scandir(dir_fd) as entries:
+            names = sorted(e.name for e in entries if fnmatch.fnmatchcase(e.name, head))
+    except OSError:
+        return
+    for name in names:
+        try:
+            child_fd = os.open(name, _OPEN_DIR, dir_fd=dir_fd)
+        except OSError:
+            if not rest:
+                yield Entry(rel / name, False, dir_fd, name)
+            continue
+        try:
+            if rest:
+                yield from _glob(child_fd, rel / name, rest)
+            else:
+                yield Entry(rel / name, True, dir_fd, name)
         finally:
             os.close(child_fd)

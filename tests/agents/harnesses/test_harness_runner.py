@@ -241,3 +241,59 @@ def test_missing_credentials_are_infrastructure_and_nothing_runs(tmp_path: Path)
     assert result.outcome.failure is FailureClass.INFRASTRUCTURE
     assert "missing credentials" in result.outcome.reason
     assert not (workspace / "edited.txt").exists()
+
+
+# A hostile CLI: everything the runner reads of its scratch folder after it exits is
+# made a link to a file the trusted runner can read (the ground truth, a key), a FIFO, or
+# a sparse file of nearly the CLI's whole file-size cap.
+PLANTING_CLI = r"""
+import os, sys
+scratch, truth = os.path.dirname(os.path.abspath(__file__)), sys.argv[1]
+print("planting")
+for name in ("stdout.log", "stderr.log", "native.json"):
+    path = os.path.join(scratch, name)
+    if os.path.lexists(path):
+        os.unlink(path)
+    os.symlink(truth, path)
+os.makedirs(os.path.join(scratch, "home"), exist_ok=True)
+os.symlink(os.path.dirname(truth), os.path.join(scratch, "home", "sessions"))
+os.mkfifo(os.path.join(scratch, "fifo.json"))
+with open(os.path.join(scratch, "big.json"), "wb") as f:
+    f.truncate(1024 * 1024 * 1024 - 1)
+"""
+
+
+class PlantingHarness(FakeHarness):
+    def __init__(self, truth: Path) -> None:
+        super().__init__("plant")
+        self.truth = truth
+
+    def build_command(
+        self, config: HarnessConfig, workspace: Path, prompt: str, scratch: Path
+    ) -> Command:
+        return Command(
+            argv=(self.executable, str(scratch / "cli.py"), str(self.truth)),
+            cwd=workspace,
+            native_logs=tuple(scratch / name for name in ("native.json", "fifo.json", "big.json")),
+            native_globs=("home/sessions/*",),
+            files={scratch / "cli.py": PLANTING_CLI},
+        )
+
+    def parse_output(self, result: ProcessResult) -> HarnessReport:
+        return HarnessReport(exit_status=f"kept {sorted(result.native)}")
+
+
+def test_links_fifos_and_sparse_files_the_cli_plants_give_the_runner_nothing(
+    tmp_path: Path,
+) -> None:
+    truth = tmp_path / "ground-truth" / "app.py"
+    truth.parent.mkdir()
+    truth.write_text("SECRET_GROUND_TRUTH = 42\n")
+    result, files, _ = _run(tmp_path, PlantingHarness(truth))
+    assert result.outcome.failure is FailureClass.NONE, result.outcome.reason
+    assert result.outcome.reason == "completed: kept ['big.json']"
+    written = _everything_written(tmp_path / "A")
+    assert "planting" in written  # the CLI's real output, whatever it did to a log
+    assert "SECRET_GROUND_TRUTH" not in written + result.outcome.model_dump_json()
+    kept = (files.native_dir / "big.json").stat().st_size
+    assert kept < 9 * 1024 * 1024  # cut at the log cap, not a gigabyte read and written

@@ -11,13 +11,16 @@ file-size caps, leftover and stop-on-signal clean-up). Everything kept
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from enduro import untrusted
 from enduro.agents import atif
 from enduro.agents.harnesses.base import (
     Command,
@@ -27,7 +30,7 @@ from enduro.agents.harnesses.base import (
     ProcessResult,
     classify,
 )
-from enduro.agents.process import run_process
+from enduro.agents.process import LOG_CAP_BYTES, run_process
 from enduro.agents.redact import redact, secret_values
 from enduro.engine.results import AgentOutcome, FailureClass
 from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
@@ -50,6 +53,7 @@ KILLED_EXIT = -9
 """Exit code recorded for a harness killed at its timeout (as a shell reports SIGKILL)."""
 NOT_STARTED_EXIT = 127
 """Exit code recorded for a harness that never ran (as a shell reports "not found")."""
+NATIVE_LOGS = 32  # native logs kept an attempt: a CLI's few, not whatever it piles up
 
 
 @dataclass(frozen=True)
@@ -201,44 +205,62 @@ def _run(
     *,
     confinement: Confinement | None,
 ) -> ProcessResult:
-    out_path, err_path = scratch / "stdout.log", scratch / "stderr.log"
+    """Run the CLI; its output goes to logs beside `scratch`, never in it: the CLI can
+    write there (a log it replaced by a link would have this trusted process read, or
+    write, any file it can reach)."""
     for path, content in command.files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
-    finished = run_process(
-        command.argv,
-        cwd=command.cwd,
-        env=env,
-        timeout=timeout_seconds,
-        stdout=out_path,
-        stderr=err_path,
-        stdin=command.stdin,
-        kill_grace=KILL_GRACE_SECONDS,
-        confinement=confinement,
-    )
+    with tempfile.TemporaryDirectory(prefix="enduro-cli-logs-", dir=scratch.parent) as logs:
+        out_path, err_path = Path(logs) / "stdout.log", Path(logs) / "stderr.log"
+        finished = run_process(
+            command.argv,
+            cwd=command.cwd,
+            env=env,
+            timeout=timeout_seconds,
+            stdout=out_path,
+            stderr=err_path,
+            stdin=command.stdin,
+            kill_grace=KILL_GRACE_SECONDS,
+            confinement=confinement,
+        )
+        stdout, stderr = _read(out_path), _read(err_path)
     if finished.start_error is not None:
         return ProcessResult(
             exit_code=None, stdout="", stderr=finished.start_error, seconds=finished.seconds
         )
-    found = [path for path in command.native_logs if path.is_file()]
-    found += sorted(path for pattern in command.native_globs for path in scratch.glob(pattern))
-    native = {
-        path.name: redact(path.read_text(encoding="utf-8", errors="replace"), secrets)
-        for path in found
-        if path.is_file()
-    }
     return ProcessResult(
         exit_code=None if finished.timed_out else finished.returncode,
-        stdout=redact(_read(out_path) + finished.stdout_past_cap, secrets),
-        stderr=redact(_read(err_path) + finished.stderr_past_cap, secrets),
+        stdout=redact(stdout + finished.stdout_past_cap, secrets),
+        stderr=redact(stderr + finished.stderr_past_cap, secrets),
         seconds=finished.seconds,
         timed_out=finished.timed_out,
-        native=native,
+        native={name: redact(text, secrets) for name, text in native_logs(command, scratch)},
     )
 
 
+def native_logs(command: Command, scratch: Path) -> Iterator[tuple[str, str]]:
+    """The CLI's own logs it left in `scratch` (at most `NATIVE_LOGS`, each cut at
+    `LOG_CAP_BYTES`), read as `enduro.untrusted` reads: regular files only, reached
+    without following a link, so a log the CLI made a link, a FIFO or a sparse terabyte
+    reads as nothing or as its first bytes."""
+    patterns = [glob.escape(path.relative_to(scratch).as_posix()) for path in command.native_logs]
+    found = 0
+    for pattern in (*patterns, *command.native_globs):
+        for entry in untrusted.glob(scratch, pattern):
+            handle = None if entry.is_dir else entry.open()
+            if handle is None:
+                continue
+            with handle:
+                data = untrusted.read_capped(handle, LOG_CAP_BYTES)
+            yield entry.name, data.decode("utf-8", errors="replace")
+            found += 1
+            if found == NATIVE_LOGS:
+                return
+
+
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
 
 def _exit_code(result: ProcessResult) -> int:
