@@ -15,8 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 from enduro.cli import app
-from enduro.storage import LocalStore, StorageError
-from enduro.storage.checkpoints import checkpoint_key, pack, restore, unpack, write_checkpoint
+from enduro.storage import LocalStore, StorageError, checkpoints
+from enduro.storage.checkpoints import (
+    checkpoint_key,
+    pack,
+    read_index_file,
+    restore,
+    unpack,
+    write_checkpoint,
+)
 
 
 def workspace(root: Path) -> Path:
@@ -54,6 +61,38 @@ def test_restore_checks_the_digest_and_names_what_is_missing(tmp_path: Path) -> 
     (scenario / checkpoint_key(1)).write_bytes(pack(tmp_path / "one" / "tests"))
     with pytest.raises(StorageError, match="does not match"):
         restore(store, "scenario_0", 1, tmp_path / "three")
+
+
+def test_a_terabyte_of_sparse_files_and_a_crowd_of_entries_are_left_out_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a hostile agent leaves costs the test step what its caps allow: the content
+    up to `MAX_BYTES` in all, `MAX_ENTRIES` entries; the index counts and names the rest."""
+    work = workspace(tmp_path / "w")
+    with (work / "sparse.bin").open("wb") as handle:
+        handle.truncate(1 << 40)  # a terabyte, no block on disk
+    crowd = work / "crowd"
+    crowd.mkdir()
+    for i in range(6):
+        (crowd / f"empty{i}").touch()
+    monkeypatch.setattr(checkpoints, "MAX_ENTRIES", 8)
+    scenario = tmp_path / "run" / "scenario_0"
+    write_checkpoint(scenario, work, 1)
+    entry = read_index_file(scenario)["turn_001"]
+    assert entry["leftOut"] == 4
+    assert entry["leftOutFirst"] == [
+        "run.sh (past 8 entries)",
+        "sparse.bin (past 8 entries)",
+        "tests (past 8 entries)",
+        "tests/test_a.py (past 8 entries)",
+    ]
+    restore(LocalStore(tmp_path / "run"), "scenario_0", 1, tmp_path / "back")
+    assert (tmp_path / "back" / "app.py").read_text() == "print('hi')\n"
+    monkeypatch.setattr(checkpoints, "MAX_ENTRIES", 100)
+    write_checkpoint(scenario, work, 2)
+    entry = read_index_file(scenario)["turn_002"]
+    assert entry["leftOutFirst"] == [f"sparse.bin (past {checkpoints.MAX_BYTES} bytes in all)"]
+    assert int(str(entry["bytes"])) < 4096
 
 
 RUN = """\

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from enduro.workspace import snapshot as snap
 
 
@@ -43,3 +45,23 @@ def test_snapshot_stops_at_the_total_cap(tmp_path: Path, monkeypatch: object) ->
     snap.snapshot(ws, tmp_path / "out")
     copied = sorted(p.name for p in (tmp_path / "out").glob("f*.txt"))
     assert copied == ["f0.txt", "f1.txt"]
+
+
+def test_a_million_empty_files_stop_at_the_file_count_cap_and_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snap, "FILE_COUNT_CAP", 3)
+    monkeypatch.setattr(snap, "SKIPPED_NAMED", 2)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for i in range(8):
+        (ws / f"empty{i}").touch()
+    skipped = snap.snapshot(ws, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").glob("empty*")) == [
+        "empty0", "empty1", "empty2",
+    ]  # fmt: skip
+    assert len(skipped) == 5
+    listed = (tmp_path / "out" / snap.SKIPPED_LIST).read_text().splitlines()
+    assert listed == [
+        "empty3 (snapshot full at 3 files)", "empty4 (snapshot full at 3 files)", "... and 3 more",
+    ]  # fmt: skip

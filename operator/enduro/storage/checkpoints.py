@@ -23,6 +23,7 @@ import os
 import shutil
 import tarfile
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from enduro.artifacts import turn_tag
 from enduro.storage.base import ArtifactStore, StorageError, join_key
@@ -31,6 +32,10 @@ from enduro.untrusted import walk
 FOLDER = "checkpoints"
 INDEX = f"{FOLDER}/index.json"
 SKIPPED = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
+# Past the default workspace limit (`agent.limits.workspaceMib`, an agent's failure already).
+MAX_BYTES = 1024 * 1024 * 1024
+MAX_ENTRIES = 100_000
+LEFT_OUT_NAMED = 20  # what the index names of what a checkpoint left out
 
 
 def checkpoint_key(turn: int) -> str:
@@ -38,19 +43,37 @@ def checkpoint_key(turn: int) -> str:
 
 
 def pack(workspace: Path) -> bytes:
-    """The workspace as a deterministic ``.tar.gz``: its folders and regular files, read
-    as `enduro.untrusted` reads (links, FIFOs and devices are left out, and so is a file
-    that turns into one while the server still runs beside the runner on Kubernetes)."""
-    raw = io.BytesIO()
+    """The workspace as a deterministic ``.tar.gz`` (see `pack_into`), in memory."""
+    out = io.BytesIO()
+    pack_into(workspace, out)
+    return out.getvalue()
+
+
+def pack_into(workspace: Path, out: BinaryIO) -> list[str]:
+    """Write the workspace to ``out`` as a deterministic ``.tar.gz``: its folders and
+    regular files, read as `enduro.untrusted` reads (links, FIFOs and devices are left
+    out, and so is a file that turns into one while the server still runs beside the
+    runner on Kubernetes), streamed, never held whole. The agent may leave a terabyte
+    of sparse files or a million empty ones: past `MAX_BYTES` of content or `MAX_ENTRIES`
+    entries the rest is left out. Returns what was left out."""
+    left_out: list[str] = []
+    total = entries = 0
     first_names: dict[tuple[int, int], str] = {}  # a file's inode -> its first name
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for entry in walk(workspace, SKIPPED):
             if entry.name in SKIPPED:
+                continue
+            if entries == MAX_ENTRIES:
+                left_out.append(f"{entry.rel} (past {MAX_ENTRIES} entries)")
                 continue
             info = tarfile.TarInfo(entry.rel.as_posix())
             if entry.is_dir:
                 info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
+                entries += 1
                 continue
             handle = entry.open()
             if handle is None:
@@ -61,13 +84,35 @@ def pack(workspace: Path) -> bytes:
                 inode = (found.st_ino, found.st_dev)
                 if found.st_nlink > 1 and inode in first_names:  # as tarfile stores hard links
                     info.type, info.linkname = tarfile.LNKTYPE, first_names[inode]
-                    tar.addfile(info)
+                elif total + found.st_size > MAX_BYTES:
+                    left_out.append(f"{entry.rel} (past {MAX_BYTES} bytes in all)")
                     continue
-                first_names[inode] = info.name
-                data = handle.read()
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return gzip.compress(raw.getvalue(), mtime=0)
+                else:
+                    first_names[inode] = info.name
+                    info.size = found.st_size
+                    total += found.st_size
+                tar.addfile(info, _Exactly(handle, info.size) if info.size else None)
+                entries += 1
+    return left_out
+
+
+class _Exactly(io.RawIOBase):
+    """``size`` bytes of ``handle``: the file as it was when looked at, even if a server
+    still running beside the runner makes it grow or shrink meanwhile (zeros then)."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._handle, self._left = handle, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._left)
+        data = self._handle.read(want) if want else b""
+        data += bytes(want - len(data))
+        buffer[:want] = data
+        self._left -= want
+        return want
 
 
 def unpack(data: bytes, into: Path) -> None:
@@ -79,20 +124,28 @@ def unpack(data: bytes, into: Path) -> None:
 
 def write_checkpoint(scenario_dir: Path, workspace: Path, turn: int) -> str:
     """Pack ``workspace`` as turn ``turn``'s checkpoint under ``scenario_dir``; return its
-    digest (also recorded in the index)."""
-    data = pack(workspace)
-    digest = hashlib.sha256(data).hexdigest()
+    digest (also recorded in the index, with what was left out, if anything)."""
     target = scenario_dir / checkpoint_key(turn)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as out:
+        left_out = pack_into(workspace, out)
+    digest, size = _digest(tmp)
     tmp.replace(target)
     index = read_index_file(scenario_dir)
-    index[turn_tag(turn)] = {"sha256": digest, "bytes": len(data)}
+    entry: dict[str, object] = {"sha256": digest, "bytes": size}
+    if left_out:
+        entry |= {"leftOut": len(left_out), "leftOutFirst": left_out[:LEFT_OUT_NAMED]}
+    index[turn_tag(turn)] = entry
     tmp = scenario_dir / f"{INDEX}.tmp"
     tmp.write_text(json.dumps(index, indent=1, sort_keys=True))
     tmp.replace(scenario_dir / INDEX)
     return digest
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest(), handle.tell()
 
 
 def read_index_file(scenario_dir: Path) -> dict[str, dict[str, object]]:

@@ -14,6 +14,8 @@ from enduro.untrusted import walk
 
 FILE_CAP_BYTES = 1024 * 1024
 TOTAL_CAP_BYTES = 32 * 1024 * 1024
+FILE_COUNT_CAP = 10_000  # a million empty files would cost nothing in bytes
+SKIPPED_NAMED = 1_000  # lines of the skipped list; the rest is counted
 SKIP_DIRS = frozenset(
     {".git", "__pycache__", "node_modules", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
 )
@@ -29,11 +31,14 @@ def snapshot(workspace: Path, dest: Path) -> list[str]:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     skipped: list[str] = []
-    total = 0
+    total = copied = 0
     for entry in walk(workspace, SKIP_DIRS):
         if entry.is_dir:
             if not entry.entered:
                 skipped.append(f"{entry.rel}/ (directory skipped)")
+            continue
+        if copied == FILE_COUNT_CAP:
+            skipped.append(f"{entry.rel} (snapshot full at {FILE_COUNT_CAP} files)")
             continue
         handle = entry.open()
         if handle is None:
@@ -51,6 +56,10 @@ def snapshot(workspace: Path, dest: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         total += len(data)
+        copied += 1
     if skipped:
-        (dest / SKIPPED_LIST).write_text("\n".join(skipped) + "\n")
+        named = skipped[:SKIPPED_NAMED]
+        if len(skipped) > SKIPPED_NAMED:
+            named.append(f"... and {len(skipped) - SKIPPED_NAMED} more")
+        (dest / SKIPPED_LIST).write_text("\n".join(named) + "\n")
     return skipped
