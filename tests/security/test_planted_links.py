@@ -24,7 +24,7 @@ from enduro.api.generator import GeneratorSpec
 from enduro.api.settings import FeedbackLevel
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.steps.context import StepContext
-from enduro.storage import LocalStore
+from enduro.storage import LocalStore, sync
 from enduro.storage.checkpoints import pack
 from enduro.storage.sync import RunUploader
 from enduro.testrunner.result import Outcome, TestCase, TestResult
@@ -250,3 +250,28 @@ def test_the_uploader_uploads_no_file_a_link_in_the_agents_folders_names(
 
     uploaded = sorted(str(p.relative_to(bucket)) for p in bucket.rglob("*") if p.is_file())
     assert uploaded == ["run/scenario_0/agent_logs/turn_001_attempt_1.log"]
+
+
+def test_a_sparse_terabyte_or_a_crowd_of_files_in_the_agents_folders_is_not_uploaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a cluster the agent's container writes its log folders: what it piles there is
+    uploaded within caps, and the trusted steps' folders are not capped."""
+    monkeypatch.setattr(sync, "UNTRUSTED_FILES", 3)
+    out, bucket = tmp_path / "out", tmp_path / "bucket"
+    scenario = out / "scenario_0"
+    logs = scenario / "trajectory"
+    logs.mkdir(parents=True)
+    with (logs / "a-sparse.json").open("wb") as handle:
+        handle.truncate(1 << 40)
+    for i in range(5):
+        (logs / f"crowd{i}.json").write_text("{}")
+        (scenario / "test_results").mkdir(exist_ok=True)
+        (scenario / "test_results" / f"turn_00{i}.json").write_text("{}")
+
+    sync.RunUploader(LocalStore(bucket), "run", out).scenario(scenario)
+
+    uploaded = sorted(p.name for p in bucket.rglob("*") if p.is_file())
+    assert uploaded == [
+        "crowd0.json", "crowd1.json", "crowd2.json", *(f"turn_00{i}.json" for i in range(5)),
+    ]  # fmt: skip

@@ -31,6 +31,11 @@ SCENARIO_FOLDERS = (
     "step_logs",
     "checkpoints",
 )
+# What the agent (its container, on Kubernetes) or its server can write: a sparse
+# terabyte or a million files there must not become as many uploads.
+UNTRUSTED_FOLDERS = frozenset({"agent_logs", "trajectory", "server_logs"})
+UNTRUSTED_FILE_BYTES = 64 * 1024 * 1024
+UNTRUSTED_FILES = 10_000  # per folder
 SCENARIO_FILES = ("state.json",)
 RUN_FILES = ("plan.json", "report.json", "report.md")
 
@@ -87,9 +92,17 @@ class RunUploader:
             base = directory / folder
             if self.store is None or base.is_symlink() or not base.is_dir():
                 continue
+            bounded = folder in UNTRUSTED_FOLDERS
+            files = 0
             for entry in walk(base):
-                if not entry.is_dir and not entry.name.startswith("."):
-                    self._put(base.joinpath(*entry.rel.parts), entry.open())
+                if entry.is_dir or entry.name.startswith("."):
+                    continue
+                handle = entry.open()
+                if bounded and handle is not None and not _within_caps(handle, files):
+                    handle.close()
+                    continue
+                files += handle is not None
+                self._put(base.joinpath(*entry.rel.parts), handle)
         for name in SCENARIO_FILES:
             self._upload(directory / name)
 
@@ -102,3 +115,11 @@ class RunUploader:
             self._upload(self.out / name)
         for plot in sorted(self.out.glob("*.png")):
             self._upload(plot)
+
+
+def _within_caps(handle: BinaryIO, uploaded: int) -> bool:
+    """Whether a file of a folder untrusted code writes is uploaded: within the size cap,
+    and while the folder's count is under its cap."""
+    return uploaded < UNTRUSTED_FILES and os.fstat(handle.fileno()).st_size <= (
+        UNTRUSTED_FILE_BYTES
+    )
