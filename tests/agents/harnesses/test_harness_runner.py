@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import socket
+import socketserver
 import sys
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -92,7 +97,14 @@ CONFIG = HarnessConfig(
 )
 
 
-def _run(tmp_path: Path, harness: Harness, *, timeout: float = 60, **env: str):  # type: ignore[no-untyped-def]
+def _run(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    harness: Harness,
+    *,
+    timeout: float = 60,
+    config: HarnessConfig = CONFIG,
+    **env: str,
+):
     workspace = tmp_path / "ws"
     workspace.mkdir(exist_ok=True)
     files = AttemptFiles(
@@ -102,7 +114,7 @@ def _run(tmp_path: Path, harness: Harness, *, timeout: float = 60, **env: str): 
     parent = {"PATH": os.environ["PATH"], "OPENAI_API_KEY": SECRET, **env}
     result = run_attempt(
         harness,
-        CONFIG,
+        config,
         workspace=workspace,
         prompt=f"# Turn 1, attempt 1\nnever print {SECRET}",
         scratch=tmp_path / "scratch",
@@ -216,10 +228,38 @@ def test_garbage_output_gives_a_clear_reason_not_a_crash(tmp_path: Path) -> None
     )
 
 
-def test_unreachable_model_endpoint_is_infrastructure(tmp_path: Path) -> None:
-    outcome = _run(tmp_path, FakeHarness("refused"))[0].outcome
+def at(base_url: str) -> HarnessConfig:
+    return replace(CONFIG, model=ModelEndpoint("openai", "gpt-x", base_url))
+
+
+def test_an_unreachable_model_endpoint_the_step_cannot_reach_either_is_infrastructure(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    outcome = _run(tmp_path, FakeHarness("refused"), config=at(closed))[0].outcome
     assert outcome.failure is FailureClass.INFRASTRUCTURE
-    assert "cannot reach the model endpoint" in outcome.reason
+    assert outcome.reason == (
+        "cannot reach the model endpoint: openai.APIConnectionError: Connection refused"
+    )
+
+
+def test_a_cli_that_blames_an_endpoint_the_step_reaches_gets_no_free_retry(
+    tmp_path: Path,
+) -> None:
+    """A hostile CLI prints a connection error to have its attempt re-run at no cost: the
+    step asks the endpoint itself, which answers, so the attempt is the agent's."""
+    with socketserver.TCPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        outcome = _run(tmp_path, FakeHarness("refused"), config=at(url))[0].outcome
+        server.shutdown()
+    assert outcome.failure is FailureClass.AGENT
+    assert outcome.reason == (
+        "the harness said it cannot reach the model endpoint, but this step reaches it: "
+        "openai.APIConnectionError: Connection refused"
+    )
 
 
 def test_cli_not_installed_is_infrastructure_and_says_what_to_install(

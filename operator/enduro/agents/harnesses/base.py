@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -182,8 +182,8 @@ class Harness(ABC):
         return None
 
 
-# Signs, in a CLI's output, that the model endpoint could not be used at all. These are
-# the infrastructure's fault (wrong URL, endpoint down, key revoked), not the agent's.
+# Signs, in a CLI's output, that the model endpoint could not be used at all: the
+# infrastructure's fault (wrong URL, endpoint down, key revoked) once the step confirms it.
 _UNREACHABLE = re.compile(
     r"connection ?refused|ECONNREFUSED|APIConnectionError|ConnectError|"
     r"Name or service not known|getaddrinfo|ENOTFOUND|Failed to establish a new connection|"
@@ -197,20 +197,28 @@ _REJECTED = re.compile(
 TAIL_CHARS = 300
 
 
-def classify(result: ProcessResult, report: HarnessReport) -> tuple[FailureClass, str]:
-    """Whose fault an attempt's ending was, and a one-line reason a human can act on."""
+class EndpointWitness(Protocol):
+    """The trusted step's own look at the model endpoint (`endpoint.EndpointProbe`)."""
+
+    def reachable(self) -> bool | None: ...
+
+    def rejects_key(self) -> bool | None: ...
+
+
+def classify(
+    result: ProcessResult, report: HarnessReport, endpoint: EndpointWitness
+) -> tuple[FailureClass, str]:
+    """Whose fault an attempt's ending was, and a one-line reason a human can act on.
+    The CLI's word that the model endpoint failed it is taken only as far as `endpoint`
+    confirms it: the CLI is the agent, and an infrastructure failure costs no attempt."""
     if result.timed_out:
         return FailureClass.AGENT, f"timeout: the harness was stopped after {result.seconds:.0f}s"
     output = f"{result.stdout}\n{result.stderr}"
     failed = result.exit_code != 0 or report.error is not None
     if failed and report.steps == 0 and _UNREACHABLE.search(output):
-        return FailureClass.INFRASTRUCTURE, "cannot reach the model endpoint: " + _tail(
-            _first_match_line(output, _UNREACHABLE)
-        )
+        return _endpoint_claim(output, _UNREACHABLE, endpoint)
     if failed and _REJECTED.search(output):
-        return FailureClass.INFRASTRUCTURE, "the model endpoint rejected the credentials: " + _tail(
-            _first_match_line(output, _REJECTED)
-        )
+        return _endpoint_claim(output, _REJECTED, endpoint)
     if report.limit_reached:
         return FailureClass.AGENT, f"limit reached: {report.exit_status or 'step or cost limit'}"
     if result.exit_code is None:
@@ -222,6 +230,23 @@ def classify(result: ProcessResult, report: HarnessReport) -> tuple[FailureClass
     if report.error is not None:
         return FailureClass.AGENT, f"the harness reported an error: {_tail(report.error)}"
     return FailureClass.NONE, f"completed: {report.exit_status or 'exit code 0'}"
+
+
+def _endpoint_claim(
+    output: str, pattern: re.Pattern[str], endpoint: EndpointWitness
+) -> tuple[FailureClass, str]:
+    line = _tail(_first_match_line(output, pattern))
+    reached = endpoint.reachable()
+    if reached is False:
+        return FailureClass.INFRASTRUCTURE, f"cannot reach the model endpoint: {line}"
+    rejected = pattern is _REJECTED
+    if rejected and reached and endpoint.rejects_key():
+        return FailureClass.INFRASTRUCTURE, f"the model endpoint rejected the credentials: {line}"
+    claim = (
+        "the model endpoint rejected its key" if rejected else "it cannot reach the model endpoint"
+    )
+    check = "this step reaches it" if reached and not rejected else "this step cannot confirm it"
+    return FailureClass.AGENT, f"the harness said {claim}, but {check}: {line}"
 
 
 def _first_match_line(text: str, pattern: re.Pattern[str]) -> str:

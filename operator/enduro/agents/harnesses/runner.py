@@ -30,6 +30,7 @@ from enduro.agents.harnesses.base import (
     ProcessResult,
     classify,
 )
+from enduro.agents.harnesses.endpoint import EndpointProbe
 from enduro.agents.process import LOG_CAP_BYTES, run_process
 from enduro.agents.redact import redact, secret_values
 from enduro.engine.results import AgentOutcome, FailureClass
@@ -141,7 +142,7 @@ def run_attempt(
     else:
         result = _run(command, env, timeout_seconds, scratch, secrets, confinement=confinement)
         report = _parse(harness, result)
-        failure, reason = classify(result, report)
+        failure, reason = classify(result, report, _endpoint(harness, config, env))
         outcome = AgentOutcome(
             exit_code=_exit_code(result),
             reason=redact(reason, secrets),
@@ -157,6 +158,13 @@ def run_attempt(
         trajectory.extra = {**(trajectory.extra or {}), **extra}
     _write_records(files, result, trajectory)
     return AttemptResult(outcome=outcome, trajectory=trajectory)
+
+
+def _endpoint(harness: Harness, config: HarnessConfig, env: Mapping[str, str]) -> EndpointProbe:
+    """The model endpoint as this step sees it, with the key the CLI was given."""
+    names = harness.credentials.get(config.model.provider, ())
+    key = next((env[name] for name in names if env.get(name)), None)
+    return EndpointProbe(config.model, env, key)
 
 
 def process_limits(config: HarnessConfig) -> ProcessLimits:
