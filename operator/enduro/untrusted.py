@@ -20,7 +20,7 @@ import os
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -130,14 +130,7 @@ def walk(root: Path, skip_dirs: frozenset[str] = frozenset()) -> Iterator[Entry]
     folder before what it holds. Links are entries, never followed; folders named in
     ``skip_dirs`` and those deeper than `MAX_DEPTH` are listed but not entered. A
     ``root`` that does not exist holds nothing."""
-    try:
-        fd = os.open(root, _OPEN_DIR & ~os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return
-    try:
-        yield from _walk(fd, PurePosixPath(), skip_dirs)
-    finally:
-        os.close(fd)
+    yield from _from_root(root, lambda fd: _walk(fd, PurePosixPath(), skip_dirs))
 
 
 def _walk(dir_fd: int, rel: PurePosixPath, skip_dirs: frozenset[str]) -> Iterator[Entry]:
@@ -170,12 +163,17 @@ def glob(root: Path, pattern: str) -> Iterator[Entry]:
     parts = PurePosixPath(pattern).parts
     if not parts or PurePosixPath(pattern).is_absolute() or ".." in parts:
         raise ValueError(f"{pattern!r}: a pattern relative to the folder, without '..'")
+    yield from _from_root(root, lambda fd: _glob(fd, PurePosixPath(), parts))
+
+
+def _from_root(root: Path, entries: Callable[[int], Iterator[Entry]]) -> Iterator[Entry]:
+    """``entries`` of the folder ``root`` opened (a missing one holds nothing)."""
     try:
         fd = os.open(root, _OPEN_DIR & ~os.O_NOFOLLOW)
     except FileNotFoundError:
         return
     try:
-        yield from _glob(fd, PurePosixPath(), parts)
+        yield from entries(fd)
     finally:
         os.close(fd)
 
