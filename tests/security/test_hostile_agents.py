@@ -286,6 +286,34 @@ def test_an_oversized_workspace_is_the_agents_failure(tmp_path: Path) -> None:
     assert "over the limit agent.limits.workspaceMib = 2 MiB" in outcome["reason"]
 
 
+ENDLESS_WRITER = """
+cd "$ENDURO_WORKSPACE"
+i=0
+while true; do
+  head -c 1048576 /dev/zero > "fill$i.bin"
+  truncate -s 1G "sparse$i.bin"
+  i=$((i + 1))
+  sleep 0.05
+done
+"""
+
+
+def test_an_agent_writing_without_end_is_stopped_at_its_workspace_limit(tmp_path: Path) -> None:
+    """Writing until the disk is full would take the machine down with the step: the step
+    stops the agent once its files pass the limit, long before its time limit (60 s)."""
+    agent = write_agent(tmp_path, ENDLESS_WRITER)
+    run = enduro_run(write_run_file(tmp_path, agent, workspace_mib=2), tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    assert run.turn(0, 1)["score"] == 0.0
+    (agent_log,) = run.out.glob("scenario_0/step_logs/*-agent.log")
+    outcome = json.loads(agent_log.read_text().strip().splitlines()[-1])
+    assert outcome["failure"] == "agent"
+    assert outcome["reason"] == (
+        "stopped: the agent's files grew past the limit agent.limits.workspaceMib = 2 MiB "
+        "while it ran"
+    )
+
+
 LINGER = """
 marker="$1"
 cd "$ENDURO_WORKSPACE"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from enduro.agents.process import run_process
+from enduro.agents.process import Watch, run_process
 from enduro.api.agent import AgentSpec
 from enduro.engine.results import AgentOutcome, FailureClass
 
@@ -59,8 +59,11 @@ class Harness(ABC):
         )
 
 
-def run_harness(harness: Harness, run: AgentRun, timeout: float, log_path: Path) -> AgentOutcome:
-    """Run the harness's command in the workspace; never raises for what the agent does."""
+def run_harness(
+    harness: Harness, run: AgentRun, timeout: float, log_path: Path, watch: Watch | None = None
+) -> AgentOutcome:
+    """Run the harness's command in the workspace; never raises for what the agent does.
+    A `watch` that stops it makes the attempt the agent's failure, for its reason."""
     invocation = harness.command(run)
     env = {**os.environ, **invocation.env}
     program = invocation.argv[0]
@@ -73,12 +76,17 @@ def run_harness(harness: Harness, run: AgentRun, timeout: float, log_path: Path)
             failure=FailureClass.INFRASTRUCTURE,
         )
     finished = run_process(
-        invocation.argv, cwd=run.workspace, env=env, timeout=timeout, stdout=log_path
+        invocation.argv, cwd=run.workspace, env=env, timeout=timeout, stdout=log_path, watch=watch
     )
     seconds = round(finished.seconds, 3)
     if finished.start_error is not None:
         return AgentOutcome(
             exit_code=127, reason=finished.start_error, failure=FailureClass.INFRASTRUCTURE
+        )
+    if finished.stopped is not None:
+        code = finished.returncode if finished.returncode is not None else -9
+        return AgentOutcome(
+            exit_code=code, reason=finished.stopped, failure=FailureClass.AGENT, seconds=seconds
         )
     if finished.timed_out:
         return AgentOutcome(

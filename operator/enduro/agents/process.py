@@ -4,7 +4,9 @@ Every agent, baseline or real CLI, runs through ``run_process``, so every one ge
 same safety properties: its own process group (owned, so a step stopped by SIGTERM or
 Ctrl-C kills it too, see ``enduro.procgroup``), a time limit after which the whole group
 is killed, its output logs capped at ``LOG_CAP_BYTES`` each, every file it writes capped
-at ``FILE_CAP_BYTES``, and whatever it left running killed when it exits.
+at ``FILE_CAP_BYTES``, and whatever it left running killed when it exits. A ``watch``
+looks at it every ``WATCH_SECONDS`` while it runs and stops it when it says why (a
+workspace grown past its limit must not go on to fill the disk).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,10 @@ LOG_CAP_BYTES = 8 * 1024 * 1024  # an agent that prints gigabytes must not fill 
 FILE_CAP_BYTES = 1024 * 1024 * 1024  # nor one that writes them to a file
 TAIL_BYTES = 64 * 1024  # what callers see of the end of stdout
 LEFTOVER_GRACE_SECONDS = 0.5
+WATCH_SECONDS = 1.0
+
+Watch = Callable[[], str | None]
+"""Why the process must stop now, or None."""
 PUMP_JOIN_SECONDS = 5.0  # a process that escaped the group may hold the pipe open
 
 
@@ -48,6 +54,8 @@ class Finished:
     """Why it could not be started (then ``returncode`` is None)."""
     tail: str = ""
     """The last ``TAIL_BYTES`` of stdout, even past the log cap."""
+    stopped: str | None = None
+    """Why a ``watch`` stopped it (then ``returncode`` is the signal's)."""
     stdout_past_cap: str = ""
     stderr_past_cap: str = ""
     """The last (at most ``TAIL_BYTES``) of what the log cap kept out of each log: where a
@@ -65,6 +73,7 @@ def run_process(
     stdin: Path | None = None,
     kill_grace: float = TERM_GRACE_SECONDS,
     confinement: Confinement | None = None,
+    watch: Watch | None = None,
 ) -> Finished:
     """Run ``argv`` in ``cwd`` with exactly ``env``; never raises for what the process does.
 
@@ -112,25 +121,42 @@ def run_process(
             pumps.append(_LogPump(proc.stderr, stderr))
         for pump in pumps:
             pump.start()
-        timed_out = False
+        timed_out, stopped = False, None
         try:
-            wait_for(proc, timeout)
+            stopped = _wait(proc, started + timeout, watch)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
             # Whatever the agent left running (a server it started to try its code) must
             # not outlive the step; after a timeout this is what stops the agent itself.
-            kill_group(proc, grace=kill_grace if timed_out else LEFTOVER_GRACE_SECONDS)
+            ended = not timed_out and stopped is None
+            kill_group(proc, grace=LEFTOVER_GRACE_SECONDS if ended else kill_grace)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN_SECONDS)
     return Finished(
         returncode=proc.returncode,
         timed_out=timed_out,
         seconds=time.monotonic() - started,
+        stopped=stopped,
         tail=pumps[0].tail(),
         stdout_past_cap=pumps[0].past_cap(),
         stderr_past_cap=pumps[1].past_cap() if stderr is not None else "",
     )
+
+
+def _wait(proc: subprocess.Popen[bytes], deadline: float, watch: Watch | None) -> str | None:
+    """Wait for ``proc`` to end by ``deadline`` (``subprocess.TimeoutExpired`` past it);
+    with a ``watch``, look every ``WATCH_SECONDS`` and return its reason to stop."""
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            wait_for(proc, max(0.0, min(left, WATCH_SECONDS) if watch else left))
+            return None
+        except subprocess.TimeoutExpired:
+            if watch is None or time.monotonic() >= deadline:
+                raise
+        if reason := watch():
+            return reason
 
 
 class _LogPump(threading.Thread):

@@ -8,8 +8,6 @@ outcome is returned for the CLI to print as its last line.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
 from enduro.agents import atif
@@ -19,10 +17,9 @@ from enduro.agents.harness import AgentRun, run_harness
 from enduro.agents.harnesses import HARNESSES
 from enduro.agents.prompt import render_prompt
 from enduro.agents.registry import get_harness
+from enduro.agents.workspace_limit import growth_watch, left_over_limit
 from enduro.artifacts import Artifacts, write_text_atomic
 from enduro.engine.results import AgentOutcome, FailureClass
-
-MIB = 1024 * 1024
 
 
 def parse_agent_context(text: str) -> AgentStepContext:
@@ -40,31 +37,15 @@ def parse_agent_context(text: str) -> AgentStepContext:
 
 
 def run_agent_step(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
-    """Run the agent, then hold it to the workspace size limit."""
+    """Run the agent, then hold it to the workspace size limit (also held while it runs:
+    `enduro.agents.workspace_limit`)."""
     outcome = _run_agent(context, workspace, artifacts)
-    if context.agent is None or outcome.failure is FailureClass.INFRASTRUCTURE:
+    if context.agent is None or outcome.failure is not FailureClass.NONE:
+        return outcome  # an infrastructure failure, or the agent's with its own reason
+    problem = left_over_limit(workspace, context.agent.limits.workspace_mib)
+    if problem is None:
         return outcome
-    limit = context.agent.limits.workspace_mib
-    size = tree_bytes(workspace)
-    if size <= limit * MIB:
-        return outcome
-    return outcome.model_copy(
-        update={
-            "failure": FailureClass.AGENT,
-            "reason": f"the workspace is {size / MIB:.1f} MiB, over the limit "
-            f"agent.limits.workspaceMib = {limit} MiB",
-        }
-    )
-
-
-def tree_bytes(root: Path) -> int:
-    """Bytes of every regular file under `root`; links are not followed."""
-    total = 0
-    for directory, _dirs, files in os.walk(root):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(directory, name)).st_size
-    return total
+    return outcome.model_copy(update={"failure": FailureClass.AGENT, "reason": problem})
 
 
 def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> AgentOutcome:
@@ -92,8 +73,9 @@ def _run_agent(context: AgentStepContext, workspace: Path, artifacts: Path) -> A
         return outcome
     prompt = render_prompt(workspace, explicit=bool(context.explicit))
     run = AgentRun(context.agent, workspace, prompt, context.to_json())
+    watch = growth_watch((workspace,), context.agent.limits.workspace_mib)
     outcome = run_harness(
-        harness, run, context.timeouts.agent_seconds, store.agent_log(turn, attempt)
+        harness, run, context.timeouts.agent_seconds, store.agent_log(turn, attempt), watch
     )
     _record(store, context, outcome, prompt=prompt, harness=name)
     return outcome

@@ -146,8 +146,9 @@ class AgentLimits(SpecModel):
         default=1024,
         ge=1,
         le=1024 * 1024,
-        description="Largest workspace the agent may leave behind, in MiB; over it the attempt "
-        "is the agent's failure.",
+        description="Largest workspace the agent may leave behind, in MiB (while it runs, its "
+        "workspace and scratch folder together; past it the agent is stopped); over it the "
+        "attempt is the agent's failure.",
     )
 
 

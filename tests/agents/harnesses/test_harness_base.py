@@ -182,7 +182,7 @@ def test_config_from_spec_keeps_secret_names_not_values() -> None:
             "env": [{"name": "TZ", "value": "UTC"}],
             "secretEnv": [{"name": "OPENAI_API_KEY", "secretKeyRef": {"name": "s", "key": "k"}}],
             "args": ["--edit-format", "whole"],
-            "limits": {"steps": 30, "costUsd": 2.5, "processes": 64},
+            "limits": {"steps": 30, "costUsd": 2.5, "processes": 64, "workspaceMib": 512},
             "resources": {"limits": {"memory": "2Gi"}},
         }
     )
@@ -197,6 +197,7 @@ def test_config_from_spec_keeps_secret_names_not_values() -> None:
         max_cost_usd=2.5,
         max_processes=64,
         memory_limit="2Gi",
+        workspace_mib=512,
     )
 
 

@@ -87,6 +87,8 @@ class HarnessConfig:
     max_processes: int | None = None
     memory_limit: str | None = None
     """The Agent's `resources.limits.memory` (`2Gi`): the sandbox's memory limit."""
+    workspace_mib: int | None = None
+    """`limits.workspaceMib`: the workspace and scratch folder together, while it runs."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class ProcessResult:
     stderr: str
     seconds: float
     timed_out: bool = False
+    stopped: str | None = None
+    """Why the step stopped it while it ran (its files grew past the limit)."""
     native: Mapping[str, str] = field(default_factory=dict)
     """File name -> content of each native log that exists after the run."""
 
@@ -213,6 +217,8 @@ def classify(
     confirms it: the CLI is the agent, and an infrastructure failure costs no attempt."""
     if result.timed_out:
         return FailureClass.AGENT, f"timeout: the harness was stopped after {result.seconds:.0f}s"
+    if result.stopped is not None:
+        return FailureClass.AGENT, result.stopped
     output = f"{result.stdout}\n{result.stderr}"
     failed = result.exit_code != 0 or report.error is not None
     if failed and report.steps == 0 and _UNREACHABLE.search(output):
@@ -280,4 +286,5 @@ def config_from_spec(spec: AgentSpec) -> HarnessConfig:
         command=tuple(spec.command),
         max_processes=spec.limits.processes,
         memory_limit=spec.resources.limits.get("memory"),
+        workspace_mib=spec.limits.workspace_mib,
     )

@@ -31,8 +31,9 @@ from enduro.agents.harnesses.base import (
     classify,
 )
 from enduro.agents.harnesses.endpoint import EndpointProbe
-from enduro.agents.process import LOG_CAP_BYTES, run_process
+from enduro.agents.process import LOG_CAP_BYTES, Watch, run_process
 from enduro.agents.redact import redact, secret_values
+from enduro.agents.workspace_limit import growth_watch
 from enduro.engine.results import AgentOutcome, FailureClass
 from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
 from enduro.sandbox.launch import (
@@ -140,7 +141,12 @@ def run_attempt(
         result = ProcessResult(exit_code=None, stdout="", stderr="", seconds=0.0)
         report = HarnessReport()
     else:
-        result = _run(command, env, timeout_seconds, scratch, secrets, confinement=confinement)
+        watch = None
+        if config.workspace_mib is not None:
+            watch = growth_watch((workspace, scratch), config.workspace_mib)
+        result = _run(
+            command, env, timeout_seconds, scratch, secrets, confinement=confinement, watch=watch
+        )
         report = _parse(harness, result)
         failure, reason = classify(result, report, _endpoint(harness, config, env))
         outcome = AgentOutcome(
@@ -212,6 +218,7 @@ def _run(
     secrets: tuple[str, ...],
     *,
     confinement: Confinement | None,
+    watch: Watch | None,
 ) -> ProcessResult:
     """Run the CLI; its output goes to logs beside `scratch`, never in it: the CLI can
     write there (a log it replaced by a link would have this trusted process read, or
@@ -231,6 +238,7 @@ def _run(
             stdin=command.stdin,
             kill_grace=KILL_GRACE_SECONDS,
             confinement=confinement,
+            watch=watch,
         )
         stdout, stderr = _read(out_path), _read(err_path)
     if finished.start_error is not None:
@@ -243,6 +251,7 @@ def _run(
         stderr=redact(stderr + finished.stderr_past_cap, secrets),
         seconds=finished.seconds,
         timed_out=finished.timed_out,
+        stopped=finished.stopped,
         native={name: redact(text, secrets) for name, text in native_logs(command, scratch)},
     )
 
