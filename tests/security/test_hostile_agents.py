@@ -314,6 +314,27 @@ def test_an_agent_writing_without_end_is_stopped_at_its_workspace_limit(tmp_path
     )
 
 
+BLAMES_THE_ENDPOINT = """
+echo "openai.APIConnectionError: Connection refused" >&2
+exit 1
+"""
+
+
+def test_an_agent_blaming_its_model_endpoint_gets_no_free_retry(tmp_path: Path) -> None:
+    """An infrastructure failure re-runs the agent step at no cost: printing a connection
+    error must not buy that. A `command` agent has no model endpoint the step could reach
+    to confirm it, so its attempt is spent and scored."""
+    agent = write_agent(tmp_path, BLAMES_THE_ENDPOINT)
+    run = enduro_run(write_run_file(tmp_path, agent), tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    turn = run.turn(0, 1)
+    assert (turn["score"], turn["attempts"], turn.get("infraRetries")) == (0.0, 1, None)
+    (agent_log,) = run.out.glob("scenario_0/step_logs/*-agent.log")
+    outcome = json.loads(agent_log.read_text().strip().splitlines()[-1])
+    assert outcome["failure"] == "agent"
+    assert outcome["reason"].startswith("the harness said it cannot reach the model endpoint")
+
+
 LINGER = """
 marker="$1"
 cd "$ENDURO_WORKSPACE"

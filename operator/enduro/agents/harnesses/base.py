@@ -98,7 +98,8 @@ class Command:
     env: Mapping[str, str] = field(default_factory=dict)
     """Env the adapter adds on top of the step's base env (never a secret value)."""
     native_logs: tuple[Path, ...] = ()
-    """Files the CLI writes (trajectories, histories) that are kept beside the ATIF file."""
+    """Files the CLI writes (trajectories, histories), all under `scratch`, that are kept
+    beside the ATIF file."""
     native_globs: tuple[str, ...] = ()
     """Patterns, relative to `scratch`, of native logs whose names are known only afterwards."""
     files: Mapping[Path, str] = field(default_factory=dict)
