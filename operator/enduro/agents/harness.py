@@ -83,14 +83,14 @@ def run_harness(
         return AgentOutcome(
             exit_code=127, reason=finished.start_error, failure=FailureClass.INFRASTRUCTURE
         )
+    killed = finished.returncode if finished.returncode is not None else -9
     if finished.stopped is not None:
-        code = finished.returncode if finished.returncode is not None else -9
         return AgentOutcome(
-            exit_code=code, reason=finished.stopped, failure=FailureClass.AGENT, seconds=seconds
+            exit_code=killed, reason=finished.stopped, failure=FailureClass.AGENT, seconds=seconds
         )
     if finished.timed_out:
         return AgentOutcome(
-            exit_code=finished.returncode if finished.returncode is not None else -9,
+            exit_code=killed,
             reason=f"agent timed out after {timeout:g}s",
             failure=FailureClass.AGENT,
             seconds=seconds,

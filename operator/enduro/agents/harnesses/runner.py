@@ -277,7 +277,7 @@ def native_logs(command: Command, scratch: Path) -> Iterator[tuple[str, str]]:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _exit_code(result: ProcessResult) -> int:
