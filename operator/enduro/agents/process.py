@@ -93,6 +93,7 @@ def run_process(
                 launch = stack.enter_context(prepared(confinement, command))
                 command, extra = launch.argv, launch.popen_kwargs()
                 command = stack.enter_context(limited(confinement.limits, command))
+                command = launch.in_network(command)
             proc = subprocess.Popen(
                 file_size_limited(command, FILE_CAP_BYTES),
                 cwd=cwd,

@@ -30,6 +30,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from enduro.sandbox.egress import Route, forwarded, hosts_file
 from enduro.sandbox.policy import SYSTEM_DIRS, USR_MERGED, Confinement, bwrap_argv
 
 INSTALL_HINT = (
@@ -66,9 +67,16 @@ class Launch:
 
     argv: list[str]
     pass_fds: tuple[int, ...]
+    egress: tuple[Route, ...] | None = None
 
     def popen_kwargs(self) -> dict[str, Any]:
         return {"pass_fds": self.pass_fds}
+
+    def in_network(self, argv: list[str]) -> list[str]:
+        """`argv` (this launch's command, perhaps wrapped to join cgroups) started in
+        the sandbox's own network namespace when it has egress routes; the forwarder
+        itself stays outside the sandbox and its cgroups."""
+        return argv if self.egress is None else forwarded(self.egress, argv)
 
 
 def _existing_system_dirs() -> frozenset[str]:
@@ -115,19 +123,30 @@ def prepared(confinement: Confinement, argv: list[str]) -> Iterator[Launch]:
     """The bubblewrap command for `argv`; the borrowed directories stay open until the
     block ends (start the process inside it)."""
     fds: dict[Path, int] = {}
+    hosts_path = None
     try:
         for host, _inside, _writable in confinement.binds():
             fds[host] = os.open(host, os.O_PATH | os.O_CLOEXEC)
+        hosts = None
+        if confinement.egress is not None:
+            handle, name = tempfile.mkstemp(prefix="enduro-hosts-")
+            hosts_path = Path(name)
+            os.write(handle, hosts_file(confinement.egress).encode())
+            os.fchmod(handle, 0o644)
+            os.close(handle)
+            hosts = fds[hosts_path] = os.open(hosts_path, os.O_PATH | os.O_CLOEXEC)
         named = os.environ.get(HIDDEN_ENV, "").split(os.pathsep)
         hidden = (*_own_installation(), *_HIDDEN, *(Path(p) for p in named if p))
         masked = _owner_only() + masks_for(hidden)
         command = bwrap_argv(
-            confinement, argv, fds, existing=_existing_system_dirs(), masked=masked
+            confinement, argv, fds, existing=_existing_system_dirs(), masked=masked, hosts=hosts
         )
-        yield Launch(command, tuple(fds.values()))
+        yield Launch(command, tuple(fds.values()), confinement.egress)
     finally:
         for fd in fds.values():
             os.close(fd)
+        if hosts_path is not None:
+            hosts_path.unlink(missing_ok=True)
 
 
 @functools.cache

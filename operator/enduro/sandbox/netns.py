@@ -1,4 +1,5 @@
-"""A network namespace of the test runner's own: only loopback, shared with the server.
+"""A network namespace of the test runner's own: only loopback, shared with the server
+(the agent's forwarder makes one the same way, `enduro.sandbox.forwarder`).
 
 The runner (trusted) enters it before it starts the agent's server, so the server can
 reach nothing but the runner, and the runner's suite reaches the server on loopback.
@@ -39,3 +40,17 @@ def _loopback_up() -> None:
         request = struct.pack("16sH14s", b"lo", 0, b"")
         flags = struct.unpack("16sH14s", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b""))
+
+
+SIOCSIFADDR = 0x8916
+SIOCSIFNETMASK = 0x891C
+
+
+def add_loopback_alias(address: str, index: int) -> None:
+    """Give this namespace's `lo` the IPv4 `address` too (as `lo:<index>`), so a process
+    here that connects to it reaches a listener here."""
+    name = f"lo:{index}".encode()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for request, value in ((SIOCSIFADDR, address), (SIOCSIFNETMASK, "255.255.255.255")):
+            sockaddr = struct.pack("=H2s4s8s", socket.AF_INET, b"", socket.inet_aton(value), b"")
+            fcntl.ioctl(sock, request, struct.pack("16s16s", name, sockaddr))

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from enduro.sandbox.cgroups import ProcessLimits
+from enduro.sandbox.egress import Route
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 # Debian and most distributions merge these into /usr; elsewhere they are real dirs.
@@ -47,8 +48,11 @@ class Confinement:
     lent: tuple[tuple[Path, Path], ...] = ()
     """(host path, path inside): bound read-only somewhere else."""
     share_network: bool = True
-    """Share the caller's network namespace (the agent needs its model endpoint; the
-    test runner's namespace holds only loopback, and the server shares that one)."""
+    """Share the caller's network namespace (the test runner's holds only loopback, and
+    the server shares that one), or get one holding only loopback."""
+    egress: tuple[Route, ...] | None = None
+    """Set: the network namespace shared is one of the sandbox's own that reaches only
+    these routes (`enduro.sandbox.egress`: the agent and its model endpoints)."""
     limits: ProcessLimits = field(default_factory=ProcessLimits)
     """Processes and memory of everything inside (`enduro.sandbox.cgroups`)."""
 
@@ -73,6 +77,7 @@ def bwrap_argv(
     *,
     existing: frozenset[str],
     masked: tuple[tuple[str, bool], ...] = (),
+    hosts: int | None = None,
 ) -> list[str]:
     """The `bwrap` command running `argv` under `confinement`.
 
@@ -115,6 +120,8 @@ def bwrap_argv(
             args += ["--ro-bind", entry, entry]
     for path, is_dir in masked:
         args += ["--tmpfs", path] if is_dir else ["--ro-bind", "/dev/null", path]
+    if hosts is not None and "/etc" in existing:
+        args += ["--ro-bind-fd", str(hosts), "/etc/hosts"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(PRIVATE_TMP_BYTES), "--tmpfs", "/tmp"]
     for host, inside, writable in confinement.binds():

@@ -30,12 +30,13 @@ from enduro.agents.harnesses.base import (
     ProcessResult,
     classify,
 )
-from enduro.agents.harnesses.endpoint import EndpointProbe
+from enduro.agents.harnesses.endpoint import EndpointProbe, endpoint_url
 from enduro.agents.process import LOG_CAP_BYTES, Watch, run_process
 from enduro.agents.redact import redact, secret_values
 from enduro.agents.workspace_limit import growth_watch
 from enduro.engine.results import AgentOutcome, FailureClass
 from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
+from enduro.sandbox.egress import EgressError, extra_endpoints, routes_for
 from enduro.sandbox.launch import (
     SandboxError,
     confined_env,
@@ -125,11 +126,18 @@ def run_attempt(
     if problem is None and hidden is not None:
         try:
             confinement = sandbox_for(
-                command, env, workspace=workspace, scratch=scratch, hidden=hidden
+                command,
+                env,
+                workspace=workspace,
+                scratch=scratch,
+                hidden=hidden,
+                endpoints=(*model_endpoints(config, env), *extra_endpoints(parent)),
             )
             confinement = replace(confinement, limits=process_limits(config))
         except SandboxError as exc:
             problem = str(exc)
+        except EgressError as exc:
+            problem = f"an endpoint of the agent's sandbox (model.baseUrl, --agent-egress): {exc}"
         except ValueError as exc:
             problem = f"resources.limits.memory of the Agent: {exc}"
     if problem is not None:
@@ -179,6 +187,12 @@ def process_limits(config: HarnessConfig) -> ProcessLimits:
     return ProcessLimits(processes=config.max_processes, memory_bytes=memory)
 
 
+def model_endpoints(config: HarnessConfig, env: Mapping[str, str]) -> tuple[str, ...]:
+    """The URLs the CLI may reach from its sandbox: its model endpoint, if it has one."""
+    url = endpoint_url(config.model, env)
+    return (url,) if url else ()
+
+
 def sandbox_for(
     command: Command,
     env: Mapping[str, str],
@@ -186,10 +200,11 @@ def sandbox_for(
     workspace: Path,
     scratch: Path,
     hidden: tuple[Path, ...],
+    endpoints: tuple[str, ...] = (),
 ) -> Confinement:
     """What the CLI may see: the workspace and its scratch folder (writable), the
     programs on its PATH and the CLI's own installation, a Python with Flask to try its
-    server with; the network (for its model endpoint)."""
+    server with; a network of its own that reaches `endpoints` and nothing else."""
     program = Path(command.argv[0])
     own = (program.resolve().parent,) if program.is_absolute() else ()
     for directory in own:
@@ -206,7 +221,7 @@ def sandbox_for(
         writable=(workspace, scratch),
         readable=(*tool_dirs(env.get("PATH", ""), hidden=hidden), *own, *python_readable),
         lent=python_lent,
-        share_network=True,
+        egress=routes_for(endpoints),
     )
 
 
