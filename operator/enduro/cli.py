@@ -251,6 +251,14 @@ def run(
     artifacts_endpoint: Annotated[
         str | None, typer.Option(help="Endpoint URL of an S3-compatible store (not AWS).")
     ] = None,
+    agent_egress: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--agent-egress",
+            help="A URL (https://pypi.org) the sandboxed agent may reach besides its model "
+            "endpoint; repeatable. Nothing else on the network or this machine is reachable.",
+        ),
+    ] = None,
 ) -> None:
     """Run a BenchmarkRun on this machine, then print its summary."""
     from enduro.runtime.launch import run_file
@@ -259,7 +267,13 @@ def run(
     option = ArtifactsOption(artifacts, artifacts_region, artifacts_endpoint)
     raise typer.Exit(
         run_file(
-            file, out, resume, forkserver=forkserver, unsandboxed=unsandboxed, artifacts=option
+            file,
+            out,
+            resume,
+            forkserver=forkserver,
+            unsandboxed=unsandboxed,
+            artifacts=option,
+            egress=tuple(agent_egress or ()),
         )
     )
 

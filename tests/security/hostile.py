@@ -64,8 +64,11 @@ def write_run_file(
     turns: int = 1,
     workspace_mib: int | None = None,
     attempts: int = 1,
+    model_url: str | None = None,
 ) -> Path:
     limits = f"\n  limits:\n    workspaceMib: {workspace_mib}" if workspace_mib else ""
+    if model_url:
+        limits += f"\n  model:\n    provider: openai-compatible\n    baseUrl: {model_url}"
     text = f"""\
 apiVersion: enduro.dev/v1alpha1
 kind: Benchmark

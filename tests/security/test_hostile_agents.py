@@ -26,6 +26,7 @@ from hostile import (
 )
 
 from enduro.sandbox.launch import sandbox_problem
+from loopback import REACH_PROBE, abstract_socket, serving_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -333,6 +334,57 @@ def test_an_agent_blaming_its_model_endpoint_gets_no_free_retry(tmp_path: Path) 
     outcome = json.loads(agent_log.read_text().strip().splitlines()[-1])
     assert outcome["failure"] == "agent"
     assert outcome["reason"].startswith("the harness said it cannot reach the model endpoint")
+
+
+REACH_OUT = """
+python "$(dirname "$0")/reach_probe.py" "$@" > "$ENDURO_WORKSPACE/reach.txt"
+"""
+BUS = "enduro-hostile-session-bus"
+
+
+@pytest.mark.parametrize(
+    ("flags", "reached"),
+    [
+        ((), ["model", "unreached", "bus unreached"]),
+        (("--agent-egress", "http://127.0.0.1:{secret}"), ["model", "secret", "bus unreached"]),
+        (("--unsandboxed",), ["model", "secret", "bus reached"]),
+    ],
+)
+def test_an_agent_reaches_its_model_endpoint_and_nothing_else_on_the_machine(
+    tmp_path: Path, flags: tuple[str, ...], reached: list[str]
+) -> None:
+    """Locally the agent's sandbox has a network of its own: its model endpoint (and
+    what `--agent-egress` grants) is forwarded into it, and the services of the machine
+    that runs `enduro run` (another scenario's server, a gateway's admin port, a desktop
+    session's D-Bus on an abstract socket) are not there."""
+    with serving_name("model") as model, serving_name("secret") as secret, abstract_socket(BUS):
+        agent = write_agent(tmp_path, REACH_OUT)
+        (agent.parent / "reach_probe.py").write_text(REACH_PROBE)
+        run_file = write_run_file(tmp_path, agent, model_url=f"http://127.0.0.1:{model}/v1")
+        urls = f"'http://127.0.0.1:{model}/', 'http://127.0.0.1:{secret}/'"
+        text = run_file.read_text().replace(
+            f"command: [{agent}]", f"command: [{agent}, {BUS}, {urls}]"
+        )
+        run_file.write_text(text)
+        args = [flag.format(secret=secret) for flag in flags]
+        run = enduro_run(run_file, tmp_path / "out", *args)
+    assert run.returncode == 0, run.stderr
+    seen = (tmp_path / "out/scenario_0/workspace/reach.txt").read_text().splitlines()
+    assert seen == reached
+
+
+def test_an_endpoint_the_sandbox_cannot_route_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    agent = write_agent(tmp_path, "exit 0\n")
+    run = enduro_run(
+        write_run_file(tmp_path, agent), tmp_path / "out", "--agent-egress", "http://[fd00::9]:80"
+    )
+    assert run.returncode == 2
+    assert "error: --agent-egress: the endpoint fd00::9 is an IPv6 address off loopback" in (
+        run.stderr
+    )
+    assert not (tmp_path / "out").exists()
 
 
 LINGER = """

@@ -22,6 +22,7 @@ from enduro.runtime.local import LocalRun, scenario_dir
 from enduro.runtime.manifest import ManifestError, RunPlan, load_plan
 from enduro.runtime.process import Processes
 from enduro.runtime.state import state_path
+from enduro.sandbox.egress import EgressError, routes_for
 from enduro.sandbox.launch import SandboxError, sandbox_problem
 from enduro.sandbox.policy import Isolation
 from enduro.storage import StorageError
@@ -54,7 +55,13 @@ def run_file(
     forkserver: bool = True,
     unsandboxed: bool = False,
     artifacts: ArtifactsOption | None = None,
+    egress: tuple[str, ...] = (),
 ) -> int:
+    try:
+        routes_for(egress)
+    except EgressError as exc:
+        print(f"error: --agent-egress: {exc}", file=sys.stderr)
+        return 2
     try:
         plan = load_plan(file)
     except ManifestError as exc:
@@ -103,7 +110,13 @@ def run_file(
         return 2
     with lock:
         return _run_locked(
-            file, plan, out, isolation=isolation, forkserver=forkserver, uploader=uploader
+            file,
+            plan,
+            out,
+            isolation=isolation,
+            forkserver=forkserver,
+            uploader=uploader,
+            egress=egress,
         )
 
 
@@ -130,6 +143,7 @@ def _run_locked(
     isolation: Isolation,
     forkserver: bool,
     uploader: RunUploader | None,
+    egress: tuple[str, ...] = (),
 ) -> int:
     if problem := use_stored_set(plan, out):  # Benchmark.spec.source, digests checked
         print(f"error: {problem}", file=sys.stderr)
@@ -160,6 +174,7 @@ def _run_locked(
         listener=progress.update,
         isolation=isolation,
         uploader=uploader,
+        egress=egress,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -35,6 +35,7 @@ from enduro.engine.stepend import StepEnd, init_failed, step_finished
 from enduro.runtime.manifest import RunPlan
 from enduro.runtime.process import MissingSecretError, Processes, container_env
 from enduro.runtime.state import load_status, save_status, state_path
+from enduro.sandbox.egress import EGRESS_ENV, egress_value
 from enduro.sandbox.launch import HIDDEN_ENV
 from enduro.sandbox.policy import Isolation
 from enduro.steps.build import build_step
@@ -83,6 +84,8 @@ class LocalRun:
     isolation: Isolation = Isolation.NONE
     errors: dict[int, str] = field(default_factory=dict)
     uploader: RunUploader | None = None  # also copies each step's outputs to a store
+    egress: tuple[str, ...] = ()
+    """Endpoints the agent's sandbox may reach besides its model's (`--agent-egress`)."""
 
     def run(self) -> dict[int, ScenarioRunStatus]:
         """Play every scenario (``parallelism`` at once) until done or stopped. While the
@@ -179,9 +182,13 @@ class LocalRun:
         return step_finished(step, self._run_step(local, directory, summary, scenario_deadline))
 
     def _env(self, container: ContainerSpec) -> dict[str, str]:
-        """A step command's environment: the container's, and the run's output folder,
-        which no sandbox it starts may show (`enduro.sandbox.launch`)."""
-        return {**container_env(container), HIDDEN_ENV: str(self.out)}
+        """A step command's environment: the container's, the run's output folder, which
+        no sandbox it starts may show (`enduro.sandbox.launch`), and where the agent's
+        sandbox may connect besides its model endpoint (`enduro.sandbox.egress`)."""
+        env = {**container_env(container), HIDDEN_ENV: str(self.out)}
+        if self.egress:
+            env[EGRESS_ENV] = egress_value(self.egress)
+        return env
 
     def _run_step(
         self, step: StepSpec, directory: Path, summary: Path, scenario_deadline: datetime | None
