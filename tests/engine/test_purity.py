@@ -57,13 +57,15 @@ def test_importing_the_engine_loads_neither_kopf_nor_kubernetes() -> None:
 # the API models and the pure areas. Never the generator, the runtimes, the operator,
 # the runner, the scorers or the stores (a decision must not drag I/O code in).
 TRANSITIVELY_ALLOWED = ("enduro.api", "enduro.engine", "enduro.steps", "enduro.agents.context")
-# The sandbox policy (pure data, with the process limits it names from sandbox.cgroups).
+# The sandbox policy (pure data, with the process limits it names from sandbox.cgroups
+# and the agent's network routes from sandbox.egress, a plan as data too).
 TRANSITIVELY_ALLOWED_MODULES = {
     "enduro",
     "enduro.agents",
     "enduro.sandbox",
     "enduro.sandbox.policy",
     "enduro.sandbox.cgroups",
+    "enduro.sandbox.egress",
 }
 
 
