@@ -12,7 +12,8 @@ splits in two before anything untrusted starts:
   pair (file descriptors pass between namespaces), and exits as COMMAND does.
 
 Neither is visible to the agent: the sandbox has a PID namespace of its own, and the
-socket pair is never inherited. Abstract Unix sockets belong to a network namespace, so
+socket pair is never inherited. Both die with the step that started them, even by
+`kill -9`, and the sandbox with them. Abstract Unix sockets belong to a network namespace, so
 the machine's are out of reach too.
 """
 
@@ -26,6 +27,7 @@ import socket
 import sys
 import threading
 
+from enduro.procgroup import die_with_parent
 from enduro.sandbox.egress import Route, decode
 from enduro.sandbox.netns import add_loopback_alias, enter_private_network
 
@@ -40,8 +42,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m enduro.sandbox.forwarder PLAN -- COMMAND...", file=sys.stderr)
         return 2
     routes, command = decode(argv[0]), argv[2:]
+    die_with_parent()  # the sandbox dies with it (bwrap --die-with-parent), so with the step
     listener_end, connector_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if os.fork() == 0:
+        die_with_parent()
         listener_end.close()
         _connect_forever(connector_end, routes)
     connector_end.close()
