@@ -35,6 +35,9 @@ class AgentRun:
 class Invocation:
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)  # added to the step's environment
+    warm_module: str | None = None
+    """The module `argv` runs with `python -m`, when it may run in a fork of the step
+    instead (trusted code only: `enduro.agents.warmstart`)."""
 
 
 class Harness(ABC):
@@ -76,7 +79,13 @@ def run_harness(
             failure=FailureClass.INFRASTRUCTURE,
         )
     finished = run_process(
-        invocation.argv, cwd=run.workspace, env=env, timeout=timeout, stdout=log_path, watch=watch
+        invocation.argv,
+        cwd=run.workspace,
+        env=env,
+        timeout=timeout,
+        stdout=log_path,
+        watch=watch,
+        warm_module=invocation.warm_module,
     )
     seconds = round(finished.seconds, 3)
     if finished.start_error is not None:

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from enduro.agents.warmstart import WarmChild, fork_module
 from enduro.procgroup import (
     TERM_GRACE_SECONDS,
+    Process,
     file_size_limited,
     kill_group,
     own,
@@ -74,6 +76,7 @@ def run_process(
     kill_grace: float = TERM_GRACE_SECONDS,
     confinement: Confinement | None = None,
     watch: Watch | None = None,
+    warm_module: str | None = None,
 ) -> Finished:
     """Run ``argv`` in ``cwd`` with exactly ``env``; never raises for what the process does.
 
@@ -81,7 +84,9 @@ def run_process(
     stdin comes from the file ``stdin`` (or /dev/null). At ``timeout`` the group gets
     SIGTERM, then SIGKILL after ``kill_grace``. With a ``confinement`` the process runs
     in that sandbox (``enduro.sandbox``): a PID namespace of its own, so nothing it
-    starts outlives it.
+    starts outlives it. With a ``warm_module`` (a trusted baseline, whose ``argv`` runs
+    that module) unconfined, with stderr into stdout, the module runs in a fork of this
+    process instead where it can (``enduro.agents.warmstart``).
     """
     stdout.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -94,7 +99,12 @@ def run_process(
                 command, extra = launch.argv, launch.popen_kwargs()
                 command = stack.enter_context(limited(confinement.limits, command))
                 command = launch.in_network(command)
-            proc = subprocess.Popen(
+            proc: subprocess.Popen[bytes] | WarmChild | None = None
+            if warm_module is not None and confinement is None and stderr is None:
+                proc = fork_module(
+                    warm_module, cwd=cwd, env=dict(env), stdin=stdin, file_cap=FILE_CAP_BYTES
+                )
+            proc = proc or subprocess.Popen(
                 file_size_limited(command, FILE_CAP_BYTES),
                 cwd=cwd,
                 env=dict(env),
@@ -118,7 +128,7 @@ def run_process(
         assert proc.stdout is not None
         pumps = [_LogPump(proc.stdout, stdout)]
         if stderr is not None:
-            assert proc.stderr is not None
+            assert isinstance(proc, subprocess.Popen) and proc.stderr is not None
             pumps.append(_LogPump(proc.stderr, stderr))
         for pump in pumps:
             pump.start()
@@ -145,7 +155,7 @@ def run_process(
     )
 
 
-def _wait(proc: subprocess.Popen[bytes], deadline: float, watch: Watch | None) -> str | None:
+def _wait(proc: Process, deadline: float, watch: Watch | None) -> str | None:
     """Wait for ``proc`` to end by ``deadline`` (``subprocess.TimeoutExpired`` past it);
     with a ``watch``, look every ``WATCH_SECONDS`` and return its reason to stop."""
     while True:
