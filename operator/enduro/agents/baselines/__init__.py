@@ -1,4 +1,5 @@
-"""Baseline agents: real programs launched through the same harness as any CLI agent.
+"""Baseline agents: real programs launched through the same harness as any CLI agent
+(as a fork of the warm agent step where it can, ``enduro.agents.warmstart``).
 
 * ``oracle`` writes the turn's ground-truth server: it must score 1.0 everywhere.
 * ``null`` changes nothing: it scores 0 and has stamina 0.
