@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
 import shutil
 import stat
 import subprocess
@@ -30,6 +31,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from enduro.sandbox import seccomp
 from enduro.sandbox.egress import Route, forwarded, hosts_file
 from enduro.sandbox.policy import SYSTEM_DIRS, USR_MERGED, Confinement, bwrap_argv
 
@@ -124,9 +126,14 @@ def prepared(confinement: Confinement, argv: list[str]) -> Iterator[Launch]:
     block ends (start the process inside it)."""
     fds: dict[Path, int] = {}
     hosts_path = None
+    filter_fd = None
     try:
         for host, _inside, _writable in confinement.binds():
             fds[host] = os.open(host, os.O_PATH | os.O_CLOEXEC)
+        if (syscall_filter := _syscall_filter()) is not None:
+            filter_fd = os.memfd_create("enduro-seccomp", os.MFD_CLOEXEC)
+            os.write(filter_fd, syscall_filter)
+            os.lseek(filter_fd, 0, os.SEEK_SET)
         hosts = None
         if confinement.egress is not None:
             handle, name = tempfile.mkstemp(prefix="enduro-hosts-")
@@ -139,14 +146,28 @@ def prepared(confinement: Confinement, argv: list[str]) -> Iterator[Launch]:
         hidden = (*_own_installation(), *_HIDDEN, *(Path(p) for p in named if p))
         masked = _owner_only() + masks_for(hidden)
         command = bwrap_argv(
-            confinement, argv, fds, existing=_existing_system_dirs(), masked=masked, hosts=hosts
+            confinement,
+            argv,
+            fds,
+            existing=_existing_system_dirs(),
+            masked=masked,
+            hosts=hosts,
+            seccomp=filter_fd,
         )
-        yield Launch(command, tuple(fds.values()), confinement.egress)
+        passed = (*fds.values(), *([] if filter_fd is None else [filter_fd]))
+        yield Launch(command, passed, confinement.egress)
     finally:
         for fd in fds.values():
             os.close(fd)
+        if filter_fd is not None:
+            os.close(filter_fd)
         if hosts_path is not None:
             hosts_path.unlink(missing_ok=True)
+
+
+@functools.cache
+def _syscall_filter() -> bytes | None:
+    return seccomp.program(platform.machine())
 
 
 @functools.cache

@@ -78,6 +78,7 @@ def bwrap_argv(
     existing: frozenset[str],
     masked: tuple[tuple[str, bool], ...] = (),
     hosts: int | None = None,
+    seccomp: int | None = None,
 ) -> list[str]:
     """The `bwrap` command running `argv` under `confinement`.
 
@@ -86,7 +87,9 @@ def bwrap_argv(
     `"/bin->usr/bin"`), so this stays a pure function. `masked` lists (path, is a
     directory) under the system directories that only their owner may read: hidden
     behind an empty file or directory, since inside, root's files look like the
-    sandbox user's own.
+    sandbox user's own. `hosts`: a descriptor of the `/etc/hosts` the sandbox sees
+    instead of the machine's (one naming the egress routes' hosts). `seccomp`: one of
+    the filter of system calls the sandbox may not make (`enduro.sandbox.seccomp`).
     """
     args = [
         "bwrap",
@@ -109,6 +112,8 @@ def bwrap_argv(
     ]
     if not confinement.share_network:
         args.append("--unshare-net")
+    if seccomp is not None:
+        args += ["--seccomp", str(seccomp)]
     for directory in SYSTEM_DIRS:
         if directory in existing:
             args += ["--ro-bind", directory, directory]
