@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from enduro.sandbox import launch
 from enduro.sandbox.egress import routes_for
 from enduro.sandbox.launch import confined_env, prepared, python_for_servers, sandbox_problem
 from enduro.sandbox.policy import Confinement
@@ -111,3 +113,25 @@ def test_sharing_this_machines_network_the_same_probe_reaches_them(
     urls = [url.format(address=_own_address(), **ports) for url in OUT_OF_REACH[:3]]
     seen = _probe(tmp_path, urls, endpoints=None)
     assert seen == ["secret", "secret", "model", "bus reached"]
+
+
+def test_a_machine_where_the_forwarder_cannot_work_is_found_before_any_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`sandbox_problem` probes an agent's sandbox whole: a forwarder that cannot make
+    its namespace stops `enduro run` with the reason, not every agent step."""
+    refusing = [
+        sys.executable,
+        "-c",
+        "import sys; sys.exit(\"enduro: the agent's network namespace could not be made: "
+        '[Errno 1] Operation not permitted")',
+    ]
+    monkeypatch.setattr(launch, "forwarded", lambda routes, argv: refusing)
+    sandbox_problem.cache_clear()
+    try:
+        problem = sandbox_problem()
+    finally:
+        sandbox_problem.cache_clear()
+    assert problem is not None
+    assert "the agent's network namespace could not be made" in problem
+    assert "user namespaces" in problem  # the fix

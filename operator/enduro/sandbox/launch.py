@@ -172,15 +172,16 @@ def _syscall_filter() -> bytes | None:
 
 @functools.cache
 def sandbox_problem() -> str | None:
-    """None when a sandbox can be created here; otherwise what is wrong and the fix."""
+    """None when a sandbox can be created here; otherwise what is wrong and the fix.
+    The probe is an agent's sandbox, network of its own and forwarder included."""
     if shutil.which("bwrap") is None:
         return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
     with tempfile.TemporaryDirectory(prefix="enduro-probe-") as tmp:
-        probe = Confinement(cwd=Path(tmp), writable=(Path(tmp),))
+        probe = Confinement(cwd=Path(tmp), writable=(Path(tmp),), egress=())
         with prepared(probe, ["sh", "-c", "echo ok > probe"]) as launch:
             try:
                 done = subprocess.run(
-                    launch.argv,
+                    launch.in_network(launch.argv),
                     capture_output=True,
                     text=True,
                     timeout=PROBE_TIMEOUT_SECONDS,
