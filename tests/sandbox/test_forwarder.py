@@ -4,18 +4,17 @@ on the machine or beyond it (`enduro.sandbox.forwarder`)."""
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from confined import run_confined
 
 from enduro.sandbox import launch
 from enduro.sandbox.egress import routes_for
-from enduro.sandbox.launch import confined_env, prepared, python_for_servers, sandbox_problem
-from enduro.sandbox.policy import Confinement
+from enduro.sandbox.launch import sandbox_problem
 from loopback import REACH_PROBE, abstract_socket, serving_name
 
 BUS = "enduro-test-session-bus"
@@ -52,24 +51,8 @@ def _probe(tmp_path: Path, urls: list[str], *, endpoints: list[str] | None) -> l
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     (workspace / "probe.py").write_text(REACH_PROBE)
-    readable, lent = python_for_servers()
-    confinement = Confinement(
-        cwd=workspace,
-        writable=(workspace,),
-        readable=readable,
-        lent=lent,
-        egress=None if endpoints is None else routes_for(endpoints),
-    )
-    with prepared(confinement, ["python", "probe.py", BUS, *urls]) as launch:
-        done = subprocess.run(
-            launch.in_network(launch.argv),
-            env=confined_env({"PATH": "/usr/bin:/bin"}),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            **launch.popen_kwargs(),
-        )
+    egress = None if endpoints is None else routes_for(endpoints)
+    done = run_confined(workspace, ["python", "probe.py", BUS, *urls], egress=egress)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 

@@ -7,18 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from confined import run_confined
 
 from compiles import RECORD, compiled
 from enduro.sandbox import launch
 from enduro.sandbox.launch import (
     HIDDEN_ENV,
-    confined_env,
     masks_for,
-    prepared,
-    python_for_servers,
     sandbox_problem,
 )
-from enduro.sandbox.policy import Confinement
 
 
 @pytest.fixture(autouse=True)
@@ -29,18 +26,8 @@ def _sandbox_here() -> None:
 
 
 def _run_confined(workspace: Path, script: str) -> subprocess.CompletedProcess[str]:
-    readable, lent = python_for_servers()
-    confinement = Confinement(cwd=workspace, writable=(workspace,), readable=readable, lent=lent)
-    with prepared(confinement, ["sh", "-c", script]) as launch:
-        return subprocess.run(
-            launch.argv,
-            env=confined_env({"PATH": "/usr/bin:/bin", "SECRET_IN_ENV": "not-for-you"}),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            **launch.popen_kwargs(),
-        )
+    env = {"PATH": "/usr/bin:/bin", "SECRET_IN_ENV": "not-for-you"}
+    return run_confined(workspace, ["sh", "-c", script], env=env)
 
 
 def test_inside_only_the_workspace_and_a_python_with_flask(tmp_path: Path) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confined import run_confined
 
 from enduro.sandbox import launch
-from enduro.sandbox.launch import confined_env, prepared, python_for_servers, sandbox_problem
-from enduro.sandbox.policy import Confinement
+from enduro.sandbox.launch import sandbox_problem
 from enduro.sandbox.seccomp import AUDIT_ARCH_X86_64, DENIED_X86_64, RET_ALLOW, RET_ERRNO, program
 
 DENIED = RET_ERRNO | errno.EPERM
@@ -106,18 +105,7 @@ def _probe(tmp_path: Path) -> list[str]:
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     (workspace / "probe.py").write_text(KEY_PROBE)
-    readable, lent = python_for_servers()
-    confinement = Confinement(cwd=workspace, writable=(workspace,), readable=readable, lent=lent)
-    with prepared(confinement, ["python", "probe.py"]) as started:
-        done = subprocess.run(
-            started.argv,
-            env=confined_env({"PATH": "/usr/bin:/bin"}),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            **started.popen_kwargs(),
-        )
+    done = run_confined(workspace, ["python", "probe.py"])
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
