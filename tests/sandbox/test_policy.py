@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from enduro.agents.harnesses.base import Command
-from enduro.agents.harnesses.runner import sandbox_for
+from enduro.agents.harnesses.base import Command, HarnessConfig, ModelEndpoint
+from enduro.agents.harnesses.runner import sandbox_endpoints, sandbox_for
 from enduro.runtime.launch import choose_isolation
+from enduro.sandbox.egress import EGRESS_ENV
 from enduro.sandbox.launch import SandboxError, tool_dirs
 from enduro.sandbox.policy import Confinement, Isolation, bwrap_argv
 
@@ -92,3 +93,17 @@ def test_an_untrusted_agent_never_runs_unconfined_silently() -> None:
     with pytest.raises(SandboxError, match="bwrap missing"):
         choose_isolation(False, False, "bwrap missing")
     assert not Isolation.NONE.tamper_proof and Isolation.BWRAP.tamper_proof
+
+
+def test_a_cli_may_reach_its_model_its_proxy_and_what_the_run_grants() -> None:
+    config = HarnessConfig(harness="codex", model=ModelEndpoint("openai", "gpt-5"))
+    cli_env = {"HTTPS_PROXY": "proxy.corp:3128", "https_proxy": "http://proxy.corp:3128"}
+    step_env = {EGRESS_ENV: "https://pypi.org\nhttps://files.pythonhosted.org\n"}
+    assert sandbox_endpoints(config, cli_env, step_env) == (
+        "https://api.openai.com/v1",
+        "http://proxy.corp:3128",
+        "https://pypi.org",
+        "https://files.pythonhosted.org",
+    )
+    command_agent = HarnessConfig(harness="command", model=ModelEndpoint("none", ""))
+    assert sandbox_endpoints(command_agent, {"PATH": "/usr/bin"}, {}) == ()

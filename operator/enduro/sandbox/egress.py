@@ -25,6 +25,14 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 FIRST_HOST_ADDRESS = 2  # 127.0.0.1 stays the agent's own loopback (its server, its tools)
 LOCALHOST_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 MAX_ROUTES = 250  # a connection is handed over tagged with its route's index, one byte
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 EGRESS_ENV = "ENDURO_AGENT_EGRESS"
 """URLs (one per line) an agent step's sandbox may reach besides its model endpoint:
 `enduro run --agent-egress` gives them to its steps."""
@@ -126,6 +134,17 @@ def _is_address(host: str) -> bool:
 def egress_value(urls: Iterable[str]) -> str:
     """`urls` as `EGRESS_ENV` carries them."""
     return "\n".join(urls)
+
+
+def proxy_endpoints(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The proxies `env` tells a CLI to go through (a user's HTTPS_PROXY): it reaches
+    its model endpoint through them, so the sandbox must reach them too."""
+    urls = []
+    for name in PROXY_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            urls.append(value if "://" in value else f"http://{value}")
+    return tuple(dict.fromkeys(urls))
 
 
 def extra_endpoints(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -36,7 +36,12 @@ from enduro.agents.redact import redact, secret_values
 from enduro.agents.workspace_limit import growth_watch
 from enduro.engine.results import AgentOutcome, FailureClass
 from enduro.sandbox.cgroups import ProcessLimits, parse_quantity
-from enduro.sandbox.egress import EgressError, extra_endpoints, routes_for
+from enduro.sandbox.egress import (
+    EgressError,
+    extra_endpoints,
+    proxy_endpoints,
+    routes_for,
+)
 from enduro.sandbox.launch import (
     SandboxError,
     confined_env,
@@ -131,7 +136,7 @@ def run_attempt(
                 workspace=workspace,
                 scratch=scratch,
                 hidden=hidden,
-                endpoints=(*model_endpoints(config, env), *extra_endpoints(parent)),
+                endpoints=sandbox_endpoints(config, env, parent),
             )
             confinement = replace(confinement, limits=process_limits(config))
         except SandboxError as exc:
@@ -187,10 +192,14 @@ def process_limits(config: HarnessConfig) -> ProcessLimits:
     return ProcessLimits(processes=config.max_processes, memory_bytes=memory)
 
 
-def model_endpoints(config: HarnessConfig, env: Mapping[str, str]) -> tuple[str, ...]:
-    """The URLs the CLI may reach from its sandbox: its model endpoint, if it has one."""
+def sandbox_endpoints(
+    config: HarnessConfig, env: Mapping[str, str], parent: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The URLs the CLI may reach from its sandbox (`env` is its own environment,
+    `parent` the step's): its model endpoint if it has one, the proxies it is told to
+    use, and what `enduro run --agent-egress` grants."""
     url = endpoint_url(config.model, env)
-    return (url,) if url else ()
+    return (*((url,) if url else ()), *proxy_endpoints(env), *extra_endpoints(parent))
 
 
 def sandbox_for(
