@@ -51,14 +51,20 @@ def wait_for(proc: Process, timeout: float) -> int:
     except (OSError, AttributeError):
         return proc.wait(timeout=timeout)
     try:
-        watch = select.poll()
-        watch.register(pidfd, select.POLLIN)
-        exited = watch.poll(max(0, math.ceil(timeout * 1000)))
+        exited = pidfd_exited(pidfd, timeout)
     finally:
         os.close(pidfd)
     if not exited:
         raise subprocess.TimeoutExpired(proc.args, timeout)
     return proc.wait()
+
+
+def pidfd_exited(pidfd: int, timeout: float | None) -> bool:
+    """Whether the process behind ``pidfd`` has exited within ``timeout`` seconds
+    (None: waits until it does); the kernel wakes the wait the moment it exits."""
+    watch = select.poll()
+    watch.register(pidfd, select.POLLIN)
+    return bool(watch.poll(None if timeout is None else max(0, math.ceil(timeout * 1000))))
 
 
 def kill_group(proc: Process, grace: float = TERM_GRACE_SECONDS) -> None:

@@ -13,11 +13,10 @@ the caller starts it cold.
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import resource
 import runpy
-import select
 import signal
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import threading
 import traceback
 from pathlib import Path
 from typing import IO
+
+from enduro.procgroup import pidfd_exited
 
 
 class WarmChild:
@@ -46,10 +47,7 @@ class WarmChild:
     def wait(self, timeout: float | None = None) -> int:
         """Its exit code, woken by the kernel the moment it exits (a pidfd)."""
         if self.returncode is None:
-            watch = select.poll()
-            watch.register(self._pidfd, select.POLLIN)
-            wait_ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
-            if not watch.poll(wait_ms):
+            if not pidfd_exited(self._pidfd, timeout):
                 raise subprocess.TimeoutExpired(f"warm baseline (pid {self.pid})", timeout or 0)
             self._ended(os.waitpid(self.pid, 0)[1])
         assert self.returncode is not None
@@ -65,7 +63,7 @@ def fork_module(
 ) -> WarmChild | None:
     """Run `module` as `__main__` in a fork of this process, its stdout and stderr one
     pipe (`WarmChild.stdout`); None when this process has other threads (start it cold)."""
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or not _pidfds_work():
         return None
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # nothing this process printed is printed again by the child
@@ -83,6 +81,16 @@ def fork_module(
             os._exit(code)
     os.close(write_end)
     return WarmChild(pid, os.fdopen(read_end, "rb"))
+
+
+@functools.cache
+def _pidfds_work() -> bool:
+    """Whether this kernel gives pidfds, which `WarmChild` waits on (Linux 5.3+)."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def _become(cwd: Path, env: dict[str, str], stdin: Path | None, output: int, cap: int) -> None:
