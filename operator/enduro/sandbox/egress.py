@@ -86,9 +86,8 @@ def routes_for(urls: Iterable[str]) -> tuple[Route, ...]:
         if host in LOCALHOST_NAMES:
             routes.append(Route(host, port, ("127.0.0.1", "::1")))
             continue
-        try:
-            address = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
+        address = _address(host)
+        if address is None:
             named = next((r.inside for r in routes if r.host == host), None)
             if named is None:
                 named = (f"127.0.0.{next_address}",)
@@ -116,19 +115,18 @@ def hosts_file(routes: Iterable[Route]) -> str:
     lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
     named: dict[str, str] = {}
     for route in routes:
-        is_name = route.host not in LOCALHOST_NAMES and not _is_address(route.host)
-        if is_name:
+        if route.host not in LOCALHOST_NAMES and _address(route.host) is None:
             named.setdefault(route.host, route.inside[0])
     lines += [f"{address}\t{host}" for host, address in named.items()]
     return "\n".join(lines) + "\n"
 
 
-def _is_address(host: str) -> bool:
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `host` is, or None for a host name."""
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def egress_value(urls: Iterable[str]) -> str:
